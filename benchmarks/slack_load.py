@@ -1,0 +1,263 @@
+"""Load test of the Slack HTTP endpoint: slash-command ack latency and throughput, icam-bot vs a bare Bolt app.
+
+Usage:  .venv/bin/python benchmarks/slack_load.py [--duration 15] [--connections 50]
+
+Three processes: a fake Slack Web API (records response_url posts), the app under test on a free port, and the
+load generator (wrk when installed, else a built-in aiohttp client). Every request is a signed ``/icam ask``
+command; icam-bot acks at once and posts the answer to the fake's response_url afterwards. The bare app is a
+Bolt AsyncApp whose only listener acks. Targets: icam-bot ack p99 <= 100 ms; throughput >= 50 % of bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "slack")]
+
+SECRET = "bench-signing-secret"
+QUESTIONS = ("how do I reset my PIV PIN?", "my piv card is locked", "what does PACS stand for?")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- child processes -----------------------------------------------------------------------------------
+
+
+def run_fake() -> None:
+    from fake_slack import FakeSlack
+
+    async def main() -> None:
+        fake = FakeSlack()
+        await fake.start()
+        print(f"FAKE {fake.port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def run_app(kind: str, port: int, fake_url: str) -> None:
+    from aiohttp import web
+
+    if kind == "icam":
+        from handlers.app import create_app
+        from handlers.server import build_web_app
+        from icam_bot.config import Settings
+        from icam_bot.db import Store, make_engine, upgrade
+        from icam_bot.runtime import build_responder
+
+        data = tempfile.mkdtemp(prefix="icam-bench-")
+        cache = os.environ.get("ICAM_TEST_CACHE_DIR") or str(Path(tempfile.gettempdir()) / "icam-bot-test-cache")
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+                                      "SLACK_API_URL": fake_url, "ICAM_DATA_DIR": data, "ICAM_CACHE_DIR": cache})
+        responder = build_responder(settings)
+        responder.ask("warm up")
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        app = create_app(settings, responder, Store(engine))
+        web_app = build_web_app(app, SECRET)
+    else:
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+        from slack_bolt.async_app import AsyncApp
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        bare = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=fake_url), signing_secret=SECRET)
+
+        @bare.command("/icam")
+        async def only_ack(ack) -> None:  # noqa: ANN001
+            await ack()
+
+        async def endpoint(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await bare.async_dispatch(await to_bolt_request(request)))
+
+        web_app = web.Application()
+        web_app.router.add_post("/slack/events", endpoint)
+    print("READY", flush=True)
+    web.run_app(web_app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# -- load generation -----------------------------------------------------------------------------------
+
+
+def signed_body(response_url: str, question: str) -> tuple[str, dict[str, str]]:
+    from slack_requests import signature_headers, slash_command
+
+    body = slash_command(f"ask {question}", response_url)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signature_headers(body, SECRET)}
+    return body, headers
+
+
+def wrk_run(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict[str, float]:
+    lua = "wrk.method = 'POST'\nwrk.body = " + json.dumps(body) + "\n"
+    lua += "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script.name)
+
+    if not re.search(r"99%", out):
+        raise SystemExit("unexpected wrk output:\n" + out)
+
+    def ms(token: str) -> float:
+        match = re.match(r"([\d.]+)(us|ms|s|m)", token)
+        if match is None:
+            raise SystemExit("unexpected wrk output:\n" + out)
+        value, unit = match.groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(rps.group(1)), "p50": ms(p50.group(1)), "p99": ms(p99.group(1)),  # type: ignore[union-attr]
+            "requests": int(total.group(1)), "non2xx": int(non2xx.group(1)) if non2xx else 0,  # type: ignore[union-attr]
+            "socket_errors": errors.group(1) if errors else ""}
+
+
+async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
+    import aiohttp
+
+    latencies: list[float] = []
+    non2xx = 0
+    deadline = time.monotonic() + duration
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal non2xx
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as resp:
+                await resp.read()
+                non2xx += resp.status != 200
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(worker(session) for _ in range(connections)))
+    latencies.sort()
+    return {"rps": len(latencies) / duration, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)], "requests": len(latencies), "non2xx": non2xx,
+            "socket_errors": ""}
+
+
+def load(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
+    if shutil.which("wrk"):
+        return {**wrk_run(url, body, headers, duration, connections), "tool": "wrk"}
+    return {**asyncio.run(aiohttp_run(url, body, headers, duration, connections)), "tool": "aiohttp"}
+
+
+# -- orchestration -------------------------------------------------------------------------------------
+
+
+def spawn(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line:
+        proc.kill()
+        raise SystemExit(f"child {args} failed to start")
+    return proc, line
+
+
+def stats(fake_port: int) -> dict[str, int]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{fake_port}/_stats", timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def wait_ready(port: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit("app did not start")
+
+
+def bench(kind: str, fake_port: int, duration: int, connections: int) -> dict:
+    port = free_port()
+    proc, _ = spawn("--child", kind, "--port", str(port), "--fake-url", f"http://127.0.0.1:{fake_port}/api/")
+    try:
+        wait_ready(port)
+        response_url = f"http://127.0.0.1:{fake_port}/response/{kind}"
+        body, headers = signed_body(response_url, QUESTIONS[0])
+        url = f"http://127.0.0.1:{port}/slack/events"
+        load(url, body, headers, 2, 10)  # warm up (auth.test, pools, JIT-free but caches)
+        before = stats(fake_port).get("response_url", 0)
+        result = load(url, body, headers, duration, connections)
+        started = time.monotonic()
+        answered = before
+        if kind == "icam":
+            expected = before + result["requests"] - result["non2xx"]
+            while time.monotonic() - started < 120:
+                answered = stats(fake_port).get("response_url", 0)
+                if answered >= expected:
+                    break
+                time.sleep(0.25)
+        result["answers"] = answered - before
+        result["drain_s"] = time.monotonic() - started
+        return result
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--child", choices=["fake", "icam", "bare"])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fake-url", default="")
+    args = parser.parse_args()
+    if args.child == "fake":
+        run_fake()
+        return 0
+    if args.child:
+        run_app(args.child, args.port, args.fake_url)
+        return 0
+
+    fake, line = spawn("--child", "fake")
+    fake_port = int(line.split()[1])
+    try:
+        bare = bench("bare", fake_port, args.duration, args.connections)
+        icam = bench("icam", fake_port, args.duration, args.connections)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=30)
+    print(f"\nslash-command load, {args.connections} connections, {args.duration}s, tool={icam['tool']}, "
+          f"{os.cpu_count()} CPUs\n")
+    print(f"{'app':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}{'answers':>9}")
+    for name, r in (("bare", bare), ("icam-bot", icam)):
+        print(f"{name:<10}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['requests']:>10}"
+              f"{r['non2xx']:>9}{(r['answers'] if name == 'icam-bot' else '-'):>9}")
+    ratio = icam["rps"] / bare["rps"] if bare["rps"] else 0.0
+    print(f"\nthroughput ratio icam-bot / bare: {ratio:.0%} (target >= 50%)")
+    print(f"icam-bot ack p99: {icam['p99']:.1f} ms (target <= 100 ms)")
+    print(f"answers delivered to response_url: {icam['answers']} of {icam['requests'] - icam['non2xx']} acked; "
+          f"backlog drained {icam['drain_s']:.1f}s after load stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""The Slack surface of icam-bot: Bolt listeners per surface, Block Kit builders and the HTTP server."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import actions, commands, events, home, shortcuts
+
+LISTENER_MODULES = (commands, events, actions, shortcuts, home)
+
+
+def register_all(app: AsyncApp) -> None:
+    """Wire every surface's listeners into ``app``."""
+    for module in LISTENER_MODULES:
+        module.register(app)

@@ -1,0 +1,44 @@
+"""The app factory: one AsyncApp per call, wired to the core services (no global App)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import middleware, register_all
+from handlers.sender import Sender, make_web_client
+from handlers.services import Services
+from handlers.settings import SlackSettings
+from icam_bot.answers import Responder
+from icam_bot.config import Settings
+from icam_bot.db.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    responder: Responder,
+    store: Store,
+    slack_settings: SlackSettings | None = None,
+) -> AsyncApp:
+    """A Bolt AsyncApp with request verification on, acking before slow work, talking to SLACK_API_URL."""
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=False,
+        name="icam-bot",
+    )
+    services = Services(responder=responder, store=store, slack=slack_settings or SlackSettings(), sender=Sender())
+    middleware.install(app, services)
+    register_all(app)
+    app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)
+    return app
+
+
+def services_of_app(app: AsyncApp) -> Services:
+    services = getattr(app, "_icam_services", None)
+    assert isinstance(services, Services)
+    return services

@@ -1,0 +1,101 @@
+"""Sending to Slack with retries (429 Retry-After, connection errors, 5xx) and loud logging on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+logger = logging.getLogger(__name__)
+
+SEND_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Honour 429 Retry-After, retry dropped connections and 500/503 with a short backoff."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.2)
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+    ]
+
+
+def make_web_client(token: str | None, base_url: str | None = None) -> AsyncWebClient:
+    """The Web API client; ``base_url`` points at GovSlack (https://slack-gov.com/api/) or a test fake."""
+    kwargs: dict[str, Any] = {"token": token, "retry_handlers": retry_handlers()}
+    if base_url:
+        kwargs["base_url"] = base_url
+    return AsyncWebClient(**kwargs)
+
+
+class Sender:
+    """Posts messages and response_url replies; a post that still fails after retries is logged, not lost."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _shared_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self._session
+
+    async def post_message(self, client: AsyncWebClient, channel: str, **payload: Any) -> dict[str, Any] | None:
+        """chat.postMessage; returns Slack's response body or None after logging the failure."""
+        try:
+            response = await client.chat_postMessage(channel=channel, **payload)
+        except SEND_ERRORS:
+            logger.exception("chat.postMessage failed after retries (channel=%s)", channel)
+            return None
+        return response.data if isinstance(response.data, dict) else {}
+
+    async def post_ephemeral(self, client: AsyncWebClient, channel: str, user: str, **payload: Any) -> bool:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, **payload)
+        except SEND_ERRORS:
+            logger.exception("chat.postEphemeral failed after retries (channel=%s user=%s)", channel, user)
+            return False
+        return True
+
+    async def respond(self, response_url: str | None, **payload: Any) -> bool:
+        """POST to an interaction's response_url (ephemeral unless told otherwise)."""
+        if not response_url:
+            logger.error("cannot reply: the request carried no response_url")
+            return False
+        payload.setdefault("response_type", "ephemeral")
+        webhook = AsyncWebhookClient(response_url, session=self._shared_session(), retry_handlers=retry_handlers())
+        try:
+            response = await webhook.send_dict(payload)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            logger.exception("response_url post failed after retries")
+            return False
+        if response.status_code != 200:
+            logger.error("response_url post failed with HTTP %s after retries", response.status_code)
+            return False
+        return True
+
+    async def permalink(self, client: AsyncWebClient, channel: str, message_ts: str) -> str | None:
+        try:
+            response = await client.chat_getPermalink(channel=channel, message_ts=message_ts)
+        except SEND_ERRORS:
+            logger.warning("chat.getPermalink failed (channel=%s)", channel, exc_info=True)
+            return None
+        link = response.get("permalink")
+        return link if isinstance(link, str) else None

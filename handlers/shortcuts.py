@@ -1,0 +1,42 @@
+"""The "Send to ICAM PMO" message shortcut: log the message and its permalink for the PMO."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
+from handlers.ids import CallbackId
+from handlers.services import services_of
+from handlers.text import plain_text
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp) -> None:
+    app.shortcut(CallbackId.SEND_TO_PMO)(on_send_to_pmo)
+
+
+async def on_send_to_pmo(ack: AsyncAck, body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+    await ack()
+    services = services_of(context)
+    message = body.get("message") or {}
+    text = plain_text(str(message.get("text") or ""))
+    response_url = body.get("response_url")
+    if not text:
+        await services.sender.respond(response_url, **text_message(NOTHING_TO_LOG_TEXT))
+        return
+    channel = (body.get("channel") or {}).get("id")
+    message_ts = message.get("ts")
+    permalink = None
+    if isinstance(channel, str) and isinstance(message_ts, str):
+        permalink = await services.sender.permalink(client, channel, message_ts)
+    user = body.get("user") or {}
+    await asyncio.to_thread(
+        services.store.record_unanswered, text, str(user.get("id") or ""), pmo_request=True, permalink=permalink
+    )
+    await services.sender.respond(response_url, **logged_message(text))

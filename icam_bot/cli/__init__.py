@@ -1,0 +1,1 @@
+"""The ``icam-bot`` command line."""

@@ -1,0 +1,79 @@
+"""``icam-bot kb``: check and export the knowledge base (and list unanswered questions)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from icam_bot.cli.common import settings_or_exit
+from icam_bot.knowledge import KnowledgeError, load_knowledge
+from icam_bot.knowledge.checks import run_checks
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("kb", help="check, export or curate the knowledge base")
+    kb_sub = parser.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    check = kb_sub.add_parser("check", help="validate the knowledge base and report problems")
+    check.add_argument("--dir", type=Path, help="knowledge directory (default: ICAM_KNOWLEDGE_DIR or bundled)")
+    check.add_argument("--site", type=Path, help="site values file (default: ICAM_SITE_FILE or <dir>/site.yaml)")
+    check.add_argument("--max-age-days", type=int, help="flag entries reviewed longer ago than this")
+    check.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(func=run_check)
+    export = kb_sub.add_parser("export", help="print every entry")
+    export.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]} as JSON')
+    export.add_argument("--dir", type=Path)
+    export.add_argument("--site", type=Path)
+    export.set_defaults(func=run_export)
+    try:
+        from icam_bot.cli.gaps import register_gaps
+    except ModuleNotFoundError as exc:
+        if exc.name != "icam_bot.cli.gaps":
+            raise
+    else:
+        register_gaps(kb_sub)
+
+
+def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    settings = settings_or_exit()
+    return args.dir or settings.knowledge_dir, args.site or settings.site_file
+
+
+def run_check(args: argparse.Namespace) -> int:
+    directory, site = _paths(args)
+    try:
+        kb = load_knowledge(directory, site)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(f"ERROR   {problem}")
+        print(f"\nknowledge base invalid: {len(exc.problems)} error(s)")
+        return 1
+    if args.max_age_days is not None and args.max_age_days < 1:
+        print("--max-age-days must be at least 1", file=sys.stderr)
+        return 2
+    findings = run_checks(kb, args.today, args.max_age_days)
+    for finding in findings:
+        print(finding)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    faq = [e for e in kb.entries if e.category != "glossary"]
+    print(
+        f"\n{len(faq)} entries in {len(kb.categories)} categories, {len(kb.glossary)} glossary terms, "
+        f"{len(kb.redirects)} redirects: {errors} error(s), {warnings} warning(s)"
+    )
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    directory, site = _paths(args)
+    try:
+        kb = load_knowledge(directory, site)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    json.dump({"entries": [e.as_dict() for e in kb.entries]}, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0

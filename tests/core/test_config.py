@@ -1,0 +1,49 @@
+import pytest
+
+from icam_bot.config import ConfigError, Settings
+
+
+def test_defaults_are_embedded(tmp_path):
+    settings = Settings.from_env({"ICAM_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'icam-bot.sqlite3'}"
+    assert settings.port == 3000
+    assert settings.use_embeddings is None
+    assert not settings.socket_mode
+
+
+def test_every_problem_is_named_once(tmp_path):
+    env = {
+        "ICAM_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "mysql://x",
+        "PORT": "http",
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "SLACK_APP_TOKEN": "bad",
+        "SLACK_API_URL": "not a url",
+        "ICAM_EMBEDDINGS": "maybe",
+        "ICAM_KNOWLEDGE_DIR": str(tmp_path / "missing"),
+    }
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(env)
+    text = str(info.value)
+    for name in (
+        "DATABASE_URL",
+        "PORT",
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "ICAM_EMBEDDINGS",
+        "ICAM_KNOWLEDGE_DIR",
+    ):
+        assert name in text
+    assert len(info.value.problems) == 7
+
+
+def test_govslack_api_url_gets_trailing_slash(tmp_path):
+    settings = Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "SLACK_API_URL": "https://slack-gov.com/api"})
+    assert settings.slack_api_url == "https://slack-gov.com/api/"
+
+
+def test_slack_requirements(tmp_path):
+    settings = Settings.from_env({"ICAM_DATA_DIR": str(tmp_path)})
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        settings.require_slack()

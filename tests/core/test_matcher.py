@@ -1,0 +1,100 @@
+"""The matcher on the real knowledge base: answers what it knows, abstains on what it does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from icam_bot.matching.engine import Decision
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("I forgot my PIV PIN", "help-forgot-piv-pin"),
+        ("how long is a piv card good for", "piv-card-lifetime"),
+        ("<@U0123ABC> what does PACS stand for?", "glossary-pacs"),
+        ("my badge wont open the door anymore :cry:", "help-badge-stopped-opening-door"),
+        ("certficate expird on my piv", "help-piv-certificates-expiring"),
+        ("whats a FASC-N", "glossary-fasc-n"),
+    ],
+)
+def test_answers_known_questions(matcher, question, entry_id):
+    result = matcher.match(question)
+    assert result.candidates[0].entry_id == entry_id
+    assert result.decision in (Decision.ANSWER, Decision.SUGGEST)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my printer jams every morning",
+        "how many days of annual leave do I have left",
+        "what's on the PIV lunch menu today",
+        "tell me a joke",
+        "what is the meaning of life",
+        "who won the football game last night",
+    ],
+)
+def test_does_not_answer_outside_icam(matcher, question):
+    result = matcher.match(question)
+    assert result.decision is Decision.ABSTAIN
+
+
+def test_out_of_scope_gets_a_redirect(responder):
+    reply = responder.ask("my printer keeps jamming on the third floor")
+    assert reply.decision is Decision.ABSTAIN
+    assert reply.redirect_id == "it-service-desk"
+    assert "service desk" in reply.text.lower()
+    assert not reply.can_log
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("   \n\t  ", "empty"),
+        ("🙂🔥🙂", "no_words"),
+        (":thumbsup: :tada:", "empty"),
+        ("\x00\x01\x02", "empty"),
+        ("???!!!", "no_words"),
+    ],
+)
+def test_bad_input_gets_a_clear_reply(responder, text, reason):
+    reply = responder.ask(text)
+    assert reply.decision is Decision.ABSTAIN
+    assert reply.reason == reason
+    assert reply.text
+
+
+def test_huge_input_is_read_in_part_and_said_so(responder):
+    reply = responder.ask("my piv card is locked " * 5000)
+    assert reply.notes
+    assert "first 1,000 characters" in reply.notes[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["¿Cómo restablezco mi PIN de la tarjeta?", "Comment réinitialiser mon badge ?", "私のカード"]
+)
+def test_other_languages_do_not_crash(responder, text):
+    reply = responder.ask(text)
+    assert reply.decision in (Decision.ABSTAIN, Decision.SUGGEST, Decision.ANSWER)
+    assert reply.text
+
+
+def test_suggestions_are_distinct_entries(matcher):
+    result = matcher.match("piv certificate")
+    ids = [c.entry_id for c in result.candidates]
+    assert len(ids) == len(set(ids))
+    assert len(result.suggestions) <= 3
+
+
+def test_answer_fills_site_values_and_lists_sources(responder):
+    reply = responder.ask("I forgot my PIV PIN")
+    assert reply.answered
+    assert "{" not in reply.text
+    assert reply.sources
+    assert all(s.url.startswith("https://") for s in reply.sources)
+
+
+def test_reply_for_unknown_entry_is_none(responder):
+    assert responder.reply_for_entry("no-such-entry") is None

@@ -1,0 +1,170 @@
+"""A local fake of the Slack Web API and of response_url endpoints that records every call."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+TEAM_ID = "T0000001"
+
+
+@dataclass
+class Call:
+    """One request the bot made: a Web API method (or "response_url") and its parameters."""
+
+    method: str
+    params: dict[str, Any]
+    path: str
+    status: int = 200
+
+    def texts(self) -> str:
+        """Everything the call would show to people, as one JSON string (for assertions on content)."""
+        return json.dumps(self.params, ensure_ascii=False)
+
+
+@dataclass
+class FakeSlack:
+    """Answers ok:true with plausible bodies; can be told to fail a method with given statuses first."""
+
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    delays: dict[str, float] = field(default_factory=dict)
+    retry_after: str = "1"
+    _runner: web.AppRunner | None = None
+    port: int = 0
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/_stats", self._stats)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    # -- control and inspection ------------------------------------------------------------------
+
+    def fail(self, method: str, *statuses: int) -> None:
+        """Answer the next calls to ``method`` with these HTTP statuses (429 carries Retry-After)."""
+        self.failures[method].extend(statuses)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def attempts(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until ``count`` successful calls to ``method`` were recorded."""
+        deadline = time.monotonic() + timeout
+        while len(self.calls_to(method)) < count:
+            if time.monotonic() > deadline:
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"expected {count} {method} call(s) within {timeout}s; saw {seen}")
+            await asyncio.sleep(0.02)
+        return self.calls_to(method)
+
+    # -- handlers --------------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
+        if request.content_type == "application/json":
+            data = await request.json()
+            return data if isinstance(data, dict) else {"_body": data}
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = value if isinstance(value, str) else ""
+            if key in ("blocks", "view", "attachments"):
+                try:
+                    params[key] = json.loads(text)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = text
+        return params
+
+    def _failure(self, method: str) -> web.Response | None:
+        queue = self.failures.get(method)
+        if not queue:
+            return None
+        status = queue.popleft()
+        headers = {"Retry-After": self.retry_after} if status == 429 else {}
+        return web.json_response({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"},
+                                 status=status, headers=headers)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
+        failure = self._failure(method)
+        self.calls.append(Call(method, params, request.path, failure.status if failure else 200))
+        if failure is not None:
+            return failure
+        return web.json_response(self._body(method, params))
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        if "response_url" in self.delays:
+            await asyncio.sleep(self.delays["response_url"])
+        failure = self._failure("response_url")
+        self.calls.append(Call("response_url", params, request.path, failure.status if failure else 200))
+        if failure is not None:
+            return failure
+        return web.Response(text="ok")
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        """Successful calls per method (used by benchmarks/slack_load.py)."""
+        counts: dict[str, int] = defaultdict(int)
+        for call in self.calls:
+            if call.status == 200:
+                counts[call.method] += 1
+        return web.json_response(counts)
+
+    def _body(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "icam-bot",
+                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            return {"ok": True, "channel": params.get("channel"), "ts": ts,
+                    "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
+                                "text": params.get("text", "")}}
+        if method == "chat.getPermalink":
+            ts = str(params.get("message_ts", "")).replace(".", "")
+            return {"ok": True, "channel": params.get("channel"),
+                    "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V0000001", "type": "home", **(params.get("view") or {})}}
+        return {"ok": True}
