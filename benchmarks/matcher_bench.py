@@ -13,9 +13,12 @@ embedding of the question, matrix products over every phrasing, BM25, fuzzy re-r
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the icam-bot command sets it
+
 import argparse
 import json
-import os
 import random
 import resource
 import statistics
@@ -98,10 +101,11 @@ def grow(kb: KnowledgeBase, size: int) -> tuple[KnowledgeBase, dict[str, str]]:
 def run_size(size: int, n_queries: int) -> dict[str, float]:
     kb = load_knowledge()
     grown, sources = grow(kb, size)
-    real = MiniLMEncoder() if find_model_dir() else None
+    real = MiniLMEncoder(cache_dir=REPO / ".cache") if find_model_dir() else None
     encoder = SyntheticVectorEncoder(real, sources) if real else None
     t0 = time.perf_counter()
-    matcher = Matcher(grown, encoder=encoder, use_embeddings=bool(real), cache_dir=None)  # type: ignore[arg-type]
+    cache = REPO / ".cache" / f"bench-{size}"
+    matcher = Matcher(grown, encoder=encoder, use_embeddings=bool(real), cache_dir=cache)  # type: ignore[arg-type]
     build = time.perf_counter() - t0
     responder = Responder(grown, matcher)
     questions = [i.question for i in load_dataset()][:n_queries]

@@ -64,8 +64,15 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
 
         data = tempfile.mkdtemp(prefix="icam-bench-")
         cache = os.environ.get("ICAM_TEST_CACHE_DIR") or str(Path(tempfile.gettempdir()) / "icam-bot-test-cache")
-        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
-                                      "SLACK_API_URL": fake_url, "ICAM_DATA_DIR": data, "ICAM_CACHE_DIR": cache})
+        settings = Settings.from_env(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": fake_url,
+                "ICAM_DATA_DIR": data,
+                "ICAM_CACHE_DIR": cache,
+            }
+        )
         responder = build_responder(settings)
         responder.ask("warm up")
         engine = make_engine(settings.database_url)
@@ -80,7 +87,7 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
         bare = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=fake_url), signing_secret=SECRET)
 
         @bare.command("/icam")
-        async def only_ack(ack) -> None:  # noqa: ANN001
+        async def only_ack(ack) -> None:
             await ack()
 
         async def endpoint(request: web.Request) -> web.Response:
@@ -110,7 +117,9 @@ def wrk_run(url: str, body: str, headers: dict[str, str], duration: int, connect
         script.write(lua)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     os.unlink(script.name)
 
@@ -130,9 +139,14 @@ def wrk_run(url: str, body: str, headers: dict[str, str], duration: int, connect
     total = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(rps.group(1)), "p50": ms(p50.group(1)), "p99": ms(p99.group(1)),  # type: ignore[union-attr]
-            "requests": int(total.group(1)), "non2xx": int(non2xx.group(1)) if non2xx else 0,  # type: ignore[union-attr]
-            "socket_errors": errors.group(1) if errors else ""}
+    return {
+        "rps": float(rps.group(1)),
+        "p50": ms(p50.group(1)),
+        "p99": ms(p99.group(1)),  # type: ignore[union-attr]
+        "requests": int(total.group(1)),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,  # type: ignore[union-attr]
+        "socket_errors": errors.group(1) if errors else "",
+    }
 
 
 async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
@@ -155,9 +169,50 @@ async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: in
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(*(worker(session) for _ in range(connections)))
     latencies.sort()
-    return {"rps": len(latencies) / duration, "p50": latencies[len(latencies) // 2],
-            "p99": latencies[int(len(latencies) * 0.99)], "requests": len(latencies), "non2xx": non2xx,
-            "socket_errors": ""}
+    return {
+        "rps": len(latencies) / duration,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "requests": len(latencies),
+        "non2xx": non2xx,
+        "socket_errors": "",
+    }
+
+
+async def paced_run(url: str, body: str, headers: dict[str, str], duration: int, rate: float) -> dict:
+    """Open-loop load: ``rate`` requests per second regardless of responses (how Slack actually sends)."""
+    import aiohttp
+
+    latencies: list[float] = []
+    non2xx = 0
+
+    async def one(session: aiohttp.ClientSession) -> None:
+        nonlocal non2xx
+        started = time.perf_counter()
+        async with session.post(url, data=body, headers=headers) as resp:
+            await resp.read()
+            non2xx += resp.status != 200
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50)) as session:
+        tasks = []
+        start = time.perf_counter()
+        for i in range(int(duration * rate)):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(session)))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return {
+        "rps": len(latencies) / duration,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "requests": len(latencies),
+        "non2xx": non2xx,
+        "socket_errors": "",
+        "tool": f"aiohttp paced {rate:g}/s",
+    }
 
 
 def load(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
@@ -184,6 +239,18 @@ def stats(fake_port: int) -> dict[str, int]:
         return json.loads(resp.read())
 
 
+def wait_drained(fake_port: int, quiet_s: float = 1.5, timeout: float = 120) -> int:
+    """Wait until no more answers arrive (the previous phase's backlog is done); returns the answer count."""
+    deadline = time.monotonic() + timeout
+    last, last_change = stats(fake_port).get("response_url", 0), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - last_change < quiet_s:
+        time.sleep(0.25)
+        now = stats(fake_port).get("response_url", 0)
+        if now != last:
+            last, last_change = now, time.monotonic()
+    return last
+
+
 def wait_ready(port: int, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -194,7 +261,7 @@ def wait_ready(port: int, timeout: float = 600) -> None:
     raise SystemExit("app did not start")
 
 
-def bench(kind: str, fake_port: int, duration: int, connections: int) -> dict:
+def bench(kind: str, fake_port: int, duration: int, connections: int, rate: float = 0) -> dict:
     port = free_port()
     proc, _ = spawn("--child", kind, "--port", str(port), "--fake-url", f"http://127.0.0.1:{fake_port}/api/")
     try:
@@ -202,9 +269,12 @@ def bench(kind: str, fake_port: int, duration: int, connections: int) -> dict:
         response_url = f"http://127.0.0.1:{fake_port}/response/{kind}"
         body, headers = signed_body(response_url, QUESTIONS[0])
         url = f"http://127.0.0.1:{port}/slack/events"
-        load(url, body, headers, 2, 10)  # warm up (auth.test, pools, JIT-free but caches)
-        before = stats(fake_port).get("response_url", 0)
-        result = load(url, body, headers, duration, connections)
+        load(url, body, headers, 1, 2)  # warm up (auth.test, connection pools, matcher caches)
+        before = wait_drained(fake_port)
+        if rate:
+            result = asyncio.run(paced_run(url, body, headers, duration, rate))
+        else:
+            result = load(url, body, headers, duration, connections)
         started = time.monotonic()
         answered = before
         if kind == "icam":
@@ -226,6 +296,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=20.0, help="paced icam-bot run: requests/s (0 to skip)")
     parser.add_argument("--child", choices=["fake", "icam", "bare"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fake-url", default="")
@@ -242,20 +313,33 @@ def main() -> int:
     try:
         bare = bench("bare", fake_port, args.duration, args.connections)
         icam = bench("icam", fake_port, args.duration, args.connections)
+        paced = bench("icam", fake_port, args.duration, args.connections, args.rate) if args.rate else None
     finally:
         fake.terminate()
         fake.wait(timeout=30)
-    print(f"\nslash-command load, {args.connections} connections, {args.duration}s, tool={icam['tool']}, "
-          f"{os.cpu_count()} CPUs\n")
+    print(
+        f"\nslash-command load, {args.connections} connections, {args.duration}s, tool={icam['tool']}, "
+        f"{os.cpu_count()} CPUs\n"
+    )
     print(f"{'app':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}{'answers':>9}")
     for name, r in (("bare", bare), ("icam-bot", icam)):
-        print(f"{name:<10}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['requests']:>10}"
-              f"{r['non2xx']:>9}{(r['answers'] if name == 'icam-bot' else '-'):>9}")
+        print(
+            f"{name:<10}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['requests']:>10}"
+            f"{r['non2xx']:>9}{(r['answers'] if name == 'icam-bot' else '-'):>9}"
+        )
     ratio = icam["rps"] / bare["rps"] if bare["rps"] else 0.0
     print(f"\nthroughput ratio icam-bot / bare: {ratio:.0%} (target >= 50%)")
     print(f"icam-bot ack p99: {icam['p99']:.1f} ms (target <= 100 ms)")
-    print(f"answers delivered to response_url: {icam['answers']} of {icam['requests'] - icam['non2xx']} acked; "
-          f"backlog drained {icam['drain_s']:.1f}s after load stopped")
+    print(
+        f"answers delivered to response_url: {icam['answers']} of {icam['requests'] - icam['non2xx']} acked; "
+        f"backlog drained {icam['drain_s']:.1f}s after load stopped"
+    )
+    if paced:
+        print(
+            f"\npaced (open-loop) {args.rate:g} commands/s for {args.duration}s: ack p50 {paced['p50']:.1f} ms, "
+            f"p99 {paced['p99']:.1f} ms; answers delivered {paced['answers']} of {paced['requests']}, "
+            f"the last {paced['drain_s']:.1f}s after the load stopped"
+        )
     return 0
 
 

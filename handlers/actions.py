@@ -86,7 +86,9 @@ async def on_pick_entry(
     entry_id = value.get("e")
     reply = services.responder.reply_for_entry(entry_id) if isinstance(entry_id, str) else None
     if reply is None:
-        await services.sender.respond(body.get("response_url"), replace_original=False, **text_message(UNKNOWN_ENTRY_TEXT))
+        await services.sender.respond(
+            body.get("response_url"), replace_original=False, **text_message(UNKNOWN_ENTRY_TEXT)
+        )
         return
     message = answer_message(reply, _log_id(value))
     container = body.get("container") or {}
@@ -109,7 +111,9 @@ async def on_log_for_pmo(
     log_id = _log_id(decode_value(action.get("value")))
     logged = await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
     if logged is None:
-        await services.sender.respond(body.get("response_url"), replace_original=False, **text_message(NOTHING_TO_LOG_TEXT))
+        await services.sender.respond(
+            body.get("response_url"), replace_original=False, **text_message(NOTHING_TO_LOG_TEXT)
+        )
         return
     permalink = await _permalink(services, client, body)
     await asyncio.to_thread(

@@ -37,9 +37,10 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
     await ack()
     services = services_of(context)
     user_id = str(command.get("user_id") or "")
-    try:
-        reply = await services.answer(question, user_id, command.get("channel_id"), "command")
-    except Exception:
-        logger.exception("answering /icam ask failed (user=%s)", user_id)
-        reply = text_message(ERROR_TEXT)
-    await services.sender.respond(command.get("response_url"), **reply)
+    async with services.work_slots:
+        try:
+            reply = await services.answer(question, user_id, command.get("channel_id"), "command")
+        except Exception:
+            logger.exception("answering /icam ask failed (user=%s)", user_id)
+            reply = text_message(ERROR_TEXT)
+        await services.sender.respond(command.get("response_url"), **reply)

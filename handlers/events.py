@@ -47,10 +47,11 @@ async def _answer(
         return
     # The core strips Slack markup (mentions, links, entities) itself; the text goes in as Slack sent it.
     question = str(event.get("text") or "")
-    try:
-        reply = await services.answer(question, str(event["user"]), channel, surface)
-    except Exception:
-        logger.exception("answering a %s failed (channel=%s)", surface, channel)
-        reply = text_message(ERROR_TEXT)
-    extra = {"thread_ts": thread_ts} if thread_ts else {}
-    await services.sender.post_message(client, channel, **extra, **reply)
+    async with services.work_slots:
+        try:
+            reply = await services.answer(question, str(event["user"]), channel, surface)
+        except Exception:
+            logger.exception("answering a %s failed (channel=%s)", surface, channel)
+            reply = text_message(ERROR_TEXT)
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        await services.sender.post_message(client, channel, **extra, **reply)

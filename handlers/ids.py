@@ -17,6 +17,16 @@ class ActionId(enum.StrEnum):
     LOG_ISSUE = "icam_log_issue"
     LOG_FOR_PMO = "icam_log_for_pmo"
     PICK_ENTRY = "icam_pick_entry"  # suffixed with _0, _1, ... (ids must be unique within a block)
+    ITEM_ACKNOWLEDGE = "icam_item_ack"
+    ITEM_ASSIGN_ME = "icam_item_assign_me"
+    ITEM_ESCALATE = "icam_item_escalate"
+    ITEM_RESOLVE = "icam_item_resolve"
+    #: The input element inside every modal input block (the block id says which field it is).
+    FIELD = "icam_field"
+
+
+#: The tracker buttons on triage messages and the Home tab.
+ITEM_ACTIONS = (ActionId.ITEM_ACKNOWLEDGE, ActionId.ITEM_ASSIGN_ME, ActionId.ITEM_ESCALATE, ActionId.ITEM_RESOLVE)
 
 
 #: Matches every "pick this entry" button whatever its index.
@@ -27,6 +37,8 @@ class CallbackId(enum.StrEnum):
     """``callback_id`` of shortcuts and views."""
 
     SEND_TO_PMO = "icam_send_to_pmo"
+    ISSUE_MODAL = "icam_issue_modal"
+    REASON_MODAL = "icam_reason_modal"  # escalate / resolve from a button: asks for the reason or resolution
 
 
 class BlockId(enum.StrEnum):
@@ -35,3 +47,15 @@ class BlockId(enum.StrEnum):
     ANSWER_ACTIONS = "icam_answer_actions"
     SUGGESTIONS = "icam_suggestions"
     LOG_ACTIONS = "icam_log_actions"
+    ITEM_ACTIONS = "icam_item_actions"  # suffixed with the item id on the Home tab (block ids are unique per view)
+    # Modal input blocks: the keys of ItemValidationError.errors map onto these.
+    KIND = "kind"
+    PROGRAM = "program"
+    SEVERITY = "severity"
+    BUREAU = "bureau"
+    TITLE = "title"
+    DESCRIPTION = "description"
+    LIKELIHOOD = "likelihood"
+    IMPACT = "impact"
+    MITIGATION_OWNER = "mitigation_owner_id"
+    REASON = "reason"

@@ -66,14 +66,6 @@ class Sender:
             return None
         return response.data if isinstance(response.data, dict) else {}
 
-    async def post_ephemeral(self, client: AsyncWebClient, channel: str, user: str, **payload: Any) -> bool:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user, **payload)
-        except SEND_ERRORS:
-            logger.exception("chat.postEphemeral failed after retries (channel=%s user=%s)", channel, user)
-            return False
-        return True
-
     async def respond(self, response_url: str | None, **payload: Any) -> bool:
         """POST to an interaction's response_url (ephemeral unless told otherwise)."""
         if not response_url:
@@ -83,7 +75,7 @@ class Sender:
         webhook = AsyncWebhookClient(response_url, session=self._shared_session(), retry_handlers=retry_handlers())
         try:
             response = await webhook.send_dict(payload)
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             logger.exception("response_url post failed after retries")
             return False
         if response.status_code != 200:

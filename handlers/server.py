@@ -60,13 +60,13 @@ def build_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    async def close_sender(_web_app: web.Application) -> None:
-        await services_of_app(app).sender.close()
+    async def close_services(_web_app: web.Application) -> None:
+        await services_of_app(app).close()
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, healthz)
-    web_app.on_cleanup.append(close_sender)
+    web_app.on_cleanup.append(close_services)
     return web_app
 
 
@@ -85,9 +85,9 @@ def _shape_problem(body: object) -> str | None:
         acts = body.get("actions")
         if not isinstance(acts, list) or not acts or not all(isinstance(a, dict) for a in acts):
             return "malformed_actions"
-    if kind in ("block_actions", "shortcut", "message_action", "view_submission", "view_closed"):
-        if not isinstance(body.get("user"), dict):
-            return "malformed_user"
+    needs_user = kind in ("block_actions", "shortcut", "message_action", "view_submission", "view_closed")
+    if needs_user and not isinstance(body.get("user"), dict):
+        return "malformed_user"
     if kind in ("view_submission", "view_closed") and not isinstance(body.get("view"), dict):
         return "malformed_view"
     return None
@@ -109,8 +109,6 @@ def run_socket_mode(app: AsyncApp, app_token: str) -> None:
         try:
             await handler.start_async()
         finally:
-            await services_of_app(app).sender.close()
+            await services_of_app(app).close()
 
     asyncio.run(main())
-
-

@@ -19,6 +19,7 @@ from icam_bot.db.store import Store
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "icam"
+WORK_SLOTS = 4
 
 
 @dataclass
@@ -35,12 +36,21 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="icam-match")
     )
 
+    #: Work started after an ack (match, record, send) runs at most this many at a time; the rest wait
+    #: cheaply, so a burst queues instead of flooding the event loop that must keep acking within 3 s.
+    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+
     async def answer(self, question: str, user_id: str, channel_id: str | None, surface: str) -> dict[str, Any]:
         """Answer a question, record it (and it being unanswered), and build the reply message."""
         loop = asyncio.get_running_loop()
         reply = await loop.run_in_executor(self.matcher_pool, self.responder.ask, question)
         log_id = await asyncio.to_thread(self._record, reply, user_id, channel_id, surface)
         return answer_message(reply, log_id)
+
+    async def close(self) -> None:
+        """Release the HTTP session and the matcher thread (on server shutdown)."""
+        await self.sender.close()
+        self.matcher_pool.shutdown(wait=False, cancel_futures=True)
 
     def _record(self, reply: Reply, user_id: str, channel_id: str | None, surface: str) -> int | None:
         if reply.reason in ("empty", "no_words"):

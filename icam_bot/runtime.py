@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def build_responder(settings: Settings) -> Responder:
     """Load and validate the knowledge base, then index it; raises KnowledgeError on a broken KB."""
-    kb = load_knowledge(settings.knowledge_dir, settings.site_file)
+    kb = load_knowledge(settings.knowledge_dir, settings.site_file, settings.cache_dir)
     matcher = Matcher(kb, use_embeddings=settings.use_embeddings, cache_dir=settings.cache_dir)
     logger.info("knowledge base ready: %d entries, %s matching", len(kb.entries), matcher.mode)
     return Responder(kb, matcher)

@@ -10,6 +10,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Phrasing vectors are cached by text hash; sharing the cache across runs only saves encoding time.
 os.environ.setdefault("ICAM_CACHE_DIR", str(REPO / ".cache"))
+os.environ.setdefault("ICAM_TEST_CACHE_DIR", os.environ["ICAM_CACHE_DIR"])
 
 
 @pytest.fixture(scope="session")

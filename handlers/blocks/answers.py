@@ -114,13 +114,16 @@ def text_message(text: str) -> dict[str, Any]:
 
 
 def logged_message(question: str) -> dict[str, Any]:
-    return message(LOGGED_TEXT, [*sections(LOGGED_TEXT), context(f"Logged: _{escape(truncate(question, ECHO_LIMIT))}_")])
+    return message(
+        LOGGED_TEXT, [*sections(LOGGED_TEXT), context(f"Logged: _{escape(truncate(question, ECHO_LIMIT))}_")]
+    )
 
 
 def feedback_message(helpful: bool) -> dict[str, Any]:
     text = (
         "Thanks, glad that helped."
         if helpful
-        else "Thanks for telling me. If you still need help, press *Log this as an issue* and the ICAM PMO will follow up."
+        else "Thanks for telling me. If you still need help, press *Log this as an issue* and the ICAM PMO "
+        "will follow up."
     )
     return text_message(text)

@@ -22,7 +22,10 @@ WAYS_TO_ASK = (
 
 def help_message(unknown: str | None = None) -> dict[str, Any]:
     """The help text; ``unknown`` is the subcommand the user typed that does not exist (escaped)."""
-    lines = [f"• `{SLASH_COMMAND} {usage}`: {what}. Example: `{SLASH_COMMAND} {example}`" for usage, what, example in SUBCOMMANDS]
+    lines = [
+        f"• `{SLASH_COMMAND} {usage}`: {what}. Example: `{SLASH_COMMAND} {example}`"
+        for usage, what, example in SUBCOMMANDS
+    ]
     intro = "*ICAM bot commands*"
     if unknown:
         intro = f"I don't know the subcommand `{escape(truncate(unknown, 50))}`. " + intro

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process: the matcher's matrix-vector products are small, and with the default
+# thread pool they stall when the CPU is busy. Scale out with processes (replicas) instead.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import importlib
 import logging

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from icam_bot.cli.common import CommandError, responder_or_exit, settings_or_exit
 from icam_bot.config import ConfigError
+
+if TYPE_CHECKING:
+    from icam_bot.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_store(database_url: str):
+def open_store(database_url: str) -> Store:
     """The store, with an embedded SQLite schema upgraded in place; a PostgreSQL schema must already be current."""
     from icam_bot.db import Store, schema_status, upgrade
 

@@ -74,4 +74,4 @@ class AnswerFeedback(Base):
 
 
 # Register the tracker tables on Base.metadata wherever the core tables are imported.
-import icam_bot.tracker.models  # noqa: E402, F401, I001
+import icam_bot.tracker.models  # noqa: E402, F401

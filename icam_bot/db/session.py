@@ -28,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable with WAL except for the last commits on power loss
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

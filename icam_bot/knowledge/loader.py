@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
+import pickle
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from icam_bot import __version__
 from icam_bot.knowledge.glossary_entries import glossary_entries
 from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import Category, Entry, GlossaryTerm, KnowledgeBase, Redirect
@@ -28,6 +32,8 @@ logger = logging.getLogger(__name__)
 GLOSSARY_FILE = "glossary.yaml"
 REDIRECTS_FILE = "redirects.yaml"
 SITE_FILE = "site.yaml"
+#: Bump when the loaded structures change shape, so old pickles are ignored.
+CACHE_FORMAT = 1
 #: YAML files in the knowledge directory that are not FAQ categories.
 NON_CATEGORY_FILES = {GLOSSARY_FILE, REDIRECTS_FILE, SITE_FILE, "programs.yaml"}
 
@@ -145,7 +151,7 @@ def load_site(path: Path, problems: list[Problem]) -> tuple[dict[str, str], bool
 
 
 def _fingerprint(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -166,14 +172,62 @@ def _check_cross_file(kb: KnowledgeBase, problems: list[Problem]) -> None:
                 problems.append(Problem(file, item_id, field, f"placeholder {{{name}}} has no value in the site file"))
 
 
-def load_knowledge(directory: Path | None = None, site_file: Path | None = None) -> KnowledgeBase:
-    """Load every file in the knowledge directory; raise KnowledgeError listing all problems."""
+def load_knowledge(
+    directory: Path | None = None, site_file: Path | None = None, cache_dir: Path | None = None
+) -> KnowledgeBase:
+    """Load every file in the knowledge directory; raise KnowledgeError listing all problems.
+
+    With ``cache_dir``, a validated knowledge base is kept as a pickle keyed by the files' contents, so a
+    restart skips parsing; any change to a file (or to this code's version) rebuilds it.
+    """
     directory = Path(directory) if directory else bundled_knowledge_dir()
-    problems: list[Problem] = []
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), "", "", "knowledge directory not found")])
     site_path = Path(site_file) if site_file else directory / SITE_FILE
     category_files = sorted(p for p in directory.glob("*.yaml") if p.name not in NON_CATEGORY_FILES)
+    extra = [p for p in (directory / GLOSSARY_FILE, directory / REDIRECTS_FILE) if p.is_file()]
+    fingerprint = _fingerprint(category_files + extra + ([site_path] if site_path.is_file() else []))
+    cached = _read_cache(cache_dir, fingerprint)
+    if cached is not None:
+        return cached
+    kb = _load_and_validate(directory, site_path, category_files, fingerprint)
+    _write_cache(cache_dir, kb)
+    return kb
+
+
+def _cache_path(cache_dir: Path, fingerprint: str) -> Path:
+    return cache_dir / f"knowledge-{CACHE_FORMAT}-{fingerprint}.pickle"
+
+
+def _read_cache(cache_dir: Path | None, fingerprint: str) -> KnowledgeBase | None:
+    if cache_dir is None:
+        return None
+    path = _cache_path(cache_dir, fingerprint)
+    try:
+        with path.open("rb") as fh:
+            kb = pickle.load(fh)  # noqa: S301 - our own cache directory, keyed by content hash
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return kb if isinstance(kb, KnowledgeBase) and kb.fingerprint == fingerprint else None
+
+
+def _write_cache(cache_dir: Path | None, kb: KnowledgeBase) -> None:
+    if cache_dir is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob(f"knowledge-{CACHE_FORMAT}-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, _cache_path(cache_dir, kb.fingerprint))
+    except OSError:
+        logger.warning("could not cache the knowledge base in %s", cache_dir, exc_info=True)
+
+
+def _load_and_validate(directory: Path, site_path: Path, category_files: list[Path], fingerprint: str) -> KnowledgeBase:
+    problems: list[Problem] = []
     if not category_files:
         problems.append(Problem(str(directory), "", "", "has no category files (*.yaml)"))
     categories: list[Category] = []
@@ -186,7 +240,6 @@ def load_knowledge(directory: Path | None = None, site_file: Path | None = None)
     glossary, glossary_reviewed = _load_glossary(directory / GLOSSARY_FILE, problems)
     redirects = _load_redirects(directory / REDIRECTS_FILE, problems)
     site, site_is_example = load_site(site_path, problems)
-    extra = [p for p in (directory / GLOSSARY_FILE, directory / REDIRECTS_FILE) if p.is_file()]
     kb = KnowledgeBase(
         entries=entries
         + glossary_entries(
@@ -197,7 +250,7 @@ def load_knowledge(directory: Path | None = None, site_file: Path | None = None)
         categories=categories,
         site=site,
         site_is_example=site_is_example,
-        fingerprint=_fingerprint(category_files + extra + ([site_path] if site_path.is_file() else [])),
+        fingerprint=fingerprint,
     )
     _check_cross_file(kb, problems)
     if problems:

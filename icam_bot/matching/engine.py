@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 RERANK_POOL = 12
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 5
+QUERY_CACHE_SIZE = 4096
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 84.0
 #: "What does X stand for?" asks for a glossary entry; this much is added to glossary entries' scores.
@@ -138,6 +140,8 @@ class Matcher:
                 logger.warning("semantic matching off: %s; using lexical signals only", exc)
         self.calibration: Calibration = self.calibrations.semantic if self.encoder else self.calibrations.lexical
         self._expander = GlossaryExpander(kb.glossary)
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._query_cache_lock = threading.Lock()
         self._docs = [
             _Doc(e.id, e.phrasings, None, e.question, e.category, " ".join(e.tags), plain_answer(e.answer))
             for e in kb.entries
@@ -232,7 +236,7 @@ class Matcher:
         emb_answer = np.zeros(n, dtype=np.float32)
         if self.encoder is not None:
             query_text = " ".join(words + (expansions if self.calibration.expand_query_for_embedding else []))
-            q = self.encoder.encode_one(query_text)
+            q = self._query_vector(query_text)
             emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
             emb_centroid = self._centroids @ q
             emb_answer = self._answer_vectors @ q
@@ -248,6 +252,18 @@ class Matcher:
             words,
             definition=definition,
         )
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
+        vector = self._query_cache.get(text)
+        if vector is None:
+            assert self.encoder is not None
+            vector = self.encoder.encode_one(text)
+            with self._query_cache_lock:
+                if len(self._query_cache) >= QUERY_CACHE_SIZE:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[text] = vector
+        return vector
 
     def _fuzzy(self, words: list[str], doc_index: int) -> float:
         query = " ".join(words)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from icam_bot.knowledge.model import GlossaryTerm
 from icam_bot.matching.normalize import STOP_WORDS, tokens
 
-MAX_PHRASE_WORDS = 5
-
 
 class GlossaryExpander:
     """Appends the canonical term and expansion for every glossary phrase found in a text."""
 
     def __init__(self, terms: list[GlossaryTerm]) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._sizes: dict[str, list[int]] = {}  # first word -> phrase lengths starting with it, longest first
         for term in terms:
             canonical = tuple(tokens(term.term)) + tuple(tokens(term.stands_for))
             for phrase in (term.term, term.stands_for, *term.synonyms):
@@ -20,6 +19,10 @@ class GlossaryExpander:
                 if not key or (len(key) == 1 and key[0] in STOP_WORDS):
                     continue
                 self._phrases.setdefault(key, canonical)
+        for key in self._phrases:
+            self._sizes.setdefault(key[0], []).append(len(key))
+        for sizes in self._sizes.values():
+            sizes.sort(reverse=True)
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -30,7 +33,9 @@ class GlossaryExpander:
         present = set(words)
         i = 0
         while i < len(words):
-            for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            for size in self._sizes.get(words[i], ()):
+                if i + size > len(words):
+                    continue
                 canonical = self._phrases.get(tuple(words[i : i + size]))
                 if canonical is not None:
                     for word in canonical:

@@ -14,6 +14,9 @@ from icam_bot.matching.embedding import MODEL_NAME, MiniLMEncoder
 
 logger = logging.getLogger(__name__)
 
+#: Above this many cached vectors (about 150 MB), rows not used by the current knowledge base are dropped.
+MAX_CACHED_ROWS = 100_000
+
 
 def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
@@ -47,10 +50,11 @@ class VectorCache:
             return np.zeros((0, encoder.dim), dtype=np.float32)
         return np.stack([self._rows[k] for k in keys]).astype(np.float32)
 
-    def _save(self, keep: set[str]) -> None:
+    def _save(self, current: set[str]) -> None:
+        """Write every known row (other knowledge bases may share the cache); past the cap keep ``current`` only."""
         if not self.path:
             return
-        rows = {k: v for k, v in self._rows.items() if k in keep}
+        rows = self._rows if len(self._rows) <= MAX_CACHED_ROWS else {k: self._rows[k] for k in current}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")

@@ -9,23 +9,23 @@ class TrackerError(Exception):
     """Base class: a refused or failed tracker operation. Nothing was written."""
 
 
-class InvalidItemId(TrackerError):
+class InvalidItemIdError(TrackerError):
     """The text is not an item id of the form ICAM-<number>."""
 
 
-class ItemNotFound(TrackerError):
+class ItemNotFoundError(TrackerError):
     """No item has that id."""
 
 
-class PermissionDenied(TrackerError):
+class PermissionDeniedError(TrackerError):
     """The actor may not do this; the message says why."""
 
 
-class InvalidTransition(TrackerError):
+class InvalidTransitionError(TrackerError):
     """The item's status does not allow the action (e.g. resolving a closed item)."""
 
 
-class ValidationFailed(TrackerError):
+class ItemValidationError(TrackerError):
     """Submitted values are invalid; ``errors`` maps field name to message (for modal ``response_action``)."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
@@ -33,7 +33,7 @@ class ValidationFailed(TrackerError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
-class TrackerUnavailable(TrackerError):
+class TrackerUnavailableError(TrackerError):
     """The database could not be reached: nothing was saved. ``text`` is the user's text, to hand back."""
 
     def __init__(self, operation: str, text: str | None = None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Protocol
 
 from icam_bot.tracker.audit import Recorder
-from icam_bot.tracker.models import SLA_STATUSES, TrackerItem
+from icam_bot.tracker.models import SLA_STATUSES, Severity, Status
 from icam_bot.tracker.programs import LEVEL_NAMES, ProgramRouting
 from icam_bot.tracker.results import NotificationKind, Outbox
 from icam_bot.tracker.sla import add_business_hours
@@ -17,7 +18,19 @@ logger = logging.getLogger(__name__)
 REMINDER_FRACTION = 0.75
 
 
-def next_check(item: TrackerItem, routing: ProgramRouting) -> dt.datetime | None:
+class Schedulable(Protocol):
+    """The fields the escalation schedule depends on (an item, or a row the sweeper read)."""
+
+    status: Status
+    severity: Severity
+    escalation_level: int
+    first_response_due_at: dt.datetime
+    resolution_due_at: dt.datetime
+    first_response_at: dt.datetime | None
+    last_escalated_at: dt.datetime | None
+
+
+def next_check(item: Schedulable, routing: ProgramRouting) -> dt.datetime | None:
     """When the sweeper must next look at ``item``: its pending SLA, or one re-escalation interval later.
 
     None when nothing more can happen: the item is resolved, closed or waiting on the reporter (the clock
@@ -28,14 +41,12 @@ def next_check(item: TrackerItem, routing: ProgramRouting) -> dt.datetime | None
         return None
     due = item.first_response_due_at if item.first_response_at is None else item.resolution_due_at
     if item.last_escalated_at is not None:
-        grace = add_business_hours(
-            item.last_escalated_at, routing.sla.first_response[item.severity], routing.calendar
-        )
+        grace = add_business_hours(item.last_escalated_at, routing.sla.first_response[item.severity], routing.calendar)
         due = max(due, grace)
     return due
 
 
-def reminder_time(start: dt.datetime, item: TrackerItem, routing: ProgramRouting) -> dt.datetime:
+def reminder_time(start: dt.datetime, item: Schedulable, routing: ProgramRouting) -> dt.datetime:
     hours = routing.sla.first_response[item.severity] * REMINDER_FRACTION
     return add_business_hours(start, hours, routing.calendar)
 
@@ -47,8 +58,8 @@ def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox
     new = old + 1
     target = routing.escalation_target(new)
     rec.set("escalation_level", new, action="escalated", detail=reason)
-    rec.set("last_escalated_at", rec.now)
-    rec.set("next_escalation_at", next_check(item, routing))
+    item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
+    item.next_escalation_at = next_check(item, routing)
     detail = f"escalated to the {LEVEL_NAMES[new]} ({reason})"
     outbox.add(target, NotificationKind.ESCALATED, detail)
     outbox.add(item.assignee_id or routing.escalation_target(old), NotificationKind.SLA_BREACHED, detail)

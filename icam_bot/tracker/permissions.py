@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 
-from icam_bot.tracker.errors import PermissionDenied
+from icam_bot.tracker.errors import PermissionDeniedError
 from icam_bot.tracker.models import TrackerItem
 from icam_bot.tracker.programs import ProgramsConfig
 
@@ -57,16 +57,16 @@ def can(config: ProgramsConfig, actor: str, action: Action, item: TrackerItem) -
 
 
 def require(config: ProgramsConfig, actor: str, action: Action, item: TrackerItem) -> None:
-    """Raise PermissionDenied, saying why, unless ``actor`` may do ``action`` to ``item``."""
+    """Raise PermissionDeniedError, saying why, unless ``actor`` may do ``action`` to ``item``."""
     if can(config, actor, action, item):
         return
     logger.info("refused %s on %s for %s", action.value, item.ref, actor)
     if item.reporter_id == actor:
-        raise PermissionDenied(
+        raise PermissionDeniedError(
             f"you raised {item.ref}, so you can view, comment on, escalate, reopen or close it; "
             f"to {action.value.replace('_', ' ')} it ask the {item.program} program owners or the ICAM PMO"
         )
-    raise PermissionDenied(
+    raise PermissionDeniedError(
         f"{item.ref} belongs to someone else: only its reporter, its assignee, the {item.program} "
         "program owners and the ICAM PMO can see or act on it"
     )
@@ -78,7 +78,7 @@ def require_queue_access(config: ProgramsConfig, actor: str, program: str | None
         return
     if program is not None and actor in config.program(program).staff:
         return
-    raise PermissionDenied(
+    raise PermissionDeniedError(
         "only ICAM PMO members can see the whole queue; program owners can see their own program's queue"
     )
 
@@ -86,4 +86,4 @@ def require_queue_access(config: ProgramsConfig, actor: str, program: str | None
 def require_stats_access(config: ProgramsConfig, actor: str) -> None:
     if config.is_pmo(actor) or actor in config.esc_members:
         return
-    raise PermissionDenied("tracker statistics are for ICAM PMO and ESC members")
+    raise PermissionDeniedError("tracker statistics are for ICAM PMO and ESC members")

@@ -225,7 +225,8 @@ def _parse_program(check: _Checker, slug: str, raw: Any, defaults: dict[str, Any
         for level in ESCALATION_LEVELS:
             target = escalation.get(level)
             if not isinstance(target, str) or not (USER_RE.match(target) or CHANNEL_RE.match(target)):
-                check.fail(slug, f"escalation.{level}", f"must be a Slack user id (U...) or channel id (C...), got {target!r}")
+                message = f"must be a Slack user id (U...) or channel id (C...), got {target!r}"
+                check.fail(slug, f"escalation.{level}", message)
             else:
                 chain.append(target)
     merged = {**defaults, **{k: v for k, v in raw.items() if k in OVERRIDABLE}}

@@ -48,8 +48,7 @@ def add_business_hours(start: dt.datetime, hours: float, calendar: BusinessCalen
     for _ in range(MAX_DAYS_SCANNED):
         if calendar.is_working_day(day):
             opens, closes = calendar.window(day)
-            if current < opens:
-                current = opens
+            current = max(current, opens)
             if current < closes:
                 available = closes - current
                 if remaining <= available:

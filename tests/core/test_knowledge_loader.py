@@ -141,5 +141,6 @@ def test_answers_carry_no_raw_urls_and_are_in_limits(kb):
         assert len(entry.answer) <= 2500
         assert "http://" not in entry.answer, entry.id
         assert "https://" not in entry.answer, entry.id
-        assert len(entry.alternates) >= 3, entry.id
         assert entry.references, entry.id
+        if entry.category != "glossary":
+            assert len(entry.alternates) >= 4, entry.id

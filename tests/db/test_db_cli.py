@@ -69,9 +69,11 @@ def test_kb_gaps_lists_unanswered_questions_by_frequency(empty_url, monkeypatch,
     args = _gaps_parser().parse_args(["kb", "gaps"])
     assert args.func(args) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split()[:3] == ["3", "0", "3"] and lines[1].endswith("how do I get a parking permit?")
+    assert lines[1].split()[:3] == ["3", "0", "3"]
+    assert lines[1].endswith("how do I get a parking permit?")
     assert lines[2].endswith("who won the game")
     args = _gaps_parser().parse_args(["kb", "gaps", "--json", "--limit", "1"])
     assert args.func(args) == 0
     (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert row["count"] == 3 and row["askers"] == 3
+    assert row["count"] == 3
+    assert row["askers"] == 3

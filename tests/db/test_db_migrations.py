@@ -26,7 +26,8 @@ TABLES = {
 def test_upgrade_from_empty_creates_every_table(empty_engine):
     assert schema_status(empty_engine).current is None
     status = upgrade(empty_engine)
-    assert status.up_to_date and status.current == head_revision()
+    assert status.up_to_date
+    assert status.current == head_revision()
     assert set(inspect(empty_engine).get_table_names()) == TABLES
     assert upgrade(empty_engine).up_to_date  # idempotent
 

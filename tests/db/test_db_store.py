@@ -66,7 +66,8 @@ def test_question_log_and_recent_questions(store):
     store.log_question(user_id="U2", text="other", decision="abstain", surface="command")
     assert [q.text for q in store.recent_questions("U1")] == ["q2", "q1"]
     logged = store.logged_question(first)
-    assert logged is not None and logged.entry_id == "glossary-pacs"
+    assert logged is not None
+    assert logged.entry_id == "glossary-pacs"
     assert store.logged_question(999999) is None
 
 

@@ -6,25 +6,17 @@ import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from fake_slack import FakeSlack
-from handlers.app import create_app
-from handlers.server import EVENTS_PATH, build_web_app
-from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
-from icam_bot.db import Store, make_engine, upgrade
-from slack_requests import SIGNING_SECRET, event_callback, interactive_body, signature_headers, slash_command
+from icam_bot.db import make_engine, upgrade
 
 PG_URL = os.environ.get("ICAM_TEST_DATABASE_URL")
 
@@ -88,75 +80,6 @@ def sqlite_url(tmp_path: Path) -> str:
     upgrade(engine)
     engine.dispose()
     return url
-
-
-def app_settings(fake: FakeSlack) -> Settings:
-    return Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "ICAM_DATA_DIR": tempfile.gettempdir(),
-        }
-    )
-
-
-@dataclass
-class Harness:
-    """The served app, a client session to drive it, the fake Slack and the store behind the app."""
-
-    url: str
-    session: aiohttp.ClientSession
-    fake: FakeSlack
-    store: Store
-
-    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
-                   sign: bool = True) -> tuple[int, str]:
-        all_headers = {"Content-Type": content_type, **(signature_headers(body) if sign else {}), **(headers or {})}
-        async with self.session.post(self.url + EVENTS_PATH, data=body.encode(), headers=all_headers) as resp:
-            return resp.status, await resp.text()
-
-    async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None) -> int:
-        payload = event_callback(event, event_id)
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
-        status, _ = await self.post(_json(payload), "application/json", headers)
-        return status
-
-    async def command(self, text_: str, key: str = "cmd") -> tuple[int, str]:
-        return await self.post(slash_command(text_, self.fake.response_url(key)), "application/x-www-form-urlencoded")
-
-    async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
-        return await self.post(interactive_body(payload), "application/x-www-form-urlencoded")
-
-
-def _json(payload: Any) -> str:
-    import json
-
-    return json.dumps(payload)
-
-
-@contextlib.asynccontextmanager
-async def serve_app(
-    responder: Responder, database_url: str, fake: FakeSlack | None = None, pmo_members: frozenset[str] = frozenset()
-) -> AsyncIterator[Harness]:
-    """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port."""
-    own_fake = fake is None
-    fake = fake or await FakeSlack().start()
-    store = Store.from_url(database_url)
-    app = create_app(app_settings(fake), responder, store, SlackSettings(pmo_members))
-    runner = web.AppRunner(build_web_app(app, SIGNING_SECRET), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Harness(f"http://127.0.0.1:{port}", session, fake, store)
-    finally:
-        await runner.cleanup()
-        store.close()
-        if own_fake:
-            await fake.stop()
 
 
 ANSWER_PROBES = ("what does PACS stand for?", "how do I reset my PIV PIN?", "my piv card is locked")

@@ -118,8 +118,9 @@ class FakeSlack:
             return None
         status = queue.popleft()
         headers = {"Retry-After": self.retry_after} if status == 429 else {}
-        return web.json_response({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"},
-                                 status=status, headers=headers)
+        return web.json_response(
+            {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}, status=status, headers=headers
+        )
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -152,17 +153,37 @@ class FakeSlack:
 
     def _body(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "icam-bot",
-                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "icam-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return {"ok": True, "channel": params.get("channel"), "ts": ts,
-                    "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
-                                "text": params.get("text", "")}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {
+                    "type": "message",
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "ts": ts,
+                    "text": params.get("text", ""),
+                },
+            }
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
-            return {"ok": True, "channel": params.get("channel"),
-                    "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}",
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "views.publish":

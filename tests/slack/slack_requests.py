@@ -36,91 +36,193 @@ def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[s
         "event_id": event_id or new_event_id(),
         "event_time": int(time.time()),
         "authorizations": [
-            {"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True,
-             "is_enterprise_install": False}
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
         ],
         "is_ext_shared_channel": False,
         "event_context": "4-eyJldCI6ImFwcF9tZW50aW9uIn0",
     }
 
 
-def app_mention(text: str, user: str = "U0000STAFF", channel: str = "C0000CHAN", ts: str = "1700000000.000100",
-                thread_ts: str | None = None) -> dict[str, Any]:
-    event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER_ID}> {text}", "ts": ts,
-             "channel": channel, "event_ts": ts, "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000001",
-             "team": TEAM_ID, "blocks": []}
+def app_mention(
+    text: str,
+    user: str = "U0000STAFF",
+    channel: str = "C0000CHAN",
+    ts: str = "1700000000.000100",
+    thread_ts: str | None = None,
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000001",
+        "team": TEAM_ID,
+        "blocks": [],
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def direct_message(text: str, user: str = "U0000STAFF", channel: str = "D0000DM01", ts: str = "1700000001.000200",
-                   **extra: Any) -> dict[str, Any]:
-    return {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts, "channel": channel,
-            "event_ts": ts, "team": TEAM_ID, "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000002", **extra}
+def direct_message(
+    text: str, user: str = "U0000STAFF", channel: str = "D0000DM01", ts: str = "1700000001.000200", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM_ID,
+        "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000002",
+        **extra,
+    }
 
 
 def app_home_opened(user: str = "U0000STAFF") -> dict[str, Any]:
-    return {"type": "app_home_opened", "user": user, "channel": "D0000DM01", "tab": "home",
-            "event_ts": "1700000002.000300"}
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0000DM01",
+        "tab": "home",
+        "event_ts": "1700000002.000300",
+    }
 
 
 def slash_command(text: str, response_url: str, user: str = "U0000STAFF", command: str = "/icam") -> str:
     """The form body Slack posts for a slash command."""
-    return urlencode({
-        "token": "verification-token-unused", "team_id": TEAM_ID, "team_domain": "example",
-        "channel_id": "C0000CHAN", "channel_name": "general", "user_id": user, "user_name": "staff",
-        "command": command, "text": text, "api_app_id": "A0000001", "is_enterprise_install": "false",
-        "response_url": response_url, "trigger_id": "1337.42.abcdef",
-    })
+    return urlencode(
+        {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "team_domain": "example",
+            "channel_id": "C0000CHAN",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "staff",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0000001",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1337.42.abcdef",
+        }
+    )
 
 
 def _user(user: str) -> dict[str, str]:
     return {"id": user, "username": "staff", "name": "staff", "team_id": TEAM_ID}
 
 
-def block_actions(action: dict[str, Any], response_url: str, user: str = "U0000STAFF",
-                  channel: str = "C0000CHAN", message_ts: str = "1700000003.000400",
-                  thread_ts: str | None = None, ephemeral: bool = False) -> dict[str, Any]:
-    message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID, "bot_id": "BBOT0001", "ts": message_ts,
-                               "text": "answer", "blocks": []}
+def block_actions(
+    action: dict[str, Any],
+    response_url: str,
+    user: str = "U0000STAFF",
+    channel: str = "C0000CHAN",
+    message_ts: str = "1700000003.000400",
+    thread_ts: str | None = None,
+    ephemeral: bool = False,
+) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": "BBOT0001",
+        "ts": message_ts,
+        "text": "answer",
+        "blocks": [],
+    }
     if thread_ts:
         message["thread_ts"] = thread_ts
     container = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral}
     payload: dict[str, Any] = {
-        "type": "block_actions", "user": _user(user), "api_app_id": "A0000001", "token": "unused",
-        "container": container, "trigger_id": "1337.42.abcdef", "team": {"id": TEAM_ID, "domain": "example"},
-        "enterprise": None, "is_enterprise_install": False, "channel": {"id": channel, "name": "general"},
-        "state": {"values": {}}, "response_url": response_url,
-        "actions": [{"type": "button", "block_id": "b1", "text": {"type": "plain_text", "text": "x"},
-                     "action_ts": "1700000004.000500", **action}],
+        "type": "block_actions",
+        "user": _user(user),
+        "api_app_id": "A0000001",
+        "token": "unused",
+        "container": container,
+        "trigger_id": "1337.42.abcdef",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "general"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "block_id": "b1",
+                "text": {"type": "plain_text", "text": "x"},
+                "action_ts": "1700000004.000500",
+                **action,
+            }
+        ],
     }
     if not ephemeral:
         payload["message"] = message
     return payload
 
 
-def message_shortcut(text: str, response_url: str, user: str = "U0000STAFF", channel: str = "C0000CHAN",
-                     message_ts: str = "1700000005.000600", callback_id: str = "icam_send_to_pmo") -> dict[str, Any]:
+def message_shortcut(
+    text: str,
+    response_url: str,
+    user: str = "U0000STAFF",
+    channel: str = "C0000CHAN",
+    message_ts: str = "1700000005.000600",
+    callback_id: str = "icam_send_to_pmo",
+) -> dict[str, Any]:
     return {
-        "type": "message_action", "token": "unused", "action_ts": "1700000006.000700",
-        "team": {"id": TEAM_ID, "domain": "example"}, "user": _user(user),
-        "channel": {"id": channel, "name": "general"}, "is_enterprise_install": False, "enterprise": None,
-        "callback_id": callback_id, "trigger_id": "1337.42.abcdef", "response_url": response_url,
+        "type": "message_action",
+        "token": "unused",
+        "action_ts": "1700000006.000700",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": _user(user),
+        "channel": {"id": channel, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": "1337.42.abcdef",
+        "response_url": response_url,
         "message_ts": message_ts,
-        "message": {"type": "message", "user": "U0000OTHER", "text": text, "ts": message_ts,
-                    "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000003"},
+        "message": {
+            "type": "message",
+            "user": "U0000OTHER",
+            "text": text,
+            "ts": message_ts,
+            "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000003",
+        },
     }
 
 
 def view_submission(callback_id: str, user: str = "U0000STAFF") -> dict[str, Any]:
     return {
-        "type": "view_submission", "team": {"id": TEAM_ID, "domain": "example"}, "user": _user(user),
-        "api_app_id": "A0000001", "token": "unused", "trigger_id": "1337.42.abcdef",
-        "view": {"id": "V0000002", "type": "modal", "callback_id": callback_id, "private_metadata": "",
-                 "state": {"values": {}}, "hash": "1700000007.abc", "title": {"type": "plain_text", "text": "x"},
-                 "blocks": []},
-        "response_urls": [], "is_enterprise_install": False,
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": _user(user),
+        "api_app_id": "A0000001",
+        "token": "unused",
+        "trigger_id": "1337.42.abcdef",
+        "view": {
+            "id": "V0000002",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": "",
+            "state": {"values": {}},
+            "hash": "1700000007.abc",
+            "title": {"type": "plain_text", "text": "x"},
+            "blocks": [],
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
     }
 
 

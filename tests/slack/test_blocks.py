@@ -19,15 +19,30 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _entry(answer: str = "Use the self-service kiosk.") -> Entry:
-    return Entry(id="piv-pin", question="How do I reset my PIV PIN?", alternates=(), answer=answer,
-                 category="credentialing", tags=(), references=(Reference("FIPS 201-3 & more", "https://x.gov/a"),),
-                 owner="pmo", last_reviewed=dt.date(2026, 1, 1))
+    return Entry(
+        id="piv-pin",
+        question="How do I reset my PIV PIN?",
+        alternates=(),
+        answer=answer,
+        category="credentialing",
+        tags=(),
+        references=(Reference("FIPS 201-3 & more", "https://x.gov/a"),),
+        owner="pmo",
+        last_reviewed=dt.date(2026, 1, 1),
+    )
 
 
 def _answer(text: str = "Use the self-service kiosk.") -> Reply:
     entry = _entry(text)
-    return Reply("reset pin", Decision.ANSWER, text, entry, 0.9, entry.references,
-                 (Suggestion("a", "Question A?", 0.5), Suggestion("b", "Question B?", 0.4)))
+    return Reply(
+        "reset pin",
+        Decision.ANSWER,
+        text,
+        entry,
+        0.9,
+        entry.references,
+        (Suggestion("a", "Question A?", 0.5), Suggestion("b", "Question B?", 0.4)),
+    )
 
 
 def _all_text(payload: object) -> str:
@@ -67,13 +82,16 @@ def test_abstain_echo_is_escaped_and_offers_logging():
     reply = Reply("<!channel> & <@U1> help", Decision.ABSTAIN, "I don't know.", reason="no_match")
     msg = answer_message(reply, log_id=3)
     sent = _all_text(msg)
-    assert "<!channel>" not in sent and "<@U1>" not in sent
+    assert "<!channel>" not in sent
+    assert "<@U1>" not in sent
     assert "&lt;!channel&gt; &amp; &lt;@U1&gt; help" in sent
     assert ActionId.LOG_FOR_PMO in sent
 
 
 def test_redirect_has_no_log_button():
-    reply = Reply("laptop broken", Decision.ABSTAIN, "Ask the IT service desk.", redirect_id="it", reason="out_of_scope")
+    reply = Reply(
+        "laptop broken", Decision.ABSTAIN, "Ask the IT service desk.", redirect_id="it", reason="out_of_scope"
+    )
     assert "actions" not in _all_text([b["type"] for b in answer_message(reply)["blocks"]])
 
 
@@ -86,8 +104,13 @@ def test_empty_question_gets_guidance_only():
 def test_suggestion_buttons_have_unique_ids_and_short_labels():
     suggestions = [Suggestion(f"e{i}", "A very long question " * 10, 0.5) for i in range(3)]
     msg = suggestions_message(suggestions, "Did you mean?", log_id=2, question="x")
-    picks = [e for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]
-             if e["action_id"].startswith(ActionId.PICK_ENTRY)]
+    picks = [
+        e
+        for b in msg["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(ActionId.PICK_ENTRY)
+    ]
     assert len({p["action_id"] for p in picks}) == 3
     assert all(len(p["text"]["text"]) <= 75 for p in picks)
 
@@ -95,7 +118,8 @@ def test_suggestion_buttons_have_unique_ids_and_short_labels():
 def test_help_lists_every_subcommand_with_an_example_and_escapes_unknown():
     msg = help_message(unknown="<!here>")
     for usage, _what, example in SUBCOMMANDS:
-        assert f"/icam {usage}" in msg["text"] and f"/icam {example}" in msg["text"]
+        assert f"/icam {usage}" in msg["text"]
+        assert f"/icam {example}" in msg["text"]
     assert "<!here>" not in _all_text(msg)
 
 
@@ -103,9 +127,11 @@ def test_home_view_is_within_100_blocks_and_escapes_questions():
     recent = [LoggedQuestion(i, "U1", "<!everyone> q" * 50, "abstain", None, NOW) for i in range(5)]
     gaps = [GapRow("<@U9> gap " * 40, "gap", 3, 1, 2, NOW, NOW, None) for _ in range(200)]
     view = home_view(recent, is_pmo=True, gaps=gaps)
-    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert view["type"] == "home"
+    assert len(view["blocks"]) <= 100
     sent = _all_text(view)
-    assert "<!everyone>" not in sent and "<@U9>" not in sent
+    assert "<!everyone>" not in sent
+    assert "<@U9>" not in sent
     assert all(len(b["text"]["text"]) <= SECTION_TEXT_LIMIT for b in view["blocks"] if b["type"] == "section")
 
 

@@ -14,8 +14,9 @@ EVENTS = ["app_home_opened", "app_mention", "message.im"]
 SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history"]
 
 
-@pytest.mark.parametrize(("name", "socket"), [("slack-app-manifest.yaml", False),
-                                               ("slack-app-manifest.socket.yaml", True)])
+@pytest.mark.parametrize(
+    ("name", "socket"), [("slack-app-manifest.yaml", False), ("slack-app-manifest.socket.yaml", True)]
+)
 def test_manifest_matches_the_code(name, socket):
     manifest = yaml.safe_load((ROOT / "deploy" / name).read_text())
     features, settings = manifest["features"], manifest["settings"]
@@ -26,8 +27,11 @@ def test_manifest_matches_the_code(name, socket):
     assert settings["interactivity"]["is_enabled"] is True
     assert features["app_home"]["home_tab_enabled"] is True
     assert settings["socket_mode_enabled"] is socket
-    urls = [settings["event_subscriptions"].get("request_url"), settings["interactivity"].get("request_url"),
-            features["slash_commands"][0].get("url")]
+    urls = [
+        settings["event_subscriptions"].get("request_url"),
+        settings["interactivity"].get("request_url"),
+        features["slash_commands"][0].get("url"),
+    ]
     if socket:
         assert urls == [None, None, None]
     else:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from conftest import serve_app
-
 from fake_slack import FakeSlack
+from slack_harness import serve_app
 from slack_requests import direct_message, new_event_id
 
 

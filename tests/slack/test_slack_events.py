@@ -7,13 +7,12 @@ import json
 import re
 
 import pytest
-
-from conftest import serve_app
+from slack_harness import serve_app
+from slack_requests import app_home_opened, app_mention, direct_message
 from sqlalchemy import select
 
 from handlers.ids import ActionId
 from icam_bot.db.models import QuestionLog, UnansweredQuestion
-from slack_requests import app_home_opened, app_mention, direct_message
 
 
 def action_ids(blocks: list[dict]) -> list[str]:
@@ -159,7 +158,9 @@ def test_app_home_for_staff_shows_recent_questions(responder, sqlite_url):
             assert call.params["user_id"] == "U0000STAFF"
             view = call.params["view"]
             sent = json.dumps(view)
-            assert view["type"] == "home" and "&lt;!here&gt; my question" in sent and "<!here>" not in sent
+            assert view["type"] == "home"
+            assert "&lt;!here&gt; my question" in sent
+            assert "<!here>" not in sent
             assert "triage view" not in sent
 
     asyncio.run(scenario())
@@ -172,6 +173,7 @@ def test_app_home_for_pmo_members_shows_top_unanswered(responder, sqlite_url):
             await h.event(app_home_opened(user="U0000PMO1"))
             (call,) = await h.fake.wait_for("views.publish")
             sent = json.dumps(call.params["view"])
-            assert "triage view" in sent and "parking permit" in sent
+            assert "triage view" in sent
+            assert "parking permit" in sent
 
     asyncio.run(scenario())

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
-import icam_bot.db.models  # noqa: F401 - registers the tables on Base.metadata
+import icam_bot.db.models
 import icam_bot.tracker.models  # noqa: F401 - registers the tracker tables
 from icam_bot.db.base import Base
 

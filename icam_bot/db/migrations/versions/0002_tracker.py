@@ -68,7 +68,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "program IN (" + ", ".join(f"'{p}'" for p in PROGRAMS) + ")", name=op.f("ck_tracker_items_program")
         ),
-        sa.CheckConstraint("likelihood IS NULL OR likelihood BETWEEN 1 AND 5", name=op.f("ck_tracker_items_likelihood")),
+        sa.CheckConstraint(
+            "likelihood IS NULL OR likelihood BETWEEN 1 AND 5", name=op.f("ck_tracker_items_likelihood")
+        ),
         sa.CheckConstraint("impact IS NULL OR impact BETWEEN 1 AND 5", name=op.f("ck_tracker_items_impact")),
         sa.CheckConstraint("escalation_level >= 0", name=op.f("ck_tracker_items_escalation_level")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracker_items")),

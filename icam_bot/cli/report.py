@@ -1,0 +1,81 @@
+"""``icam-bot report``: export tracker items as CSV or JSON (streamed) with filters."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from icam_bot.cli.common import CommandError, settings_or_exit
+
+STATUSES = ("new", "triaged", "in_progress", "waiting", "resolved", "closed")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="export tracker items (ICAM-<n>) as CSV or JSON")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_const", const="csv", dest="format", help="CSV with a header row")
+    fmt.add_argument("--json", action="store_const", const="json", dest="format", help="a JSON array")
+    parser.add_argument("--program", help="only this component program (e.g. credentialing)")
+    parser.add_argument("--status", help=f"only this status ({', '.join(STATUSES)})")
+    parser.add_argument("--since", help="created on or after this date (YYYY-MM-DD, UTC)")
+    parser.add_argument("--until", help="created on or before this date (YYYY-MM-DD, UTC)")
+    parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+    parser.set_defaults(func=run_report)
+
+
+def _date(flag: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{flag} must be a date like 2026-01-31 (got {value!r})") from None
+
+
+def parse_filters(args: argparse.Namespace):
+    """Validate the filter flags; a bad value is a CommandError (exit 2) naming the flag."""
+    from icam_bot.knowledge.model import PROGRAMS
+    from icam_bot.tracker.export import ExportFilter
+    from icam_bot.tracker.models import Status
+
+    if args.format is None:
+        raise CommandError("choose an output format: --csv or --json")
+    if args.program is not None and args.program not in PROGRAMS:
+        raise CommandError(f"--program must be one of {', '.join(PROGRAMS)} (got {args.program!r})")
+    if args.status is not None and args.status not in STATUSES:
+        raise CommandError(f"--status must be one of {', '.join(STATUSES)} (got {args.status!r})")
+    since, until = _date("--since", args.since), _date("--until", args.until)
+    if since and until and since > until:
+        raise CommandError(f"--since {since} is after --until {until}")
+    status = Status(args.status) if args.status else None
+    return ExportFilter(program=args.program, status=status, since=since, until=until)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from icam_bot.db import make_engine, schema_status
+    from icam_bot.db.session import make_session_factory
+    from icam_bot.tracker.export import iter_rows, write_csv, write_json
+
+    filters = parse_filters(args)
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if not schema_status(engine).up_to_date:
+            raise CommandError("the database schema is behind: run `icam-bot db upgrade` first")
+        writer = write_csv if args.format == "csv" else write_json
+        with make_session_factory(engine)() as session:
+            count = writer(iter_rows(session, filters), out)
+    except SQLAlchemyError as exc:
+        raise CommandError(f"could not read the database at DATABASE_URL: {exc.__class__.__name__}: {exc}") from exc
+    except OSError as exc:
+        raise CommandError(f"could not write the report: {exc}") from exc
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        engine.dispose()
+    print(f"{count} item(s) exported", file=sys.stderr)
+    return 0

@@ -1,0 +1,467 @@
+"""The tracker service: every flow the Slack listeners, the console and the CLI drive.
+
+Synchronous SQLAlchemy; async callers use ``asyncio.to_thread``. Each method runs in one short transaction:
+a refused or invalid action raises a TrackerError and writes nothing. Methods return detached views and
+the notifications the caller must deliver; this module knows nothing of Slack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from icam_bot.db.base import utcnow
+from icam_bot.db.session import make_session_factory
+from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.tracker import escalation
+from icam_bot.tracker.audit import Recorder
+from icam_bot.tracker.errors import (
+    InvalidItemIdError,
+    InvalidTransitionError,
+    ItemNotFoundError,
+    ItemValidationError,
+    TrackerUnavailableError,
+)
+from icam_bot.tracker.models import (
+    BUREAU_LEN,
+    OPEN_STATUSES,
+    TITLE_LEN,
+    ItemKind,
+    Severity,
+    Status,
+    TrackerComment,
+    TrackerEvent,
+    TrackerItem,
+)
+from icam_bot.tracker.permissions import Action, require, require_queue_access, require_stats_access
+from icam_bot.tracker.programs import USER_RE, ProgramsConfig
+from icam_bot.tracker.results import (
+    ActionResult,
+    CommentView,
+    CreateResult,
+    EventView,
+    ItemView,
+    NotificationKind,
+    Outbox,
+)
+from icam_bot.tracker.sla import add_business_hours
+from icam_bot.tracker.stats import TrackerStats, compute_stats
+
+logger = logging.getLogger(__name__)
+
+#: Descriptions longer than this are cut (and the result says so); Slack messages can be ~40,000 characters.
+MAX_DESCRIPTION_CHARS = 8000
+MAX_COMMENT_CHARS = 4000
+MAX_RESOLUTION_CHARS = 4000
+MAX_ITEM_ID = 2**31 - 1
+DEFAULT_LIST_LIMIT = 50
+ITEM_ID_RE = re.compile(r"^\s*(?:icam-)?#?(\d{1,10})\s*$", re.IGNORECASE)
+#: Statuses ``set_status`` moves between; resolve, close and reopen have their own methods.
+WORK_STATUSES = (Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING)
+
+
+def parse_item_id(ref: str | int) -> int:
+    """``ICAM-12``, ``icam-12``, ``#12`` or ``12`` -> 12; anything else raises InvalidItemIdError."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        number = ref
+    else:
+        match = ITEM_ID_RE.match(ref) if isinstance(ref, str) else None
+        if not match:
+            raise InvalidItemIdError(f"{str(ref)[:40]!r} is not an item id; ids look like ICAM-123")
+        number = int(match[1])
+    if not 1 <= number <= MAX_ITEM_ID:
+        raise InvalidItemIdError(f"ICAM-{number} is not a valid item id; ids look like ICAM-123")
+    return number
+
+
+@contextmanager
+def database_guard(operation: str, text: str | None = None) -> Iterator[None]:
+    """Turn "the database is down" errors into TrackerUnavailableError, keeping the user's text."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        logger.exception("tracker database unavailable during %s", operation)
+        raise TrackerUnavailableError(operation, text) from exc
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        logger.exception("tracker database connection lost during %s", operation)
+        raise TrackerUnavailableError(operation, text) from exc
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A submission (e.g. from the Slack modal); validated by ``TrackerService.create``."""
+
+    kind: str
+    title: str
+    description: str
+    program: str
+    severity: str
+    reporter_id: str
+    bureau: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    permalink: str | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    mitigation_owner_id: str | None = None
+
+
+class TrackerService:
+    """ICAM PMO tracker operations; every method takes the acting Slack user id as ``actor``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | Engine,
+        programs: ProgramsConfig,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.sessions = make_session_factory(sessions) if isinstance(sessions, Engine) else sessions
+        self.programs = programs
+        self.clock = clock
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, operation: str, text: str | None = None) -> Iterator[Session]:
+        """One short transaction; a database that is down becomes TrackerUnavailableError (with the text)."""
+        with database_guard(operation, text), self.sessions.begin() as session:
+            yield session
+
+    def _load(self, session: Session, ref: str | int, *, lock: bool = True) -> TrackerItem:
+        item_id = parse_item_id(ref)
+        query = select(TrackerItem).where(TrackerItem.id == item_id)
+        if lock:
+            query = query.with_for_update()
+        item = session.scalars(query).one_or_none()
+        if item is None:
+            raise ItemNotFoundError(f"there is no item ICAM-{item_id}")
+        return item
+
+    def _first_response(self, rec: Recorder) -> None:
+        """The first action by someone other than the reporter is the first response."""
+        item = rec.item
+        if item.first_response_at is None and rec.actor != item.reporter_id:
+            rec.set("first_response_at", rec.now, action="first_response")
+            item.remind_at = None
+
+    def _set_status(self, rec: Recorder, status: Status, outbox: Outbox, detail: str | None = None) -> None:
+        before = rec.item.status
+        if rec.set("status", status, action="status_changed", detail=detail):
+            text = f"{before.value} -> {status.value}" + (f": {detail}" if detail else "")
+            outbox.add(rec.item.reporter_id, NotificationKind.STATUS_CHANGED, text)
+
+    def _finish(self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = ()) -> ActionResult:
+        routing = self.programs.program(rec.item.program)
+        rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
+        rec.session.flush()
+        view = ItemView.of(rec.item)
+        return ActionResult(view, outbox.build(view), tuple(dict.fromkeys(rec.changed)), notices)
+
+    # -- create --------------------------------------------------------------------------------
+
+    def create(self, new: NewItem) -> CreateResult:
+        """Validate, route to the program owner, set SLA due times; notify reporter, owner and triage channel.
+
+        Raises ItemValidationError with ``errors`` keyed by field (title, description, kind, ...).
+        """
+        values, notices = self._validate(new)
+        routing = self.programs.program(values["program"])
+        now = self.clock()
+        severity: Severity = values["severity"]
+        item = TrackerItem(
+            **values,
+            status=Status.NEW,
+            assignee_id=routing.primary_owner,
+            first_response_due_at=add_business_hours(now, routing.sla.first_response[severity], routing.calendar),
+            resolution_due_at=add_business_hours(now, routing.sla.resolution[severity], routing.calendar),
+            escalation_level=0,
+            created_at=now,
+            updated_at=now,
+        )
+        item.remind_at = escalation.reminder_time(now, item, routing)
+        item.next_escalation_at = escalation.next_check(item, routing)
+        with self._transaction("new item", new.description) as session:
+            session.add(item)
+            session.flush()  # assigns the id: the integer primary key (identity / sequence on PostgreSQL)
+            rec = Recorder(session, item, new.reporter_id, now)
+            rec.event("created", after=item.status, detail=f"{item.kind.value} for {item.program}, {severity.value}")
+            rec.event("assigned", field="assignee_id", after=item.assignee_id, detail="routed to the program owner")
+            if notices:
+                rec.event("truncated", field="description", detail=notices[0])
+            view = ItemView.of(item)
+        outbox = Outbox()
+        outbox.add(new.reporter_id, NotificationKind.REPORTER_CONFIRMATION, view.ref)
+        outbox.add(routing.primary_owner, NotificationKind.NEW_ITEM_OWNER)
+        outbox.add(routing.triage_channel, NotificationKind.NEW_ITEM_CHANNEL)
+        logger.info("created %s (%s, %s, %s)", view.ref, view.kind.value, view.program, view.severity.value)
+        return CreateResult(view, outbox.build(view), ("created",), notices, truncated=bool(notices))
+
+    def _validate(self, new: NewItem) -> tuple[dict, tuple[str, ...]]:
+        errors: dict[str, str] = {}
+        notices: tuple[str, ...] = ()
+
+        def choice(field: str, value: str, options: tuple[str, ...]) -> str:
+            if value not in options:
+                errors[field] = f"must be one of {', '.join(options)}"
+            return value
+
+        kind = choice("kind", new.kind, tuple(ItemKind))
+        severity = choice("severity", new.severity, tuple(Severity))
+        program = choice("program", new.program, PROGRAMS)
+        title = (new.title or "").strip()
+        if not title:
+            errors["title"] = "is required"
+        elif len(title) > TITLE_LEN:
+            errors["title"] = f"must be at most {TITLE_LEN} characters (has {len(title)})"
+        description = (new.description or "").strip()
+        if not description:
+            errors["description"] = "is required"
+        elif len(description) > MAX_DESCRIPTION_CHARS:
+            notices = (
+                f"the description was {len(description):,} characters; the first {MAX_DESCRIPTION_CHARS:,} "
+                "were saved (add the rest as comments)",
+            )
+            description = description[:MAX_DESCRIPTION_CHARS]
+        if not USER_RE.match(new.reporter_id or ""):
+            errors["reporter_id"] = "must be a Slack user id"
+        bureau = (new.bureau or "").strip() or None
+        if bureau and len(bureau) > BUREAU_LEN:
+            errors["bureau"] = f"must be at most {BUREAU_LEN} characters"
+        if kind == ItemKind.RISK:
+            for field in ("likelihood", "impact"):
+                value = getattr(new, field)
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                    errors[field] = "is required for a risk and must be 1-5"
+            if new.mitigation_owner_id is not None and not USER_RE.match(new.mitigation_owner_id):
+                errors["mitigation_owner_id"] = "must be a Slack user id"
+        else:
+            for field in ("likelihood", "impact", "mitigation_owner_id"):
+                if getattr(new, field) is not None:
+                    errors[field] = "applies to risks only"
+        if errors:
+            raise ItemValidationError(errors)
+        values = {
+            "kind": ItemKind(kind),
+            "title": title,
+            "description": description,
+            "program": program,
+            "bureau": bureau,
+            "severity": Severity(severity),
+            "reporter_id": new.reporter_id,
+            "channel_id": new.channel_id,
+            "thread_ts": new.thread_ts,
+            "permalink": new.permalink,
+            "likelihood": new.likelihood,
+            "impact": new.impact,
+            "mitigation_owner_id": new.mitigation_owner_id,
+        }
+        return values, notices
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, ref: str | int, *, actor: str) -> ItemView:
+        """Status lookup: the item, if ``actor`` may see it."""
+        with self._transaction("status lookup") as session:
+            item = self._load(session, ref, lock=False)
+            require(self.programs, actor, Action.VIEW, item)
+            return ItemView.of(item)
+
+    def history(self, ref: str | int, *, actor: str) -> tuple[list[EventView], list[CommentView]]:
+        """The audit trail and the comments of an item, oldest first."""
+        with self._transaction("history lookup") as session:
+            item = self._load(session, ref, lock=False)
+            require(self.programs, actor, Action.VIEW, item)
+            events = session.scalars(
+                select(TrackerEvent).where(TrackerEvent.item_id == item.id).order_by(TrackerEvent.id)
+            )
+            comments = session.scalars(
+                select(TrackerComment).where(TrackerComment.item_id == item.id).order_by(TrackerComment.id)
+            )
+            return [EventView.of(e) for e in events], [CommentView.of(c) for c in comments]
+
+    def mine(self, *, actor: str, include_closed: bool = False, limit: int = DEFAULT_LIST_LIMIT) -> list[ItemView]:
+        """Items the actor raised or is assigned, newest first."""
+        query = select(TrackerItem).where(or_(TrackerItem.reporter_id == actor, TrackerItem.assignee_id == actor))
+        if not include_closed:
+            query = query.where(TrackerItem.status.in_(OPEN_STATUSES))
+        with self._transaction("list of your items") as session:
+            items = session.scalars(query.order_by(TrackerItem.created_at.desc(), TrackerItem.id.desc()).limit(limit))
+            return [ItemView.of(i) for i in items]
+
+    def queue(self, *, actor: str, program: str | None = None, limit: int = DEFAULT_LIST_LIMIT) -> list[ItemView]:
+        """Open items, most urgent (earliest resolution due) first; PMO for all, owners for their program."""
+        if program is not None and program not in PROGRAMS:
+            raise ItemValidationError({"program": f"must be one of {', '.join(PROGRAMS)}"})
+        require_queue_access(self.programs, actor, program)
+        query = select(TrackerItem).where(TrackerItem.status.in_(OPEN_STATUSES))
+        if program is not None:
+            query = query.where(TrackerItem.program == program)
+        query = query.order_by(TrackerItem.resolution_due_at, TrackerItem.id).limit(limit)
+        with self._transaction("queue") as session:
+            return [ItemView.of(i) for i in session.scalars(query)]
+
+    def stats(self, *, actor: str, program: str | None = None) -> TrackerStats:
+        """Counts by status / program / severity, overdue, median hours to first response and resolution."""
+        require_stats_access(self.programs, actor)
+        with self._transaction("statistics") as session:
+            return compute_stats(session, self.clock(), program=program)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def assign(self, ref: str | int, assignee: str, *, actor: str) -> ActionResult:
+        """Give the item to ``assignee``; a new item becomes triaged. Owners and the PMO only."""
+        if not USER_RE.match(assignee or ""):
+            raise ItemValidationError({"assignee": "must be a Slack user id"})
+        with self._transaction("assignment") as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.ASSIGN, item)
+            self._require_not_finished(item, "assign")
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            if rec.set("assignee_id", assignee, action="assigned"):
+                outbox.add(assignee, NotificationKind.ASSIGNED, f"assigned by <@{actor}>")
+            if item.status is Status.NEW:
+                self._set_status(rec, Status.TRIAGED, outbox)
+            self._first_response(rec)
+            return self._finish(rec, outbox)
+
+    def set_status(self, ref: str | int, status: Status | str, *, actor: str, note: str | None = None) -> ActionResult:
+        """Move an open item to triaged, in_progress or waiting (resolve, close, reopen have their own methods)."""
+        target = _status(status)
+        if target not in WORK_STATUSES:
+            raise InvalidTransitionError(f"use resolve, close or reopen to move an item to {target.value}")
+        with self._transaction("status change", note) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.SET_STATUS, item)
+            self._require_not_finished(item, f"move to {target.value}")
+            if item.status is target:
+                raise InvalidTransitionError(f"{item.ref} is already {target.value}")
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            self._set_status(rec, target, outbox, note)
+            self._first_response(rec)
+            return self._finish(rec, outbox)
+
+    def comment(self, ref: str | int, text: str, *, actor: str) -> ActionResult:
+        """Add a comment; the reporter and the assignee (whoever did not write it) are told."""
+        body = (text or "").strip()
+        if not body:
+            raise ItemValidationError({"comment": "is empty"})
+        if len(body) > MAX_COMMENT_CHARS:
+            raise ItemValidationError({"comment": f"must be at most {MAX_COMMENT_CHARS:,} characters"})
+        with self._transaction("comment", body) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.COMMENT, item)
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            comment = TrackerComment(item_id=item.id, author_id=actor, body=body, created_at=rec.now)
+            session.add(comment)
+            session.flush()
+            rec.event("commented", detail=f"comment {comment.id}")
+            rec.changed.append("comments")
+            item.updated_at = rec.now
+            routing = self.programs.program(item.program)
+            for person in (item.reporter_id, item.assignee_id or routing.primary_owner):
+                if person != actor:
+                    outbox.add(person, NotificationKind.COMMENT_ADDED, body)
+            self._first_response(rec)
+            return self._finish(rec, outbox)
+
+    def escalate(self, ref: str | int, reason: str, *, actor: str) -> ActionResult:
+        """Escalate one level up the program's chain (owner -> program lead -> PMO lead -> ESC)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ItemValidationError({"reason": "say why the item needs escalating"})
+        with self._transaction("escalation", reason) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.ESCALATE, item)
+            self._require_not_finished(item, "escalate")
+            routing = self.programs.program(item.program)
+            if item.escalation_level >= routing.max_level:
+                raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            escalation.escalate(rec, routing, f"by <@{actor}>: {reason}", outbox)
+            self._first_response(rec)
+            return self._finish(rec, outbox)
+
+    def resolve(self, ref: str | int, resolution: str, *, actor: str) -> ActionResult:
+        """Resolve an open item with a resolution text; the reporter is told."""
+        resolution = (resolution or "").strip()
+        if not resolution:
+            raise ItemValidationError({"resolution": "say how the item was resolved"})
+        if len(resolution) > MAX_RESOLUTION_CHARS:
+            raise ItemValidationError({"resolution": f"must be at most {MAX_RESOLUTION_CHARS:,} characters"})
+        with self._transaction("resolution", resolution) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.RESOLVE, item)
+            self._require_not_finished(item, "resolve")
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            rec.set("resolution", resolution)
+            rec.set("resolved_at", rec.now)
+            self._set_status(rec, Status.RESOLVED, outbox, resolution)
+            self._first_response(rec)
+            item.remind_at = None
+            return self._finish(rec, outbox)
+
+    def close(self, ref: str | int, *, actor: str, note: str | None = None) -> ActionResult:
+        """Close an open or resolved item (the reporter may withdraw their own)."""
+        with self._transaction("closing", note) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.CLOSE, item)
+            if item.status is Status.CLOSED:
+                raise InvalidTransitionError(f"{item.ref} is already closed")
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            rec.set("closed_at", rec.now)
+            self._set_status(rec, Status.CLOSED, outbox, note)
+            self._first_response(rec)
+            item.remind_at = None
+            return self._finish(rec, outbox)
+
+    def reopen(self, ref: str | int, reason: str, *, actor: str, status: Status | str = Status.TRIAGED) -> ActionResult:
+        """Reopen a resolved or closed item to triaged or in_progress, with a fresh resolution SLA."""
+        target = _status(status)
+        if target not in (Status.TRIAGED, Status.IN_PROGRESS):
+            raise InvalidTransitionError("an item reopens to triaged or in_progress")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ItemValidationError({"reason": "say why the item is being reopened"})
+        with self._transaction("reopening", reason) as session:
+            item = self._load(session, ref)
+            require(self.programs, actor, Action.REOPEN, item)
+            if item.status not in (Status.RESOLVED, Status.CLOSED):
+                message = f"{item.ref} is still open ({item.status.value})"
+                raise InvalidTransitionError(message + ": only resolved or closed items reopen")
+            routing = self.programs.program(item.program)
+            rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            self._set_status(rec, target, outbox, f"reopened: {reason}")
+            rec.set("resolved_at", None)
+            rec.set("closed_at", None)
+            rec.set("resolution", None)
+            rec.set("escalation_level", 0, detail="reopened")
+            item.last_escalated_at = None
+            due = add_business_hours(rec.now, routing.sla.resolution[item.severity], routing.calendar)
+            rec.set("resolution_due_at", due, detail="reopened: new resolution SLA")
+            outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.REOPENED, reason)
+            outbox.add(routing.triage_channel, NotificationKind.REOPENED, reason)
+            return self._finish(rec, outbox)
+
+    @staticmethod
+    def _require_not_finished(item: TrackerItem, verb: str) -> None:
+        if item.status in (Status.RESOLVED, Status.CLOSED):
+            raise InvalidTransitionError(f"cannot {verb} {item.ref}: it is {item.status.value} (reopen it first)")
+
+
+def _status(value: Status | str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        raise InvalidTransitionError(f"{value!r} is not a status ({', '.join(Status)})") from None

@@ -1,0 +1,86 @@
+"""Serve the real app over HTTP on a free port against the fake Slack, and drive it with signed requests."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from fake_slack import FakeSlack
+from slack_requests import SIGNING_SECRET, event_callback, interactive_body, signature_headers, slash_command
+
+from handlers.app import create_app
+from handlers.server import EVENTS_PATH, build_web_app
+from handlers.settings import SlackSettings
+from icam_bot.answers import Responder
+from icam_bot.config import Settings
+from icam_bot.db import Store
+
+
+def app_settings(fake: FakeSlack) -> Settings:
+    return Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+            "ICAM_DATA_DIR": tempfile.gettempdir(),
+        }
+    )
+
+
+@dataclass
+class Harness:
+    """The served app, a client session to drive it, the fake Slack and the store behind the app."""
+
+    url: str
+    session: aiohttp.ClientSession
+    fake: FakeSlack
+    store: Store
+
+    async def post(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None, sign: bool = True
+    ) -> tuple[int, str]:
+        all_headers = {"Content-Type": content_type, **(signature_headers(body) if sign else {}), **(headers or {})}
+        async with self.session.post(self.url + EVENTS_PATH, data=body.encode(), headers=all_headers) as resp:
+            return resp.status, await resp.text()
+
+    async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None) -> int:
+        payload = event_callback(event, event_id)
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        status, _ = await self.post(json.dumps(payload), "application/json", headers)
+        return status
+
+    async def command(self, text_: str, key: str = "cmd") -> tuple[int, str]:
+        return await self.post(slash_command(text_, self.fake.response_url(key)), "application/x-www-form-urlencoded")
+
+    async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
+        return await self.post(interactive_body(payload), "application/x-www-form-urlencoded")
+
+
+@contextlib.asynccontextmanager
+async def serve_app(
+    responder: Responder, database_url: str, fake: FakeSlack | None = None, pmo_members: frozenset[str] = frozenset()
+) -> AsyncIterator[Harness]:
+    """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port."""
+    own_fake = fake is None
+    fake = fake or await FakeSlack().start()
+    store = Store.from_url(database_url)
+    app = create_app(app_settings(fake), responder, store, SlackSettings(pmo_members))
+    runner = web.AppRunner(build_web_app(app, SIGNING_SECRET), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield Harness(f"http://127.0.0.1:{port}", session, fake, store)
+    finally:
+        await runner.cleanup()
+        store.close()
+        if own_fake:
+            await fake.stop()
