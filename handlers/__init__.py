@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, home, shortcuts
+from handlers import actions, commands, events, home, items, shortcuts, views
 
-LISTENER_MODULES = (commands, events, actions, shortcuts, home)
+LISTENER_MODULES = (commands, events, actions, items, shortcuts, views, home)
 
 
 def register_all(app: AsyncApp) -> None:

@@ -18,6 +18,8 @@ from handlers.blocks import (
     suggestions_message,
     text_message,
 )
+from handlers.blocks.tracker import IssueModalMeta
+from handlers.flows import open_issue_modal
 from handlers.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
 from icam_bot.answers import Suggestion
@@ -33,7 +35,7 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.NOT_HELPFUL)(on_feedback)
     app.action(ActionId.SHOW_OTHER)(on_show_other)
     app.action(PICK_ENTRY_PATTERN)(on_pick_entry)
-    app.action(ActionId.LOG_ISSUE)(on_log_for_pmo)
+    app.action(ActionId.LOG_ISSUE)(on_log_issue)
     app.action(ActionId.LOG_FOR_PMO)(on_log_for_pmo)
 
 
@@ -120,6 +122,30 @@ async def on_log_for_pmo(
         services.store.record_unanswered, logged.text, _user(body), pmo_request=True, permalink=permalink
     )
     await services.sender.respond(body.get("response_url"), replace_original=False, **logged_message(logged.text))
+
+
+async def on_log_issue(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: Any, client: AsyncWebClient
+) -> None:
+    """Open the issue modal pre-filled with the question and the answer's link; still log it for the PMO."""
+    await ack()
+    services = services_of(context)
+    log_id = _log_id(decode_value(action.get("value")))
+    logged = await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
+    permalink = await _permalink(services, client, body)
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    thread_ts = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
+    meta = IssueModalMeta(channel_id=channel, thread_ts=thread_ts, permalink=permalink)
+    text = logged.text if logged is not None else ""
+    opened = await open_issue_modal(services, client, body.get("trigger_id"), text, meta)
+    if logged is not None:
+        await asyncio.to_thread(
+            services.store.record_unanswered, logged.text, _user(body), pmo_request=True, permalink=permalink
+        )
+    if not opened:
+        reply = logged_message(logged.text) if logged is not None else text_message(NOTHING_TO_LOG_TEXT)
+        await services.sender.respond(body.get("response_url"), replace_original=False, **reply)
 
 
 async def _permalink(services: Services, client: AsyncWebClient, body: dict[str, Any]) -> str | None:

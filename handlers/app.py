@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -13,6 +14,8 @@ from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
 from icam_bot.db.store import Store
+from icam_bot.tracker.programs import ProgramsConfig, load_programs
+from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +25,18 @@ def create_app(
     responder: Responder,
     store: Store,
     slack_settings: SlackSettings | None = None,
+    *,
+    programs: ProgramsConfig | None = None,
+    tracker: TrackerService | None = None,
 ) -> AsyncApp:
-    """A Bolt AsyncApp with request verification on, acking before slow work, talking to SLACK_API_URL."""
+    """A Bolt AsyncApp with request verification on, acking before slow work, talking to SLACK_API_URL.
+
+    The tracker shares the store's engine; ``programs`` defaults to ``load_programs()`` (ProgramsError if the
+    routing file is broken). ICAM_PMO_MEMBERS are added to the routing file's PMO members.
+    """
+    slack_settings = slack_settings or SlackSettings()
+    if tracker is None:
+        tracker = TrackerService(store.engine, with_pmo_members(programs or load_programs(), slack_settings))
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     app = AsyncApp(
         client=client,
@@ -31,7 +44,7 @@ def create_app(
         process_before_response=False,
         name="icam-bot",
     )
-    services = Services(responder=responder, store=store, slack=slack_settings or SlackSettings(), sender=Sender())
+    services = Services(responder=responder, store=store, slack=slack_settings, sender=Sender(), tracker=tracker)
     middleware.install(app, services)
     register_all(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)
@@ -42,3 +55,10 @@ def services_of_app(app: AsyncApp) -> Services:
     services = getattr(app, "_icam_services", None)
     assert isinstance(services, Services)
     return services
+
+
+def with_pmo_members(programs: ProgramsConfig, slack_settings: SlackSettings) -> ProgramsConfig:
+    """The routing config with ICAM_PMO_MEMBERS added to its PMO members (one list for every permission check)."""
+    if not slack_settings.pmo_members:
+        return programs
+    return dataclasses.replace(programs, pmo_members=programs.pmo_members | slack_settings.pmo_members)

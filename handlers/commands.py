@@ -1,31 +1,75 @@
-"""The ``/icam`` slash command: ``ask``, ``help``; anything else gets the help text."""
+"""The ``/icam`` slash command: ``ask``, ``help``, ``issue`` and the tracker subcommands; replies are ephemeral."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import ERROR_TEXT, help_message, text_message
+from handlers.blocks.tracker import (
+    IssueModalMeta,
+    done_message,
+    error_message,
+    item_detail_message,
+    items_message,
+    stats_message,
+)
+from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
-from handlers.services import services_of
+from handlers.parsing import parse_user, split_ref
+from handlers.services import Services, services_of
+from icam_bot.tracker.errors import TrackerError
+from icam_bot.tracker.results import ActionResult
 
 logger = logging.getLogger(__name__)
 
 ASK_USAGE = f"Give me a question after `ask`, e.g. `{SLASH_COMMAND} ask how do I reset my PIV PIN?`"
+#: Tracker subcommands that act on one item, with their usage.
+ITEM_USAGE = {
+    "status": "status ICAM-<n>",
+    "assign": "assign ICAM-<n> @person",
+    "comment": "comment ICAM-<n> <text>",
+    "escalate": "escalate ICAM-<n> <reason>",
+    "resolve": "resolve ICAM-<n> <resolution>",
+    "reopen": "reopen ICAM-<n> [reason]",
+}
+TRACKER_SUBCOMMANDS = {*ITEM_USAGE, "mine", "queue", "stats"}
+NEEDS_TEXT = {"comment", "escalate", "resolve"}
+DEFAULT_REOPEN_REASON = "reopened from Slack"
 
 
 def register(app: AsyncApp) -> None:
     app.command(SLASH_COMMAND)(on_icam)
 
 
-async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
+async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
     """Ack at once (help is instant); answers are produced after the ack and sent to the response_url."""
     subcommand, _, rest = str(command.get("text") or "").strip().partition(" ")
     subcommand = subcommand.lower()
     if subcommand in ("", "help"):
         await ack(**help_message())
+        return
+    if subcommand == "issue":
+        await ack()
+        services = services_of(context)
+        meta = IssueModalMeta(channel_id=command.get("channel_id"))
+        if not await open_issue_modal(services, client, command.get("trigger_id"), rest.strip(), meta):
+            await services.sender.respond(command.get("response_url"), **text_message(ERROR_TEXT))
+        return
+    if subcommand in TRACKER_SUBCOMMANDS:
+        await ack()
+        services = services_of(context)
+        user_id = str(command.get("user_id") or "")
+        try:
+            reply = await tracker_reply(services, client, subcommand, rest, user_id)
+        except Exception:
+            logger.exception("/icam %s failed (user=%s)", subcommand, user_id)
+            reply = text_message(ERROR_TEXT)
+        await services.sender.respond(command.get("response_url"), **reply)
         return
     if subcommand != "ask":
         await ack(**help_message(unknown=subcommand))
@@ -44,3 +88,49 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any) -> None:
             logger.exception("answering /icam ask failed (user=%s)", user_id)
             reply = text_message(ERROR_TEXT)
         await services.sender.respond(command.get("response_url"), **reply)
+
+
+async def tracker_reply(
+    services: Services, client: AsyncWebClient, subcommand: str, rest: str, user: str
+) -> dict[str, Any]:
+    """Run one tracker subcommand for ``user``; deliver its notifications and return the ephemeral reply."""
+    tracker = services.tracker
+    ref, text = split_ref(rest)
+    if subcommand in ITEM_USAGE and (not ref or (subcommand in NEEDS_TEXT and not text)):
+        return text_message(f"Usage: `{SLASH_COMMAND} {ITEM_USAGE[subcommand]}`")
+    result: ActionResult
+    try:
+        if subcommand == "status":
+            return item_detail_message(await asyncio.to_thread(tracker.get, ref, actor=user))
+        if subcommand == "mine":
+            items = await asyncio.to_thread(tracker.mine, actor=user)
+            return items_message("Your open items", items, tracker.clock(), "You have no open items.")
+        if subcommand == "queue":
+            program = rest.strip().lower() or None
+            items = await asyncio.to_thread(tracker.queue, actor=user, program=program)
+            heading = f"Open items for {program}" if program else "Open items, most urgent first"
+            return items_message(heading, items, tracker.clock(), "Nothing open.")
+        if subcommand == "stats":
+            return stats_message(await asyncio.to_thread(tracker.stats, actor=user))
+        if subcommand == "assign":
+            assignee = parse_user(text)
+            if assignee is None:
+                return text_message(f"Usage: `{SLASH_COMMAND} {ITEM_USAGE['assign']}` (mention the person)")
+            result = await asyncio.to_thread(tracker.assign, ref, assignee, actor=user)
+            what = f"is assigned to <@{assignee}>"
+        elif subcommand == "comment":
+            result = await asyncio.to_thread(tracker.comment, ref, text, actor=user)
+            what = "has your comment"
+        elif subcommand == "escalate":
+            result = await asyncio.to_thread(tracker.escalate, ref, text, actor=user)
+            what = f"is escalated (now at level {result.item.escalation_level})"
+        elif subcommand == "resolve":
+            result = await asyncio.to_thread(tracker.resolve, ref, text, actor=user)
+            what = "is resolved"
+        else:
+            result = await asyncio.to_thread(tracker.reopen, ref, text or DEFAULT_REOPEN_REASON, actor=user)
+            what = "is reopened"
+    except TrackerError as exc:
+        return error_message(exc)
+    await services.deliver(client, result.notifications)
+    return done_message(result, what)

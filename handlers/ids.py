@@ -47,7 +47,7 @@ class BlockId(enum.StrEnum):
     ANSWER_ACTIONS = "icam_answer_actions"
     SUGGESTIONS = "icam_suggestions"
     LOG_ACTIONS = "icam_log_actions"
-    ITEM_ACTIONS = "icam_item_actions"  # suffixed with the item id on the Home tab (block ids are unique per view)
+    ITEM_ACTIONS = "icam_item_actions"  # on the Home tab suffixed _<section>_<item id> (unique per view)
     # Modal input blocks: the keys of ItemValidationError.errors map onto these.
     KIND = "kind"
     PROGRAM = "program"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -12,6 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.app import services_of_app
+from handlers.sweep import SweeperTask
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,8 @@ def _problem(status: int, error: str) -> web.Response:
     return web.json_response({"ok": False, "error": error}, status=status)
 
 
-def build_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
-    """The aiohttp application around ``app``.
+def build_web_app(app: AsyncApp, signing_secret: str, sweep_seconds: float | None = None) -> web.Application:
+    """The aiohttp application around ``app``; with ``sweep_seconds`` the SLA sweeper runs alongside.
 
     The signature is checked before the body is parsed so that any unsigned request gets 401, then a
     signed but malformed body gets 400; Bolt verifies the signature again (its verification stays on).
@@ -66,6 +68,14 @@ def build_web_app(app: AsyncApp, signing_secret: str) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get(HEALTH_PATH, healthz)
+    if sweep_seconds is not None:
+
+        async def sweeper(_web_app: web.Application) -> AsyncIterator[None]:
+            task = SweeperTask(services_of_app(app), app.client, sweep_seconds).start()
+            yield
+            await task.stop()
+
+        web_app.cleanup_ctx.append(sweeper)
     web_app.on_cleanup.append(close_services)
     return web_app
 
@@ -93,22 +103,31 @@ def _shape_problem(body: object) -> str | None:
     return None
 
 
-def run_http(app: AsyncApp, signing_secret: str, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104
-    """Serve until interrupted (SIGINT/SIGTERM shut down gracefully)."""
+def run_http(
+    app: AsyncApp,
+    signing_secret: str,
+    port: int,
+    host: str = "0.0.0.0",  # noqa: S104
+    sweep_seconds: float | None = None,
+) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM shut down gracefully, stopping the sweeper first)."""
     logger.info("serving Slack over HTTP on %s:%d%s", host, port, EVENTS_PATH)
-    web.run_app(build_web_app(app, signing_secret), host=host, port=port, print=None)
+    web.run_app(build_web_app(app, signing_secret, sweep_seconds), host=host, port=port, print=None)
 
 
-def run_socket_mode(app: AsyncApp, app_token: str) -> None:
+def run_socket_mode(app: AsyncApp, app_token: str, sweep_seconds: float | None = None) -> None:
     """Connect to Slack over Socket Mode (no public URL needed) until interrupted."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     async def main() -> None:
         handler = AsyncSocketModeHandler(app, app_token)
         logger.info("connecting to Slack in Socket Mode")
+        sweeper = SweeperTask(services_of_app(app), app.client, sweep_seconds).start() if sweep_seconds else None
         try:
             await handler.start_async()
         finally:
+            if sweeper is not None:
+                await sweeper.stop()
             await services_of_app(app).close()
 
     asyncio.run(main())

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.blocks import answer_message
+from handlers.blocks.tracker import notification_message
 from handlers.sender import Sender
 from handlers.settings import SlackSettings
 from icam_bot.answers import Reply, Responder
 from icam_bot.db.store import Store
+from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.tracker.results import Notification
+from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "icam"
 WORK_SLOTS = 4
+#: views.open must use the trigger_id within 3 s of the click: a busy matcher must not make the modal fail.
+SUGGEST_TIMEOUT_S = 1.5
 
 
 @dataclass
@@ -30,6 +38,7 @@ class Services:
     store: Store
     slack: SlackSettings
     sender: Sender
+    tracker: TrackerService
     #: Matching is CPU-bound and holds the GIL much of the time: one worker thread keeps it from starving the
     #: event loop, so acks stay fast under load while answers queue (see benchmarks/slack_load.py).
     matcher_pool: ThreadPoolExecutor = field(
@@ -46,6 +55,36 @@ class Services:
         reply = await loop.run_in_executor(self.matcher_pool, self.responder.ask, question)
         log_id = await asyncio.to_thread(self._record, reply, user_id, channel_id, surface)
         return answer_message(reply, log_id)
+
+    def is_pmo(self, user_id: str | None) -> bool:
+        """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""
+        return bool(user_id) and self.tracker.programs.is_pmo(str(user_id))
+
+    async def suggest_program(self, text: str) -> str:
+        """The program owning the best-matching knowledge entry, else "other" (pre-selects the issue modal)."""
+        if not text.strip():
+            return "other"
+        loop = asyncio.get_running_loop()
+        try:
+            match = loop.run_in_executor(self.matcher_pool, self.responder.matcher.match, text)
+            result = await asyncio.wait_for(match, SUGGEST_TIMEOUT_S)
+        except TimeoutError:
+            logger.warning("no program suggestion within %.1f s (matcher busy): pre-selecting other", SUGGEST_TIMEOUT_S)
+            return "other"
+        except Exception:
+            logger.exception("matching failed while suggesting a program")
+            return "other"
+        entry = self.responder.entry(result.candidates[0].entry_id) if result.candidates else None
+        return entry.owner if entry is not None and entry.owner in PROGRAMS else "other"
+
+    def program_options(self) -> list[tuple[str, str]]:
+        """(slug, name) of every component program, for the modal's program select."""
+        return [(slug, routing.name) for slug, routing in self.tracker.programs.programs.items()]
+
+    async def deliver(self, client: AsyncWebClient, notifications: Iterable[Notification]) -> None:
+        """Send tracker notifications: a DM to a user id (chat.postMessage opens it) or a channel message."""
+        for note in notifications:
+            await self.sender.post_message(client, note.recipient, **notification_message(note))
 
     async def close(self) -> None:
         """Release the HTTP session and the matcher thread (on server shutdown)."""

@@ -12,23 +12,43 @@ from icam_bot.config import ConfigError
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+DEFAULT_SWEEP_SECONDS = 60.0
+MAX_SWEEP_SECONDS = 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class SlackSettings:
-    """``ICAM_PMO_MEMBERS``: comma-separated Slack user ids of ICAM PMO staff."""
+    """``ICAM_PMO_MEMBERS``: comma-separated Slack user ids of ICAM PMO staff (added to the routing file's).
+
+    ``ICAM_SWEEP_SECONDS``: how often the SLA sweeper runs (default 60).
+    """
 
     pmo_members: frozenset[str] = frozenset()
+    sweep_seconds: float = DEFAULT_SWEEP_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackSettings:
         env = os.environ if env is None else env
         raw = env.get("ICAM_PMO_MEMBERS") or ""
         members = [m.strip() for m in raw.split(",") if m.strip()]
+        problems: list[str] = []
         bad = [m for m in members if not _USER_ID.match(m)]
         if bad:
-            raise ConfigError(
-                [f"ICAM_PMO_MEMBERS must be comma-separated Slack user ids such as U012AB3CD (bad: {', '.join(bad)})"]
+            problems.append(
+                f"ICAM_PMO_MEMBERS must be comma-separated Slack user ids such as U012AB3CD (bad: {', '.join(bad)})"
             )
-        return cls(pmo_members=frozenset(members))
-
-    def is_pmo(self, user_id: str | None) -> bool:
-        return bool(user_id) and user_id in self.pmo_members
+        raw_sweep = (env.get("ICAM_SWEEP_SECONDS") or "").strip()
+        sweep = DEFAULT_SWEEP_SECONDS
+        if raw_sweep:
+            try:
+                sweep = float(raw_sweep)
+            except ValueError:
+                sweep = -1.0
+            if not 1 <= sweep <= MAX_SWEEP_SECONDS:  # also rejects nan
+                problems.append(
+                    f"ICAM_SWEEP_SECONDS must be a number of seconds from 1 to {MAX_SWEEP_SECONDS:.0f} "
+                    f"(got {raw_sweep[:20]!r})"
+                )
+        if problems:
+            raise ConfigError(problems)
+        return cls(pmo_members=frozenset(members), sweep_seconds=sweep)

@@ -1,4 +1,4 @@
-"""The "Send to ICAM PMO" message shortcut: log the message and its permalink for the PMO."""
+"""The "Send to ICAM PMO" message shortcut: open the issue modal pre-filled with the message, and log it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
+from handlers.blocks.tracker import IssueModalMeta
+from handlers.flows import open_issue_modal
 from handlers.ids import CallbackId
 from handlers.services import services_of
 from handlers.text import plain_text
@@ -35,8 +37,14 @@ async def on_send_to_pmo(ack: AsyncAck, body: dict[str, Any], context: Any, clie
     permalink = None
     if isinstance(channel, str) and isinstance(message_ts, str):
         permalink = await services.sender.permalink(client, channel, message_ts)
+    thread_ts = message.get("thread_ts") or message_ts
+    meta = IssueModalMeta(
+        channel_id=channel if isinstance(channel, str) else None, thread_ts=thread_ts, permalink=permalink
+    )
+    opened = await open_issue_modal(services, client, body.get("trigger_id"), text, meta)
     user = body.get("user") or {}
     await asyncio.to_thread(
         services.store.record_unanswered, text, str(user.get("id") or ""), pmo_request=True, permalink=permalink
     )
-    await services.sender.respond(response_url, **logged_message(text))
+    if not opened:  # the modal could not open: at least the message is logged for the PMO
+        await services.sender.respond(response_url, **logged_message(text))

@@ -11,19 +11,33 @@ from handlers.text import escape, truncate
 #: (usage, what it does, example) for every subcommand.
 SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
     ("ask <question>", "answer a question from the ICAM knowledge base", "ask how do I reset my PIV PIN?"),
+    (
+        "issue [text]",
+        "report a question, issue, concern or risk to the ICAM PMO (opens a form)",
+        "issue badge readers in building 3 reject new PIV cards",
+    ),
+    ("status ICAM-<n>", "show one item you raised, own or work on", "status ICAM-12"),
+    ("mine", "list the open items you raised or are assigned", "mine"),
+    ("queue [program]", "PMO and program owners: open items, most urgent first", "queue credentialing"),
+    ("assign ICAM-<n> @person", "give an item to someone (owners and the PMO)", "assign ICAM-12 @jane.doe"),
+    ("comment ICAM-<n> <text>", "add a comment (the reporter and assignee are told)", "comment ICAM-12 card re-issued"),
+    ("escalate ICAM-<n> <reason>", "escalate one level up the chain", "escalate ICAM-12 blocking 40 staff"),
+    ("resolve ICAM-<n> <resolution>", "resolve an item", "resolve ICAM-12 reader firmware updated"),
+    ("reopen ICAM-<n> [reason]", "reopen a resolved or closed item", "reopen ICAM-12 still failing"),
+    ("stats", "PMO and ESC: tracker statistics", "stats"),
     ("help", "show this list", "help"),
 )
 
 WAYS_TO_ASK = (
     "You can also mention me in a channel (I answer in the thread), send me a direct message, or use the "
-    "*Send to ICAM PMO* message shortcut (⋯ on any message) to pass a message to the PMO."
+    "*Send to ICAM PMO* message shortcut (⋯ on any message) to report a message to the PMO."
 )
 
 
 def help_message(unknown: str | None = None) -> dict[str, Any]:
     """The help text; ``unknown`` is the subcommand the user typed that does not exist (escaped)."""
     lines = [
-        f"• `{SLASH_COMMAND} {usage}`: {what}. Example: `{SLASH_COMMAND} {example}`"
+        f"• `{SLASH_COMMAND} {escape(usage)}`: {what}. Example: `{SLASH_COMMAND} {example}`"
         for usage, what, example in SUBCOMMANDS
     ]
     intro = "*ICAM bot commands*"

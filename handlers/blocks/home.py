@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.blocks.common import Block, context, divider, plain, sections
 from handlers.blocks.help import WAYS_TO_ASK
+from handlers.blocks.tracker import TrackerHome, tracker_home_blocks
 from handlers.ids import SLASH_COMMAND
 from handlers.text import VIEW_BLOCK_LIMIT, escape, truncate
 from icam_bot.db.store import GapRow, LoggedQuestion
@@ -18,8 +19,9 @@ def home_view(
     recent: Sequence[LoggedQuestion],
     is_pmo: bool = False,
     gaps: Sequence[GapRow] = (),
+    tracker: TrackerHome | None = None,
 ) -> dict[str, Any]:
-    """The Home tab view (at most 100 blocks)."""
+    """The Home tab view (at most 100 blocks); ``tracker`` adds the user's items and, for the PMO, the queue."""
     blocks: list[Block] = [
         {"type": "header", "text": plain("ICAM help desk front door", 150)},
         *sections(
@@ -35,20 +37,21 @@ def home_view(
         blocks.extend(sections("\n".join(lines)))
     else:
         blocks.append(context("You haven't asked me anything yet."))
+    if tracker is not None:
+        blocks.extend(tracker_home_blocks(tracker))
     if is_pmo:
         blocks.extend(_pmo_blocks(gaps))
     if len(blocks) > VIEW_BLOCK_LIMIT:
-        blocks = blocks[:VIEW_BLOCK_LIMIT]
+        blocks = [*blocks[: VIEW_BLOCK_LIMIT - 1], context("_Shortened to fit Slack's limits: use `/icam queue`._")]
     return {"type": "home", "blocks": blocks}
 
 
 def _pmo_blocks(gaps: Sequence[GapRow]) -> list[Block]:
     blocks: list[Block] = [
         divider(),
-        {"type": "header", "text": plain("ICAM PMO", 150)},
+        {"type": "header", "text": plain("Knowledge gaps", 150)},
         *sections(
-            "The triage view for logged issues arrives with the tracker. Until then, these are the questions "
-            "the knowledge base could not answer, most asked first (`icam-bot kb gaps` lists them all)."
+            "Questions the knowledge base could not answer, most asked first (`icam-bot kb gaps` lists them all)."
         ),
     ]
     if not gaps:

@@ -13,6 +13,7 @@ from icam_bot.config import ConfigError
 
 if TYPE_CHECKING:
     from icam_bot.db import Store
+    from icam_bot.tracker.programs import ProgramsConfig
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +39,31 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None and not 0 < args.port < 65536:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
     logging.getLogger().setLevel(settings.log_level)
+    programs = programs_or_exit()
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
-    app = create_app(settings, responder, store, slack_settings)
+    app = create_app(settings, responder, store, slack_settings, programs=programs)
+    sweep = slack_settings.sweep_seconds
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None
-            run_socket_mode(app, settings.slack_app_token)
+            run_socket_mode(app, settings.slack_app_token, sweep)
         else:
             assert settings.slack_signing_secret is not None
-            run_http(app, settings.slack_signing_secret, args.port or settings.port, args.host)
+            run_http(app, settings.slack_signing_secret, args.port or settings.port, args.host, sweep)
     finally:
         store.close()
     return 0
+
+
+def programs_or_exit() -> ProgramsConfig:
+    """The tracker's routing file (ICAM_PROGRAMS_FILE or knowledge/programs.yaml), or every problem in it."""
+    from icam_bot.tracker.programs import ProgramsError, load_programs
+
+    try:
+        return load_programs()
+    except ProgramsError as exc:
+        raise CommandError(f"{exc}\nFix the routing file (ICAM_PROGRAMS_FILE) before starting icam-bot.") from exc
 
 
 def open_store(database_url: str) -> Store:

@@ -108,6 +108,10 @@ class TrackerItem(Base):
         Index("ix_tracker_items_reporter_id_created_at", "reporter_id", "created_at"),
         Index("ix_tracker_items_assignee_id_status", "assignee_id", "status"),
         Index("ix_tracker_items_status_created_at", "status", "created_at"),
+        # stats: counts by status / program / severity from the index alone; medians over recent items
+        Index("ix_tracker_items_status_program_severity", "status", "program", "severity"),
+        Index("ix_tracker_items_first_response_at", "first_response_at"),
+        Index("ix_tracker_items_resolved_at", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

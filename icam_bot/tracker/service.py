@@ -208,6 +208,11 @@ class TrackerService:
         logger.info("created %s (%s, %s, %s)", view.ref, view.kind.value, view.program, view.severity.value)
         return CreateResult(view, outbox.build(view), ("created",), notices, truncated=bool(notices))
 
+    def validate(self, new: NewItem) -> None:
+        """Check a submission without touching the database (e.g. before closing a modal); raises
+        ItemValidationError like ``create``."""
+        self._validate(new)
+
     def _validate(self, new: NewItem) -> tuple[dict, tuple[str, ...]]:
         errors: dict[str, str] = {}
         notices: tuple[str, ...] = ()

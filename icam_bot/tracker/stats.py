@@ -1,4 +1,4 @@
-"""Tracker statistics in two queries: counts by status / program / severity with overdue, and medians."""
+"""Tracker statistics: counts by status / program / severity, overdue, and medians over recent items."""
 
 from __future__ import annotations
 
@@ -42,32 +42,29 @@ def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
+#: Medians are taken over this many most recent first responses / resolutions (bounded work at any size).
+MEDIAN_WINDOW = 1000
+
+
 def compute_stats(session: Session, now: dt.datetime, *, program: str | None = None) -> TrackerStats:
-    """Statistics over every item (or one program's)."""
+    """Statistics over every item (or one program's); medians over the most recent MEDIAN_WINDOW items."""
     where = [TrackerItem.program == program] if program else []
     grouped = session.execute(
-        select(
-            TrackerItem.status,
-            TrackerItem.program,
-            TrackerItem.severity,
-            func.count(),
-            func.count().filter(overdue_clause(now)),
-        )
+        select(TrackerItem.status, TrackerItem.program, TrackerItem.severity, func.count())
         .where(*where)
         .group_by(TrackerItem.status, TrackerItem.program, TrackerItem.severity)
     ).all()
+    overdue = session.execute(select(func.count()).where(overdue_clause(now), *where)).scalar_one()
     by_status: Counter[str] = Counter()
     by_program: Counter[str] = Counter()
     by_severity: Counter[str] = Counter()
-    overdue = open_count = 0
-    for status, prog, severity, count, late in grouped:
+    open_count = 0
+    for status, prog, severity, count in grouped:
         by_status[status.value] += count
         by_program[prog] += count
         by_severity[severity.value] += count
-        overdue += late
         if status in OPEN_STATUSES:
             open_count += count
-    first, resolution = _medians(session, where)
     return TrackerStats(
         as_of=now,
         total=sum(by_status.values()),
@@ -76,29 +73,24 @@ def compute_stats(session: Session, now: dt.datetime, *, program: str | None = N
         by_status=dict(by_status),
         by_program=dict(by_program),
         by_severity=dict(by_severity),
-        median_hours_to_first_response=first,
-        median_hours_to_resolution=resolution,
+        median_hours_to_first_response=_recent_median(session, TrackerItem.first_response_at, where),
+        median_hours_to_resolution=_recent_median(session, TrackerItem.resolved_at, where),
     )
 
 
-def _medians(session: Session, where: list) -> tuple[float | None, float | None]:
+def _recent_median(session: Session, end: InstrumentedAttribute[dt.datetime | None], where: list) -> float | None:
+    """Median hours from creation to ``end`` over the most recent MEDIAN_WINDOW items that have ``end``."""
+    recent = (
+        select(TrackerItem.created_at.label("created"), end.label("finished"))
+        .where(end.is_not(None), *where)
+        .order_by(end.desc())
+        .limit(MEDIAN_WINDOW)
+        .subquery()
+    )
     if session.get_bind().dialect.name == "postgresql":
-
-        def median(end: InstrumentedAttribute[dt.datetime | None]) -> ColumnElement[float]:
-            seconds = func.extract("epoch", end - TrackerItem.created_at)
-            return func.percentile_cont(0.5).within_group(seconds)
-
-        row = session.execute(
-            select(median(TrackerItem.first_response_at), median(TrackerItem.resolved_at)).where(*where)
-        ).one()
-        first, resolution = (None if v is None else round(float(v) / 3600, 2) for v in row)
-        return first, resolution
-    rows = session.execute(
-        select(TrackerItem.created_at, TrackerItem.first_response_at, TrackerItem.resolved_at).where(*where)
-    ).all()
-    firsts = [(f - c).total_seconds() for c, f, _ in rows if f is not None]
-    resolved = [(r - c).total_seconds() for c, _, r in rows if r is not None]
-    return (
-        round(statistics.median(firsts) / 3600, 2) if firsts else None,
-        round(statistics.median(resolved) / 3600, 2) if resolved else None,
-    )
+        seconds = func.extract("epoch", recent.c.finished - recent.c.created)
+        value = session.execute(select(func.percentile_cont(0.5).within_group(seconds))).scalar_one()
+        return None if value is None else round(float(value) / 3600, 2)
+    rows = session.execute(select(recent.c.created, recent.c.finished)).all()
+    durations = [(finished - created).total_seconds() for created, finished in rows]
+    return round(statistics.median(durations) / 3600, 2) if durations else None

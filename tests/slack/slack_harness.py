@@ -14,8 +14,9 @@ from aiohttp import web
 from fake_slack import FakeSlack
 from slack_requests import SIGNING_SECRET, event_callback, interactive_body, signature_headers, slash_command
 
-from handlers.app import create_app
+from handlers.app import create_app, services_of_app
 from handlers.server import EVENTS_PATH, build_web_app
+from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
@@ -41,6 +42,7 @@ class Harness:
     session: aiohttp.ClientSession
     fake: FakeSlack
     store: Store
+    services: Services
 
     async def post(
         self, body: str, content_type: str, headers: dict[str, str] | None = None, sign: bool = True
@@ -55,8 +57,9 @@ class Harness:
         status, _ = await self.post(json.dumps(payload), "application/json", headers)
         return status
 
-    async def command(self, text_: str, key: str = "cmd") -> tuple[int, str]:
-        return await self.post(slash_command(text_, self.fake.response_url(key)), "application/x-www-form-urlencoded")
+    async def command(self, text_: str, key: str = "cmd", user: str = "U0000STAFF") -> tuple[int, str]:
+        body = slash_command(text_, self.fake.response_url(key), user=user)
+        return await self.post(body, "application/x-www-form-urlencoded")
 
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
         return await self.post(interactive_body(payload), "application/x-www-form-urlencoded")
@@ -64,21 +67,26 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def serve_app(
-    responder: Responder, database_url: str, fake: FakeSlack | None = None, pmo_members: frozenset[str] = frozenset()
+    responder: Responder,
+    database_url: str,
+    fake: FakeSlack | None = None,
+    pmo_members: frozenset[str] = frozenset(),
+    sweep_seconds: float | None = None,
 ) -> AsyncIterator[Harness]:
-    """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port."""
+    """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
+    only when ``sweep_seconds`` is given."""
     own_fake = fake is None
     fake = fake or await FakeSlack().start()
     store = Store.from_url(database_url)
     app = create_app(app_settings(fake), responder, store, SlackSettings(pmo_members))
-    runner = web.AppRunner(build_web_app(app, SIGNING_SECRET), access_log=None)
+    runner = web.AppRunner(build_web_app(app, SIGNING_SECRET, sweep_seconds), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
     try:
         async with aiohttp.ClientSession() as session:
-            yield Harness(f"http://127.0.0.1:{port}", session, fake, store)
+            yield Harness(f"http://127.0.0.1:{port}", session, fake, store, services_of_app(app))
     finally:
         await runner.cleanup()
         store.close()

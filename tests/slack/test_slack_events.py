@@ -161,7 +161,8 @@ def test_app_home_for_staff_shows_recent_questions(responder, sqlite_url):
             assert view["type"] == "home"
             assert "&lt;!here&gt; my question" in sent
             assert "<!here>" not in sent
-            assert "triage view" not in sent
+            assert "ICAM PMO queue" not in sent
+            assert "Your ICAM items" in sent
 
     asyncio.run(scenario())
 
@@ -173,7 +174,7 @@ def test_app_home_for_pmo_members_shows_top_unanswered(responder, sqlite_url):
             await h.event(app_home_opened(user="U0000PMO1"))
             (call,) = await h.fake.wait_for("views.publish")
             sent = json.dumps(call.params["view"])
-            assert "triage view" in sent
+            assert "ICAM PMO queue" in sent
             assert "parking permit" in sent
 
     asyncio.run(scenario())

@@ -130,7 +130,7 @@ def test_picking_from_an_ephemeral_reply_replaces_it(responder, sqlite_url):
     asyncio.run(scenario())
 
 
-def test_log_this_as_an_issue_logs_the_question_with_a_permalink(responder, sqlite_url):
+def test_log_for_pmo_logs_the_question_with_a_permalink(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
             log_id = h.store.log_question(
@@ -141,24 +141,53 @@ def test_log_this_as_an_issue_logs_the_question_with_a_permalink(responder, sqli
                 entry_id="help-piv-locked-too-many-pins",
             )
             value = encode_value(q=log_id, e="help-piv-locked-too-many-pins")
-            for action_id in (ActionId.LOG_ISSUE, ActionId.LOG_FOR_PMO):
-                status, _ = await h.interact(
-                    block_actions({"action_id": action_id, "value": value}, h.fake.response_url())
-                )
-                assert status == 200
-            calls = await h.fake.wait_for("response_url", 2)
-            assert "Logged for the ICAM PMO" in calls[0].params["text"]
+            status, _ = await h.interact(
+                block_actions({"action_id": ActionId.LOG_FOR_PMO, "value": value}, h.fake.response_url())
+            )
+            assert status == 200
+            (call,) = await h.fake.wait_for("response_url")
+            assert "Logged for the ICAM PMO" in call.params["text"]
             assert h.fake.calls_to("chat.getPermalink")[0].params["channel"] == "C0000CHAN"
             await asyncio.sleep(0.1)
             with h.store.sessions() as s:
                 gap = s.scalars(select(UnansweredQuestion)).one()
-            assert gap.pmo_requests == 2
+            assert gap.pmo_requests == 1
             assert gap.last_permalink.startswith("https://example.slack.com/archives/C0000CHAN/")
 
     asyncio.run(scenario())
 
 
-def test_send_to_pmo_shortcut_logs_message_and_permalink_and_confirms(responder, sqlite_url):
+def test_log_this_as_an_issue_opens_the_modal_and_still_logs_the_question(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            log_id = h.store.log_question(
+                user_id="U0000STAFF",
+                text="my PIV card is locked again",
+                decision="answer",
+                surface="dm",
+                entry_id="help-piv-locked-too-many-pins",
+            )
+            value = encode_value(q=log_id, e="help-piv-locked-too-many-pins")
+            status, _ = await h.interact(
+                block_actions({"action_id": ActionId.LOG_ISSUE, "value": value}, h.fake.response_url())
+            )
+            assert status == 200
+            (call,) = await h.fake.wait_for("views.open")
+            view = call.params["view"]
+            assert call.params["trigger_id"] == "1337.42.abcdef"
+            assert view["callback_id"] == CallbackId.ISSUE_MODAL
+            assert "my PIV card is locked again" in json.dumps(view)
+            assert "https://example.slack.com/archives/C0000CHAN/" in view["private_metadata"]
+            await asyncio.sleep(0.1)
+            with h.store.sessions() as s:
+                gap = s.scalars(select(UnansweredQuestion)).one()
+            assert gap.pmo_requests == 1
+            assert h.fake.calls_to("response_url") == []
+
+    asyncio.run(scenario())
+
+
+def test_send_to_pmo_shortcut_opens_the_prefilled_modal_and_logs_message_and_permalink(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
             payload = message_shortcut(
@@ -170,9 +199,11 @@ def test_send_to_pmo_shortcut_logs_message_and_permalink_and_confirms(responder,
             status, _ = await h.interact(payload)
             assert status == 200
             assert time.monotonic() - started < 1.0
-            (call,) = await h.fake.wait_for("response_url")
-            assert call.params["response_type"] == "ephemeral"
-            assert "&lt;new&gt;" in call.texts()
+            (call,) = await h.fake.wait_for("views.open")
+            view = call.params["view"]
+            description = next(b for b in view["blocks"] if b.get("block_id") == "description")
+            assert description["element"]["initial_value"] == "Our badge readers on floor 3 reject <new> cards"
+            assert "p1700000005000600" in view["private_metadata"]
             await asyncio.sleep(0.1)
             with h.store.sessions() as s:
                 gap = s.scalars(select(UnansweredQuestion)).one()

@@ -1,0 +1,462 @@
+"""Tracker Block Kit: the issue modal, the reason modal, triage messages, notifications and command replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from handlers.blocks.common import Block, actions, button, context, divider, encode_value, message, plain, sections
+from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.text import MODAL_TITLE_LIMIT, escape, truncate
+from icam_bot.tracker.errors import TrackerError, TrackerUnavailableError
+from icam_bot.tracker.models import ItemKind, Severity, Status
+from icam_bot.tracker.results import ActionResult, ItemView, Notification, NotificationKind
+from icam_bot.tracker.stats import TrackerStats
+
+#: Slack's plain_text_input allows at most 3,000 characters.
+INPUT_LIMIT = 3000
+TITLE_INPUT_LIMIT = 200
+BUREAU_INPUT_LIMIT = 100
+SUMMARY_LIMIT = 500
+ECHO_LIMIT = 2900
+METADATA_LIMIT = 3000
+DEFAULT_KIND = ItemKind.ISSUE
+DEFAULT_SEVERITY = Severity.MEDIUM
+FINISHED = (Status.RESOLVED, Status.CLOSED)
+_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+
+
+# -- modal metadata (private_metadata, <= 3,000 characters) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueModalMeta:
+    """Where the issue came from: the channel, thread and message link (kept on the item)."""
+
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    permalink: str | None = None
+
+    def dump(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if v is not None}
+        if len(data.get("permalink") or "") > METADATA_LIMIT // 2:  # never break the 3,000-character limit
+            del data["permalink"]
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: object) -> IssueModalMeta:
+        data = _json_object(raw)
+        return cls(**{f.name: str(data[f.name]) for f in fields(cls) if isinstance(data.get(f.name), str)})
+
+
+@dataclass(frozen=True)
+class ReasonModalMeta:
+    """Which button opened the reason modal: the action, the item and the message (or Home tab) to refresh."""
+
+    action: str
+    item_id: int
+    channel_id: str | None = None
+    message_ts: str | None = None
+    from_home: bool = False
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def load(cls, raw: object) -> ReasonModalMeta | None:
+        data = _json_object(raw)
+        action, item_id = data.get("action"), data.get("item_id")
+        if action not in (ActionId.ITEM_ESCALATE, ActionId.ITEM_RESOLVE) or not isinstance(item_id, int):
+            return None
+        channel, ts = data.get("channel_id"), data.get("message_ts")
+        return cls(
+            str(action),
+            item_id,
+            channel if isinstance(channel, str) else None,
+            ts if isinstance(ts, str) else None,
+            data.get("from_home") is True,
+        )
+
+
+def _json_object(raw: object) -> dict[str, Any]:
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# -- the issue modal -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """What the modal is pre-filled with."""
+
+    text: str = ""
+    program: str = "other"
+    meta: IssueModalMeta = IssueModalMeta()
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(label, 75), "value": value}
+
+
+def _select(options: Sequence[tuple[str, str]], initial: str | None, placeholder: str) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ActionId.FIELD,
+        "placeholder": plain(placeholder),
+        "options": [_option(v, label) for v, label in options],
+    }
+    chosen = [_option(v, label) for v, label in options if v == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = "") -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _text_input(initial: str, limit: int, multiline: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ActionId.FIELD, "max_length": limit}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = truncate(initial, limit)
+    return element
+
+
+def _title_from(text: str) -> str:
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return truncate(first_line, 100)
+
+
+def issue_modal(draft: IssueDraft, programs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The "Report to ICAM PMO" modal; ``programs`` is (slug, name) for the program select."""
+    scale = [(str(n), str(n)) for n in range(1, 6)]
+    blocks: list[Block] = [
+        _input(
+            BlockId.KIND, "Kind", _select([(k.value, k.value.capitalize()) for k in ItemKind], DEFAULT_KIND, "Kind")
+        ),
+        _input(BlockId.PROGRAM, "Program", _select(programs, draft.program, "Which program?")),
+        _input(
+            BlockId.SEVERITY,
+            "Severity",
+            _select([(s.value, s.value.capitalize()) for s in Severity], DEFAULT_SEVERITY, "Severity"),
+        ),
+        _input(BlockId.BUREAU, "Bureau / office", _text_input("", BUREAU_INPUT_LIMIT), optional=True),
+        _input(BlockId.TITLE, "Title", _text_input(_title_from(draft.text), TITLE_INPUT_LIMIT)),
+        _input(BlockId.DESCRIPTION, "Description", _text_input(draft.text, INPUT_LIMIT, multiline=True)),
+        divider(),
+        context("*Risks only*: likelihood and impact (1 = lowest, 5 = highest) and who owns the mitigation."),
+        _input(BlockId.LIKELIHOOD, "Likelihood (risks)", _select(scale, None, "1-5"), optional=True),
+        _input(BlockId.IMPACT, "Impact (risks)", _select(scale, None, "1-5"), optional=True),
+        _input(
+            BlockId.MITIGATION_OWNER,
+            "Mitigation owner (risks)",
+            {"type": "users_select", "action_id": ActionId.FIELD, "placeholder": plain("Pick a person")},
+            optional=True,
+        ),
+    ]
+    if draft.meta.permalink:
+        blocks.append(context(f"From <{draft.meta.permalink}|this message>"))
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ISSUE_MODAL,
+        "title": plain("Report to ICAM PMO", MODAL_TITLE_LIMIT),
+        "submit": plain("Send to ICAM PMO", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "private_metadata": draft.meta.dump(),
+        "blocks": blocks,
+    }
+
+
+def field_value(values: Mapping[str, Any], block_id: str) -> str | None:
+    """The submitted value of one input block (text, selected option or selected user), None if empty."""
+    element = (values.get(block_id) or {}).get(ActionId.FIELD) or {}
+    if not isinstance(element, dict):
+        return None
+    option = element.get("selected_option")
+    raw = option.get("value") if isinstance(option, dict) else element.get("selected_user", element.get("value"))
+    return raw.strip() or None if isinstance(raw, str) else None
+
+
+def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
+    """ItemValidationError.errors as modal ``response_action: errors`` keyed by block id."""
+    known = {b.value for b in BlockId}
+    mapped: dict[str, str] = {}
+    for name, problem in errors.items():
+        block = name if name in known else BlockId.DESCRIPTION
+        label = name.replace("_id", "").replace("_", " ").capitalize()
+        mapped.setdefault(block, f"{label} {problem}")
+    return mapped
+
+
+# -- the reason modal (Escalate / Resolve buttons) ----------------------------------------------------------
+
+
+def reason_modal(meta: ReasonModalMeta) -> dict[str, Any]:
+    escalating = meta.action == ActionId.ITEM_ESCALATE
+    verb = "Escalate" if escalating else "Resolve"
+    label = "Why does it need escalating?" if escalating else "How was it resolved?"
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.REASON_MODAL,
+        "title": plain(f"{verb} ICAM-{meta.item_id}", MODAL_TITLE_LIMIT),
+        "submit": plain(verb, MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "private_metadata": meta.dump(),
+        "blocks": [_input(BlockId.REASON, label, _text_input("", INPUT_LIMIT, multiline=True))],
+    }
+
+
+# -- items ----------------------------------------------------------------------------------------------
+
+
+def safe_detail(text: str) -> str:
+    """User text escaped, keeping the ``<@U…>`` mentions the tracker writes itself."""
+    return _ESCAPED_MENTION.sub(r"<@\1>", escape(text))
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "—"
+    stamp = int(moment.timestamp())
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+def _who(user: str | None) -> str:
+    return f"<@{user}>" if user else "nobody"
+
+
+def item_line(item: ItemView, now: dt.datetime) -> str:
+    """One line about an item for lists."""
+    overdue = " :warning: *overdue*" if item.is_overdue(now) else ""
+    return (
+        f"• *{item.ref}* [{item.severity.value}] {escape(truncate(item.title, 120))} — {item.status.value}, "
+        f"{item.program}, {_who(item.assignee_id)}, due {_when(item.resolution_due_at)}{overdue}"
+    )
+
+
+def item_fields(item: ItemView) -> str:
+    text = (
+        f"*{item.ref}: {escape(truncate(item.title, 200))}*\n"
+        f"{item.kind.value.capitalize()} · {item.program} · severity {item.severity.value} · "
+        f"status *{item.status.value}*\nReporter {_who(item.reporter_id)} · assignee {_who(item.assignee_id)}"
+        f" · resolution due {_when(item.resolution_due_at)}"
+    )
+    if item.risk_score is not None:
+        text += f"\nRisk: likelihood {item.likelihood} × impact {item.impact} = {item.risk_score}"
+    return text
+
+
+def item_buttons(item: ItemView, block_id: str = BlockId.ITEM_ACTIONS) -> list[Block]:
+    """Acknowledge / Assign to me / Escalate / Resolve, for an open item."""
+    if item.status in FINISHED:
+        return []
+    value = encode_value(i=item.id)
+    buttons = [
+        button("Acknowledge", ActionId.ITEM_ACKNOWLEDGE, value, style="primary"),
+        button("Assign to me", ActionId.ITEM_ASSIGN_ME, value),
+        button("Escalate", ActionId.ITEM_ESCALATE, value, style="danger"),
+        button("Resolve", ActionId.ITEM_RESOLVE, value),
+    ]
+    return [actions(block_id, buttons)]
+
+
+def triage_message(item: ItemView, note: str | None = None) -> dict[str, Any]:
+    """The triage-channel message for an item, with its action buttons while it is open."""
+    blocks = sections(item_fields(item))
+    description = escape(truncate(item.description, SUMMARY_LIMIT))
+    blocks.extend(sections(f">{description}".replace("\n", "\n>")))
+    extra = [f"<{item.permalink}|Original message>"] if item.permalink else []
+    if note:
+        extra.append(safe_detail(note))
+    if extra:
+        blocks.append(context(*extra))
+    blocks.extend(item_buttons(item))
+    return message(f"{item.ref}: {escape(item.title)} ({item.status.value})", blocks)
+
+
+def item_detail_message(item: ItemView) -> dict[str, Any]:
+    """``/icam status``: everything about one item (ephemeral)."""
+    text = item_fields(item) + f"\nCreated {_when(item.created_at)} · escalation level {item.escalation_level}"
+    if item.bureau:
+        text += f"\nBureau / office: {escape(item.bureau)}"
+    blocks = sections(text)
+    blocks.extend(sections(escape(truncate(item.description, INPUT_LIMIT))))
+    if item.resolution:
+        blocks.extend(sections(f"*Resolution:* {escape(truncate(item.resolution, INPUT_LIMIT))}"))
+    if item.permalink:
+        blocks.append(context(f"<{item.permalink}|Original message>"))
+    return message(f"{item.ref}: {escape(item.title)} ({item.status.value})", blocks)
+
+
+def items_message(heading: str, items: Sequence[ItemView], now: dt.datetime, empty: str) -> dict[str, Any]:
+    """``/icam mine`` and ``/icam queue``: one line per item."""
+    if not items:
+        return message(f"{heading}\n{empty}", sections(f"*{heading}*\n{empty}"))
+    text = f"*{heading}* ({len(items)})\n" + "\n".join(item_line(i, now) for i in items)
+    return message(text, sections(text))
+
+
+def stats_message(stats: TrackerStats) -> dict[str, Any]:
+    def counts(table: Mapping[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(table.items())) or "none"
+
+    def hours(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f} h"
+
+    text = (
+        f"*ICAM tracker statistics*\nTotal {stats.total} · open {stats.open} · overdue {stats.overdue}\n"
+        f"By status: {counts(stats.by_status)}\nBy program: {counts(stats.by_program)}\n"
+        f"By severity: {counts(stats.by_severity)}\nMedian time to first response "
+        f"{hours(stats.median_hours_to_first_response)} · to resolution {hours(stats.median_hours_to_resolution)}"
+    )
+    return message(text, sections(text))
+
+
+def done_message(result: ActionResult, what: str) -> dict[str, Any]:
+    """The ephemeral confirmation after an action."""
+    text = f":white_check_mark: {result.item.ref} {what}."
+    blocks = [*sections(text), *sections(item_fields(result.item))]
+    if result.notices:
+        blocks.append(context(*(escape(n) for n in result.notices)))
+    return message(text, blocks)
+
+
+def refusal_message(error: TrackerError) -> dict[str, Any]:
+    text = f":no_entry: Sorry, {escape(str(error))}."
+    return message(text, sections(text))
+
+
+def unsaved_message(error: TrackerUnavailableError, text: str | None = None) -> dict[str, Any]:
+    """The database is down: say plainly that nothing was saved and hand the user's text back."""
+    headline = (
+        f":warning: The ICAM tracker is unavailable right now, so your {error.operation} was *NOT saved*. "
+        "Please try again later."
+    )
+    blocks = sections(headline)
+    echo = (text if text is not None else error.text) or ""
+    if echo.strip():
+        blocks.append(context("Here is what you wrote, so nothing is lost:"))
+        blocks.extend(sections("```" + escape(truncate(echo, ECHO_LIMIT)) + "```"))
+    return message(headline + ("\n" + escape(truncate(echo, ECHO_LIMIT)) if echo.strip() else ""), blocks)
+
+
+# -- notifications ----------------------------------------------------------------------------------------
+
+_HEADLINES: dict[NotificationKind, str] = {
+    NotificationKind.REPORTER_CONFIRMATION: ":white_check_mark: Thanks, your {kind} is logged as *{ref}*. "
+    "You will hear from me when its status changes; `/icam status {ref}` shows it any time.",
+    NotificationKind.NEW_ITEM_OWNER: ":inbox_tray: New {severity} {kind} for {program}, assigned to you: *{ref}*",
+    NotificationKind.STATUS_CHANGED: ":arrows_counterclockwise: *{ref}* changed status: {detail}",
+    NotificationKind.ASSIGNED: ":bust_in_silhouette: *{ref}* is now assigned to you ({detail})",
+    NotificationKind.COMMENT_ADDED: ":speech_balloon: New comment on *{ref}*: {detail}",
+    NotificationKind.ESCALATED: ":rotating_light: *{ref}* was escalated: {detail}",
+    NotificationKind.SLA_BREACHED: ":rotating_light: *{ref}* missed its SLA and was escalated past you: {detail}",
+    NotificationKind.SLA_REMINDER: ":alarm_clock: Reminder: *{ref}* needs a first response ({detail})",
+    NotificationKind.REOPENED: ":repeat: *{ref}* was reopened: {detail}",
+}
+#: Notifications whose recipient acts on the item: they carry the action buttons.
+_ACTIONABLE = {
+    NotificationKind.NEW_ITEM_OWNER,
+    NotificationKind.ASSIGNED,
+    NotificationKind.ESCALATED,
+    NotificationKind.SLA_BREACHED,
+    NotificationKind.SLA_REMINDER,
+    NotificationKind.REOPENED,
+}
+
+
+def notification_message(note: Notification) -> dict[str, Any]:
+    """The message delivering one tracker notification (a DM, or the triage channel's message)."""
+    item = note.item
+    if note.kind is NotificationKind.NEW_ITEM_CHANNEL:
+        return triage_message(item)
+    headline = _HEADLINES[note.kind].format(
+        ref=item.ref,
+        kind=item.kind.value,
+        severity=item.severity.value,
+        program=item.program,
+        detail=safe_detail(truncate(note.detail, 1500)),
+    )
+    blocks = [*sections(headline), *sections(item_fields(item))]
+    if note.kind in _ACTIONABLE:
+        blocks.extend(item_buttons(item))
+    return message(headline, blocks)
+
+
+# -- the Home tab's tracker part -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackerHome:
+    """What the Home tab shows of the tracker: the user's open items; for the PMO (or program owners) a queue."""
+
+    now: dt.datetime
+    mine: Sequence[ItemView] = ()
+    queue: Sequence[ItemView] | None = None  # None: neither PMO member nor program owner
+    unavailable: bool = False
+    queue_title: str = "ICAM PMO queue"
+
+
+HOME_ITEMS_PER_SECTION = 10
+
+
+def _home_item(item: ItemView, now: dt.datetime, section: str) -> list[Block]:
+    """An item line and its buttons; the block id names the section too (an item can be new and overdue)."""
+    return [
+        *sections(item_line(item, now)),
+        *item_buttons(item, f"{BlockId.ITEM_ACTIONS}_{section}_{item.id}"),
+    ]
+
+
+def tracker_home_blocks(home: TrackerHome) -> list[Block]:
+    """Tracker blocks for the Home tab (the caller caps the view at 100 blocks)."""
+    blocks: list[Block] = [divider(), {"type": "header", "text": plain("Your ICAM items", 150)}]
+    if home.unavailable:
+        return [*blocks, context(":warning: The ICAM tracker is unavailable right now; try again later.")]
+    if home.mine:
+        blocks.extend(sections("\n".join(item_line(i, home.now) for i in home.mine[:20])))
+    else:
+        blocks.append(context("You have no open items. `/icam issue` reports one to the ICAM PMO."))
+    if home.queue is None:
+        return blocks
+    fresh = [i for i in home.queue if i.status is Status.NEW or i.assignee_id is None]
+    overdue = [i for i in home.queue if i.is_overdue(home.now)]
+    blocks += [divider(), {"type": "header", "text": plain(home.queue_title, 150)}]
+    for section, heading, items in (("new", "New / unassigned", fresh), ("overdue", "Overdue", overdue)):
+        blocks.extend(sections(f"*{heading}* ({len(items)})"))
+        if not items:
+            blocks.append(context("Nothing here."))
+        for item in items[:HOME_ITEMS_PER_SECTION]:
+            blocks.extend(_home_item(item, home.now, section))
+    by_program: dict[str, list[ItemView]] = {}
+    for item in home.queue:
+        by_program.setdefault(item.program, []).append(item)
+    blocks.extend(sections("*Open items by program*"))
+    if not by_program:
+        blocks.append(context("No open items."))
+    for program, items in sorted(by_program.items()):
+        lines = "\n".join(item_line(i, home.now) for i in items[:HOME_ITEMS_PER_SECTION])
+        more = f"\n_…and {len(items) - HOME_ITEMS_PER_SECTION} more (`/icam queue {program}`)_"
+        extra = more if len(items) > HOME_ITEMS_PER_SECTION else ""
+        blocks.extend(sections(f"*{program}* ({len(items)})\n{lines}{extra}"))
+    return blocks
+
+
+def error_message(error: TrackerError) -> dict[str, Any]:
+    """Any tracker refusal as a reply: "not saved" with the user's text when the database is down."""
+    return unsaved_message(error) if isinstance(error, TrackerUnavailableError) else refusal_message(error)

@@ -1,0 +1,56 @@
+"""The SLA sweeper as a background task of the server, delivering its notifications through the sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.services import Services
+from icam_bot.tracker.results import Notification
+from icam_bot.tracker.sweeper import Sweeper
+
+logger = logging.getLogger(__name__)
+
+
+class SweeperTask:
+    """Runs ``Sweeper.run_forever`` on the event loop; ``stop()`` ends it cleanly (the current sweep finishes)."""
+
+    def __init__(self, services: Services, client: AsyncWebClient, interval: float) -> None:
+        tracker = services.tracker
+        self.sweeper = Sweeper(tracker.sessions, tracker.programs, clock=tracker.clock)
+        self.services = services
+        self.client = client
+        self.interval = interval
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _deliver(self, note: Notification) -> None:
+        await self.services.deliver(self.client, [note])
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> SweeperTask:
+        self._stop.clear()
+        coro = self.sweeper.run_forever(self.interval, stop=self._stop, deliver=self._deliver)
+        self._task = asyncio.create_task(coro, name="icam-sla-sweeper")
+        logger.info("SLA sweeper started (every %.0f s)", self.interval)
+        return self
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stop.set()
+        try:
+            await asyncio.wait_for(self._task, timeout=30)
+        except TimeoutError:
+            logger.warning("SLA sweeper did not stop within 30 s; cancelling it")
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+        logger.info("SLA sweeper stopped")
