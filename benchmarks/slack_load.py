@@ -56,7 +56,7 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
     from aiohttp import web
 
     if kind == "icam":
-        from handlers.app import create_app
+        from handlers.app import create_app, services_of_app
         from handlers.server import build_web_app
         from icam_bot.config import Settings
         from icam_bot.db import Store, make_engine, upgrade
@@ -71,6 +71,7 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
                 "SLACK_API_URL": fake_url,
                 "ICAM_DATA_DIR": data,
                 "ICAM_CACHE_DIR": cache,
+                "ICAM_ANSWER_WORKERS": os.environ.get("ICAM_ANSWER_WORKERS", "1"),
             }
         )
         responder = build_responder(settings)
@@ -78,6 +79,7 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
         engine = make_engine(settings.database_url)
         upgrade(engine)
         app = create_app(settings, responder, Store(engine))
+        services_of_app(app).pool.warm_up()
         web_app = build_web_app(app, SECRET)
     else:
         from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request

@@ -11,6 +11,7 @@ from handlers import middleware, register_all
 from handlers.sender import Sender, make_web_client
 from handlers.services import Services
 from handlers.settings import SlackSettings
+from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
 from icam_bot.db.store import Store
@@ -44,7 +45,10 @@ def create_app(
         process_before_response=False,
         name="icam-bot",
     )
-    services = Services(responder=responder, store=store, slack=slack_settings, sender=Sender(), tracker=tracker)
+    answers = AnswerPool(responder, settings, settings.answer_workers)
+    services = Services(
+        responder=responder, store=store, slack=slack_settings, sender=Sender(), tracker=tracker, answers=answers
+    )
     middleware.install(app, services)
     register_all(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ from handlers.blocks import answer_message
 from handlers.blocks.tracker import notification_message
 from handlers.sender import Sender
 from handlers.settings import SlackSettings
+from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Reply, Responder
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import PROGRAMS
@@ -39,11 +39,9 @@ class Services:
     slack: SlackSettings
     sender: Sender
     tracker: TrackerService
-    #: Matching is CPU-bound and holds the GIL much of the time: one worker thread keeps it from starving the
-    #: event loop, so acks stay fast under load while answers queue (see benchmarks/slack_load.py).
-    matcher_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="icam-match")
-    )
+    #: Matching is CPU-bound: it runs in a worker thread, or in worker processes (ICAM_ANSWER_WORKERS) so it
+    #: cannot starve the event loop that must ack within 3 s (see benchmarks/slack_load.py).
+    answers: AnswerPool | None = None
 
     #: Work started after an ack (match, record, send) runs at most this many at a time; the rest wait
     #: cheaply, so a burst queues instead of flooding the event loop that must keep acking within 3 s.
@@ -51,10 +49,16 @@ class Services:
 
     async def answer(self, question: str, user_id: str, channel_id: str | None, surface: str) -> dict[str, Any]:
         """Answer a question, record it (and it being unanswered), and build the reply message."""
-        loop = asyncio.get_running_loop()
-        reply = await loop.run_in_executor(self.matcher_pool, self.responder.ask, question)
+        reply = await self.pool.ask(question)
         log_id = await asyncio.to_thread(self._record, reply, user_id, channel_id, surface)
         return answer_message(reply, log_id)
+
+    @property
+    def pool(self) -> AnswerPool:
+        """The answer pool (an in-process thread unless create_app was given worker processes)."""
+        if self.answers is None:
+            self.answers = AnswerPool(self.responder)
+        return self.answers
 
     def is_pmo(self, user_id: str | None) -> bool:
         """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""
@@ -64,10 +68,8 @@ class Services:
         """The program owning the best-matching knowledge entry, else "other" (pre-selects the issue modal)."""
         if not text.strip():
             return "other"
-        loop = asyncio.get_running_loop()
         try:
-            match = loop.run_in_executor(self.matcher_pool, self.responder.matcher.match, text)
-            result = await asyncio.wait_for(match, SUGGEST_TIMEOUT_S)
+            result = await asyncio.wait_for(self.pool.match(text), SUGGEST_TIMEOUT_S)
         except TimeoutError:
             logger.warning("no program suggestion within %.1f s (matcher busy): pre-selecting other", SUGGEST_TIMEOUT_S)
             return "other"
@@ -89,7 +91,8 @@ class Services:
     async def close(self) -> None:
         """Release the HTTP session and the matcher thread (on server shutdown)."""
         await self.sender.close()
-        self.matcher_pool.shutdown(wait=False, cancel_futures=True)
+        if self.answers is not None:
+            self.answers.close()
 
     def _record(self, reply: Reply, user_id: str, channel_id: str | None, surface: str) -> int | None:
         if reply.reason in ("empty", "no_words"):

@@ -39,6 +39,7 @@ class Settings:
     slack_api_url: str | None = None
     port: int = 3000
     log_level: str = "INFO"
+    answer_workers: int = 1
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -81,6 +82,14 @@ class Settings:
         level = (env.get("LOG_LEVEL") or "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        workers_raw = env.get("ICAM_ANSWER_WORKERS") or "1"
+        answer_workers = 0
+        if not workers_raw.isdigit() or int(workers_raw) > 16:
+            problems.append(
+                f"ICAM_ANSWER_WORKERS must be 0 (answer in a thread) to 16 worker processes (got {workers_raw!r})"
+            )
+        else:
+            answer_workers = int(workers_raw)
         bot_token = env.get("SLACK_BOT_TOKEN") or None
         if bot_token and not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
@@ -109,6 +118,7 @@ class Settings:
             slack_api_url=api_url,
             port=port,
             log_level=level,
+            answer_workers=answer_workers,
         )
 
     def require_slack(self) -> None:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.app import create_app
+    from handlers.app import create_app, services_of_app
     from handlers.server import run_http, run_socket_mode
     from handlers.settings import SlackSettings
 
@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
     app = create_app(settings, responder, store, slack_settings, programs=programs)
+    services_of_app(app).pool.warm_up()  # worker processes load the core before the first request
     sweep = slack_settings.sweep_seconds
     try:
         if settings.socket_mode:

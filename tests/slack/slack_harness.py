@@ -30,6 +30,8 @@ def app_settings(fake: FakeSlack) -> Settings:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
             "ICAM_DATA_DIR": tempfile.gettempdir(),
+            # answers in an in-process thread: the session-wide responder is shared, no worker processes
+            "ICAM_ANSWER_WORKERS": "0",
         }
     )
 
