@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from icam_bot.cli.common import CommandError, settings_or_exit
 
 
@@ -26,6 +24,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
+
     from icam_bot.db import make_engine, upgrade
 
     settings = settings_or_exit()
@@ -41,6 +41,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_current(_args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
+
     from icam_bot.db import make_engine, schema_status
 
     settings = settings_or_exit()

@@ -6,8 +6,6 @@ import argparse
 import json
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from icam_bot.cli.common import CommandError, settings_or_exit
 
 
@@ -20,6 +18,8 @@ def register_gaps(kb_sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
+
     from icam_bot.db import Store, schema_status
 
     if args.limit < 1:

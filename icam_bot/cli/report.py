@@ -6,8 +6,6 @@ import argparse
 import datetime as dt
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from icam_bot.cli.common import CommandError, settings_or_exit
 
 STATUSES = ("new", "triaged", "in_progress", "waiting", "resolved", "closed")
@@ -55,6 +53,8 @@ def parse_filters(args: argparse.Namespace):
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
+
     from icam_bot.db import make_engine, schema_status
     from icam_bot.db.session import make_session_factory
     from icam_bot.tracker.export import iter_rows, write_csv, write_json

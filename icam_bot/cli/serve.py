@@ -6,8 +6,6 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from icam_bot.cli.common import CommandError, responder_or_exit, settings_or_exit
 from icam_bot.config import ConfigError
 
@@ -69,6 +67,8 @@ def programs_or_exit() -> ProgramsConfig:
 
 def open_store(database_url: str) -> Store:
     """The store, with an embedded SQLite schema upgraded in place; a PostgreSQL schema must already be current."""
+    from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
+
     from icam_bot.db import Store, schema_status, upgrade
 
     store = Store.from_url(database_url)

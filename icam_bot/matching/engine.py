@@ -17,7 +17,7 @@ from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
 from icam_bot.matching.glossary import GlossaryExpander
-from icam_bot.matching.lexical import BM25Index
+from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, IndexedText, load_or_build_lexical
 from icam_bot.matching.normalize import (
     MAX_QUESTION_CHARS,
     STOP_WORDS,
@@ -36,7 +36,6 @@ RERANK_POOL = 12
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 5
 QUERY_CACHE_SIZE = 4096
-TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 84.0
 #: "What does X stand for?" asks for a glossary entry; this much is added to glossary entries' scores.
 DEFINITION_BOOST = 0.15
@@ -150,7 +149,12 @@ class Matcher:
             _Doc(f"redirect:{r.id}", (r.topic, *r.examples), r, answer=plain_answer(r.message)) for r in kb.redirects
         ]
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
-        self._build_lexical()
+        self._lexical = load_or_build_lexical(
+            [IndexedText(d.key, d.phrasings, d.tags, d.answer) for d in self._docs],
+            self._expander,
+            kb.glossary,
+            cache_dir,
+        )
         if self.encoder:
             self._build_vectors(cache_dir)
 
@@ -160,37 +164,6 @@ class Matcher:
         return "semantic" if self.encoder else "lexical"
 
     # -- index -----------------------------------------------------------------------------------
-    def _build_lexical(self) -> None:
-        documents = []
-        self._normalized: list[list[str]] = []
-        vocab: set[str] = set()
-        for doc in self._docs:
-            words: list[str] = []
-            norms = []
-            for text in doc.phrasings:
-                w = tokens(text)
-                norms.append(" ".join(w))
-                words.extend(w)
-                words.extend(self._expander.expansions(w))
-            tag_words = tokens(doc.tags)
-            words.extend(tag_words + self._expander.expansions(tag_words))
-            vocab.update(words)
-            self._normalized.append(norms)
-            documents.append(content_terms(words))
-        for term in self.kb.glossary:
-            vocab.update(tokens(term.term))
-            vocab.update(tokens(term.stands_for))
-            for s in term.synonyms:
-                vocab.update(tokens(s))
-        self._vocab = vocab
-        self._typo_choices = sorted(w for w in vocab if len(w) >= TYPO_MIN_LENGTH and w.isalpha())
-        self._bm25 = BM25Index(documents)
-        answer_docs = []
-        for doc in self._docs:
-            w = tokens(doc.answer)
-            answer_docs.append(content_terms(w + self._expander.expansions(w)))
-        self._bm25_answer = BM25Index(answer_docs)
-
     def _build_vectors(self, cache_dir: Path | None) -> None:
         assert self.encoder is not None
         texts: list[str] = []
@@ -212,10 +185,10 @@ class Matcher:
         """Replace words unknown to the knowledge base with the closest known word, when close enough."""
         fixed = []
         for word in words:
-            if word in self._vocab or word in STOP_WORDS or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+            if word in self._lexical.vocab or word in STOP_WORDS or len(word) < TYPO_MIN_LENGTH or not word.isalpha():
                 fixed.append(word)
                 continue
-            best = process.extractOne(word, self._typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            best = process.extractOne(word, self._lexical.typo_choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
             fixed.append(best[0] if best else word)
         return fixed
 
@@ -225,10 +198,10 @@ class Matcher:
         expansions = self._expander.expansions(words)
         terms = content_terms(words + expansions)
         content = [w for w in words if w not in STOP_WORDS]
-        known_share = sum(w in self._vocab for w in content) / len(content) if content else 0.0
-        raw, ceiling = self._bm25.scores(terms)
+        known_share = sum(w in self._lexical.vocab for w in content) / len(content) if content else 0.0
+        raw, ceiling = self._lexical.bm25.scores(terms)
         bm25 = raw / ceiling if ceiling else raw
-        raw, ceiling = self._bm25_answer.scores(terms)
+        raw, ceiling = self._lexical.bm25_answer.scores(terms)
         bm25_answer = raw / ceiling if ceiling else raw
         n = len(self._docs)
         emb_max = np.zeros(n, dtype=np.float32)
@@ -267,7 +240,7 @@ class Matcher:
 
     def _fuzzy(self, words: list[str], doc_index: int) -> float:
         query = " ".join(words)
-        return max(fuzz.ratio(query, norm) for norm in self._normalized[doc_index]) / 100.0
+        return max(fuzz.ratio(query, norm) for norm in self._lexical.normalized[doc_index]) / 100.0
 
     def with_all_fuzzy(self, sig: Signals) -> Signals:
         """Fill the fuzzy signal for every document (for tuning many calibrations on one query)."""
