@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -80,6 +81,8 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
         upgrade(engine)
         app = create_app(settings, responder, Store(engine))
         services_of_app(app).pool.warm_up()
+        gc.collect()
+        gc.freeze()  # as icam-bot serve does
         web_app = build_web_app(app, SECRET)
     else:
         from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(settings.database_url)
     app = create_app(settings, responder, store, slack_settings, programs=programs)
     services_of_app(app).pool.warm_up()  # worker processes load the core before the first request
+    # The knowledge base and indexes are hundreds of thousands of long-lived objects: keep them out of the
+    # cyclic garbage collector so its full passes do not pause request handling.
+    gc.collect()
+    gc.freeze()
     sweep = slack_settings.sweep_seconds
     try:
         if settings.socket_mode:

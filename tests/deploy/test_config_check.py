@@ -1,0 +1,133 @@
+"""``icam-bot config check``, run as a subprocess the way an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SETTINGS = (
+    "DATABASE_URL",
+    "ICAM_DATA_DIR",
+    "ICAM_KNOWLEDGE_DIR",
+    "ICAM_SITE_FILE",
+    "ICAM_PROGRAMS_FILE",
+    "ICAM_PMO_MEMBERS",
+    "ICAM_SWEEP_SECONDS",
+    "ICAM_ANSWER_WORKERS",
+    "ICAM_EMBEDDINGS",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "PORT",
+    "LOG_LEVEL",
+)
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    return {
+        **base,
+        "ICAM_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'icam.sqlite3'}",
+        "ICAM_CACHE_DIR": os.environ["ICAM_CACHE_DIR"],
+    }
+
+
+def icam_bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "icam_bot.cli.main", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    proc = icam_bot(env, "config", "check")
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return proc
+
+
+def line(proc: subprocess.CompletedProcess, name: str) -> str:
+    (found,) = [ln for ln in proc.stdout.splitlines() if ln.split(":", 1)[0].split(None, 1)[-1] == name]
+    return found
+
+
+def test_good_environment_passes(env):
+    proc = check(env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("environment", "routing file", "knowledge base", "database"):
+        assert line(proc, name).startswith("OK "), proc.stdout
+    assert line(proc, "slack").startswith("SKIP ")
+    assert "all 5 checks passed" in proc.stdout
+
+
+def test_current_schema_and_slack_settings_pass(env):
+    assert icam_bot(env, "db", "upgrade").returncode == 0
+    env |= {"SLACK_BOT_TOKEN": "xoxb-test-token-value", "SLACK_SIGNING_SECRET": "signing-secret-value"}
+    proc = check(env)
+    assert proc.returncode == 0, proc.stdout
+    assert "newest revision" in line(proc, "database")
+    assert "HTTP mode" in line(proc, "slack")
+    assert "xoxb-test-token-value" not in proc.stdout + proc.stderr
+    assert "signing-secret-value" not in proc.stdout + proc.stderr
+
+
+def test_bad_database_url_scheme_fails_the_environment(env):
+    env["DATABASE_URL"] = "mysql://icam:pw@localhost/icam"
+    proc = check(env)
+    assert proc.returncode == 1
+    assert line(proc, "environment").startswith("FAIL ")
+    assert "DATABASE_URL" in line(proc, "environment")
+    assert line(proc, "database").startswith("SKIP ")
+
+
+def test_unreachable_database_fails_without_showing_the_password(env):
+    env["DATABASE_URL"] = "postgresql+psycopg://icam:sup3r-secret-pw@127.0.0.1:1/icam"
+    proc = check(env)
+    assert proc.returncode == 1
+    database = line(proc, "database")
+    assert database.startswith("FAIL ")
+    assert "cannot reach" in database
+    assert "sup3r-secret-pw" not in proc.stdout + proc.stderr
+
+
+def test_broken_programs_file_fails_naming_it(env, tmp_path):
+    broken = tmp_path / "programs.yaml"
+    broken.write_text("programs: [unclosed\n", encoding="utf-8")
+    env["ICAM_PROGRAMS_FILE"] = str(broken)
+    proc = check(env)
+    assert proc.returncode == 1
+    routing = line(proc, "routing file")
+    assert routing.startswith("FAIL ")
+    assert str(broken) in routing
+    assert "not valid YAML" in routing
+    assert "1 of 5 checks failed" in proc.stdout
+
+
+def test_slack_without_signing_secret_fails(env):
+    env["SLACK_BOT_TOKEN"] = "xoxb-another-test-token"
+    proc = check(env)
+    assert proc.returncode == 1
+    assert "SLACK_SIGNING_SECRET" in line(proc, "slack")
+    assert "xoxb-another-test-token" not in proc.stdout
+
+
+def test_broken_knowledge_dir_fails(env, tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "broken.yaml").write_text("entries: [unclosed\n", encoding="utf-8")
+    env["ICAM_KNOWLEDGE_DIR"] = str(kb)
+    proc = check(env)
+    assert proc.returncode == 1
+    assert line(proc, "knowledge base").startswith("FAIL ")

