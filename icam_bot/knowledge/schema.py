@@ -37,17 +37,21 @@ PLACEHOLDERS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem, located as precisely as possible."""
+    """One validation problem in a YAML file, located as precisely as possible.
+
+    ``entry`` names the entry (or, per ``item_kind``, the program) the problem is in.
+    """
 
     file: str
     entry: str
     field: str
     message: str
+    item_kind: str = "entry"
 
     def __str__(self) -> str:
         where = self.file
         if self.entry:
-            where += f": entry {self.entry!r}"
+            where += f": {self.item_kind} {self.entry!r}"
         if self.field:
             where += f": field {self.field!r}"
         return f"{where}: {self.message}"

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.knowledge.schema import Problem
 from icam_bot.tracker.models import Severity
 from icam_bot.tracker.sla import BusinessCalendar
 
@@ -38,28 +39,15 @@ OVERRIDABLE = {"timezone", "business_hours", "holidays", "sla_hours"}
 PROGRAM_KEYS = {"name", "owners", "backup_owner", "triage_channel", "escalation"} | OVERRIDABLE
 
 
-@dataclass(frozen=True)
-class ProgramsProblem:
-    """One problem in the routing file."""
-
-    file: str
-    program: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.program:
-            where += f": program {self.program!r}"
-        if self.field:
-            where += f": field {self.field!r}"
-        return f"{where}: {self.message}"
+def _problem(file: str, program: str, field: str, message: str) -> Problem:
+    """One problem in the routing file (the knowledge base's Problem, located by program)."""
+    return Problem(file, program, field, message, item_kind="program")
 
 
 class ProgramsError(Exception):
     """The routing file is invalid; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: list[ProgramsProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"routing configuration has {len(problems)} problem(s):\n{lines}")
@@ -144,9 +132,9 @@ def load_programs(path: Path | None = None, env: Mapping[str, str] | None = None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProgramsError([ProgramsProblem(path.name, "", "", f"is not valid YAML{where}")]) from exc
+        raise ProgramsError([_problem(path.name, "", "", f"is not valid YAML{where}")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProgramsError([ProgramsProblem(path.name, "", "", f"cannot be read: {exc}")]) from exc
+        raise ProgramsError([_problem(path.name, "", "", f"cannot be read: {exc}")]) from exc
     config = parse_programs(data, path.name)
     logger.info("loaded routing for %d programs from %s", len(config.programs), path)
     return config
@@ -251,10 +239,10 @@ class _Checker:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.problems: list[ProgramsProblem] = []
+        self.problems: list[Problem] = []
 
     def fail(self, program: str, field: str, message: str) -> None:
-        self.problems.append(ProgramsProblem(self.file, program, field, message))
+        self.problems.append(_problem(self.file, program, field, message))
 
     def user(self, value: Any, program: str, field: str) -> bool:
         if isinstance(value, str) and USER_RE.match(value):
