@@ -59,6 +59,7 @@ async def on_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any
     helpful = action.get("action_id") == ActionId.HELPFUL
     message_ts = str((body.get("container") or {}).get("message_ts") or "")
     await asyncio.to_thread(services.store.record_feedback, entry_id, _user(body), helpful, message_ts)
+    services.metrics.helpful(helpful)
     await services.sender.respond(body.get("response_url"), replace_original=False, **feedback_message(helpful))
 
 

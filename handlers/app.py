@@ -8,6 +8,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from handlers import middleware, register_all
+from handlers.metrics import Metrics
 from handlers.sender import Sender, make_web_client
 from handlers.services import Services
 from handlers.settings import SlackSettings
@@ -38,7 +39,8 @@ def create_app(
     slack_settings = slack_settings or SlackSettings()
     if tracker is None:
         tracker = TrackerService(store.engine, with_pmo_members(programs or load_programs(), slack_settings))
-    client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+    metrics = Metrics()
+    client = make_web_client(settings.slack_bot_token, settings.slack_api_url, on_retry=metrics.slack_retry)
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
@@ -47,7 +49,13 @@ def create_app(
     )
     answers = AnswerPool(responder, settings, settings.answer_workers)
     services = Services(
-        responder=responder, store=store, slack=slack_settings, sender=Sender(), tracker=tracker, answers=answers
+        responder=responder,
+        store=store,
+        slack=slack_settings,
+        sender=Sender(metrics),
+        tracker=tracker,
+        answers=answers,
+        metrics=metrics,
     )
     middleware.install(app, services)
     register_all(app)

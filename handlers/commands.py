@@ -123,9 +123,11 @@ async def tracker_reply(
             what = "has your comment"
         elif subcommand == "escalate":
             result = await asyncio.to_thread(tracker.escalate, ref, text, actor=user)
+            services.metrics.tracker_items_escalated.inc()
             what = f"is escalated (now at level {result.item.escalation_level})"
         elif subcommand == "resolve":
             result = await asyncio.to_thread(tracker.resolve, ref, text, actor=user)
+            services.metrics.tracker_items_resolved.inc()
             what = "is resolved"
         else:
             result = await asyncio.to_thread(tracker.reopen, ref, text or DEFAULT_REOPEN_REASON, actor=user)

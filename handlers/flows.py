@@ -26,6 +26,7 @@ async def open_issue_modal(
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except SEND_ERRORS:
+        services.metrics.slack_error("views.open")
         logger.exception("views.open failed for the issue modal")
         return False
     return True

@@ -42,6 +42,7 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SEND_ERRORS:
+        services.metrics.slack_error("views.publish")
         logger.exception("views.publish failed (user=%s)", user_id)
 
 

@@ -89,4 +89,5 @@ async def refresh_after_action(
             channel=channel, ts=message_ts, **triage_message(result.item, f"Last action: {what} by <@{actor}>")
         )
     except SEND_ERRORS:
+        services.metrics.slack_error("chat.update")
         logger.exception("chat.update failed for %s (channel=%s)", result.item.ref, channel)

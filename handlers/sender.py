@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -15,27 +16,67 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from handlers.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
 SEND_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError)
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
+class CountingRetryHandler(AsyncRetryHandler):
+    """Wraps a retry handler and calls ``on_retry`` before each retry it makes."""
+
+    def __init__(self, inner: AsyncRetryHandler, on_retry: Callable[[], None]) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self.inner = inner
+        self.on_retry = on_retry
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return await self.inner.can_retry_async(state=state, request=request, response=response, error=error)
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.on_retry()
+        await self.inner.prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
+
+
+def retry_handlers(on_retry: Callable[[], None] | None = None) -> list[AsyncRetryHandler]:
     """Honour 429 Retry-After, retry dropped connections and 500/503 with a short backoff."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.2)
-    return [
+    handlers: list[AsyncRetryHandler] = [
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
         AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
+    if on_retry is None:
+        return handlers
+    return [CountingRetryHandler(handler, on_retry) for handler in handlers]
 
 
-def make_web_client(token: str | None, base_url: str | None = None) -> AsyncWebClient:
+def make_web_client(
+    token: str | None, base_url: str | None = None, on_retry: Callable[[], None] | None = None
+) -> AsyncWebClient:
     """The Web API client; ``base_url`` points at GovSlack (https://slack-gov.com/api/) or a test fake."""
-    kwargs: dict[str, Any] = {"token": token, "retry_handlers": retry_handlers()}
+    kwargs: dict[str, Any] = {"token": token, "retry_handlers": retry_handlers(on_retry)}
     if base_url:
         kwargs["base_url"] = base_url
     return AsyncWebClient(**kwargs)
@@ -44,8 +85,9 @@ def make_web_client(token: str | None, base_url: str | None = None) -> AsyncWebC
 class Sender:
     """Posts messages and response_url replies; a post that still fails after retries is logged, not lost."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self.metrics = metrics or Metrics()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -62,6 +104,7 @@ class Sender:
         try:
             response = await client.chat_postMessage(channel=channel, **payload)
         except SEND_ERRORS:
+            self.metrics.slack_error("chat.postMessage")
             logger.exception("chat.postMessage failed after retries (channel=%s)", channel)
             return None
         return response.data if isinstance(response.data, dict) else {}
@@ -72,13 +115,17 @@ class Sender:
             logger.error("cannot reply: the request carried no response_url")
             return False
         payload.setdefault("response_type", "ephemeral")
-        webhook = AsyncWebhookClient(response_url, session=self._shared_session(), retry_handlers=retry_handlers())
+        webhook = AsyncWebhookClient(
+            response_url, session=self._shared_session(), retry_handlers=retry_handlers(self.metrics.slack_retry)
+        )
         try:
             response = await webhook.send_dict(payload)
         except (TimeoutError, aiohttp.ClientError):
+            self.metrics.slack_error("response_url")
             logger.exception("response_url post failed after retries")
             return False
         if response.status_code != 200:
+            self.metrics.slack_error("response_url")
             logger.error("response_url post failed with HTTP %s after retries", response.status_code)
             return False
         return True
@@ -87,6 +134,7 @@ class Sender:
         try:
             response = await client.chat_getPermalink(channel=channel, message_ts=message_ts)
         except SEND_ERRORS:
+            self.metrics.slack_error("chat.getPermalink")
             logger.warning("chat.getPermalink failed (channel=%s)", channel, exc_info=True)
             return None
         link = response.get("permalink")

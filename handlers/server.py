@@ -1,4 +1,4 @@
-"""Serving the app: HTTP (aiohttp, POST /slack/events + GET /healthz) or Socket Mode."""
+"""Serving the app: HTTP (aiohttp, POST /slack/events + GET /healthz, /readyz, /metrics) or Socket Mode."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.app import services_of_app
+from handlers.ops import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
 from handlers.sweep import SweeperTask
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -59,15 +59,12 @@ def build_web_app(app: AsyncApp, signing_secret: str, sweep_seconds: float | Non
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     async def close_services(_web_app: web.Application) -> None:
         await services_of_app(app).close()
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post(EVENTS_PATH, slack_events)
-    web_app.router.add_get(HEALTH_PATH, healthz)
+    add_ops_routes(web_app, services_of_app(app))
     if sweep_seconds is not None:
 
         async def sweeper(_web_app: web.Application) -> AsyncIterator[None]:
@@ -115,12 +112,30 @@ def run_http(
     web.run_app(build_web_app(app, signing_secret, sweep_seconds), host=host, port=port, print=None)
 
 
-def run_socket_mode(app: AsyncApp, app_token: str, sweep_seconds: float | None = None) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed) until interrupted."""
+def build_health_app(app: AsyncApp) -> web.Application:
+    """Socket Mode's small server: only /healthz, /readyz and /metrics (Slack itself comes over the WebSocket)."""
+    web_app = web.Application()
+    add_ops_routes(web_app, services_of_app(app))
+    return web_app
+
+
+def run_socket_mode(
+    app: AsyncApp,
+    app_token: str,
+    sweep_seconds: float | None = None,
+    health_port: int = 8080,
+    health_host: str = "0.0.0.0",  # noqa: S104
+) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) until interrupted; probes and metrics are
+    served on ``health_port``."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     async def main() -> None:
         handler = AsyncSocketModeHandler(app, app_token)
+        health = web.AppRunner(build_health_app(app), access_log=None)
+        await health.setup()
+        await web.TCPSite(health, health_host, health_port).start()
+        logger.info("serving %s, %s and %s on %s:%d", HEALTH_PATH, READY_PATH, METRICS_PATH, health_host, health_port)
         logger.info("connecting to Slack in Socket Mode")
         sweeper = SweeperTask(services_of_app(app), app.client, sweep_seconds).start() if sweep_seconds else None
         try:
@@ -128,6 +143,7 @@ def run_socket_mode(app: AsyncApp, app_token: str, sweep_seconds: float | None =
         finally:
             if sweeper is not None:
                 await sweeper.stop()
+            await health.cleanup()
             await services_of_app(app).close()
 
     asyncio.run(main())

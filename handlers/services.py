@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.blocks import answer_message
 from handlers.blocks.tracker import notification_message
+from handlers.metrics import Metrics
 from handlers.sender import Sender
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
@@ -42,6 +43,8 @@ class Services:
     #: Matching is CPU-bound: it runs in a worker thread, or in worker processes (ICAM_ANSWER_WORKERS) so it
     #: cannot starve the event loop that must ack within 3 s (see benchmarks/slack_load.py).
     answers: AnswerPool | None = None
+    #: The app's Prometheus metrics (served at /metrics); the sender counts into the same object.
+    metrics: Metrics = field(default_factory=Metrics)
 
     #: Work started after an ack (match, record, send) runs at most this many at a time; the rest wait
     #: cheaply, so a burst queues instead of flooding the event loop that must keep acking within 3 s.
@@ -50,6 +53,7 @@ class Services:
     async def answer(self, question: str, user_id: str, channel_id: str | None, surface: str) -> dict[str, Any]:
         """Answer a question, record it (and it being unanswered), and build the reply message."""
         reply = await self.pool.ask(question)
+        self.metrics.question(reply)
         log_id = await asyncio.to_thread(self._record, reply, user_id, channel_id, surface)
         return answer_message(reply, log_id)
 

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.services import Services
 from icam_bot.tracker.results import Notification
-from icam_bot.tracker.sweeper import Sweeper
+from icam_bot.tracker.sweeper import Sweeper, SweepResult
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +30,20 @@ class SweeperTask:
     async def _deliver(self, note: Notification) -> None:
         await self.services.deliver(self.client, [note])
 
+    def _count(self, result: SweepResult) -> None:
+        """Every sweeper escalation is an SLA breach (and an escalation)."""
+        if result.escalated:
+            metrics = self.services.metrics
+            metrics.sla_breaches.inc(len(result.escalated))
+            metrics.tracker_items_escalated.inc(len(result.escalated))
+
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     def start(self) -> SweeperTask:
         self._stop.clear()
-        coro = self.sweeper.run_forever(self.interval, stop=self._stop, deliver=self._deliver)
+        coro = self.sweeper.run_forever(self.interval, stop=self._stop, deliver=self._deliver, on_result=self._count)
         self._task = asyncio.create_task(coro, name="icam-sla-sweeper")
         logger.info("SLA sweeper started (every %.0f s)", self.interval)
         return self

@@ -61,6 +61,7 @@ async def on_issue_submitted(
     except TrackerError as exc:
         await services.sender.post_message(client, reporter, **error_message(exc))
         return
+    services.metrics.tracker_items_created.inc()
     await services.deliver(client, result.notifications)
 
 
@@ -87,6 +88,7 @@ async def on_reason_submitted(
         await ack(response_action="errors", errors={BlockId.REASON: str(exc)[:300]})
         return
     await ack()
+    (services.metrics.tracker_items_escalated if escalating else services.metrics.tracker_items_resolved).inc()
     await services.deliver(client, result.notifications)
     what = "escalated" if escalating else "resolved"
     await refresh_after_action(

@@ -38,6 +38,8 @@ class Settings:
     slack_app_token: str | None = None
     slack_api_url: str | None = None
     port: int = 3000
+    #: Socket Mode only: the port of the small server answering /healthz, /readyz and /metrics.
+    health_port: int = 8080
     log_level: str = "INFO"
     answer_workers: int = 1
 
@@ -79,6 +81,12 @@ class Settings:
             problems.append(f"PORT must be a TCP port number 1-65535 (got {port_raw!r})")
         else:
             port = int(port_raw)
+        health_raw = env.get("ICAM_HEALTH_PORT") or "8080"
+        health_port = 8080
+        if not health_raw.isdigit() or not 0 < int(health_raw) < 65536:
+            problems.append(f"ICAM_HEALTH_PORT must be a TCP port number 1-65535 (got {health_raw!r})")
+        else:
+            health_port = int(health_raw)
         level = (env.get("LOG_LEVEL") or "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
@@ -117,6 +125,7 @@ class Settings:
             slack_app_token=app_token,
             slack_api_url=api_url,
             port=port,
+            health_port=health_port,
             log_level=level,
             answer_workers=answer_workers,
         )

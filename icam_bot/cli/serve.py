@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None
-            run_socket_mode(app, settings.slack_app_token, sweep)
+            run_socket_mode(app, settings.slack_app_token, sweep, health_port=settings.health_port)
         else:
             assert settings.slack_signing_secret is not None
             run_http(app, settings.slack_signing_secret, args.port or settings.port, args.host, sweep)

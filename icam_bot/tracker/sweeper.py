@@ -105,8 +105,12 @@ class Sweeper:
         *,
         stop: asyncio.Event | None = None,
         deliver: Callable[[Notification], Awaitable[None]] | None = None,
+        on_result: Callable[[SweepResult], None] | None = None,
     ) -> None:
-        """Sweep every ``interval`` seconds until ``stop`` is set; a database outage is logged and retried."""
+        """Sweep every ``interval`` seconds until ``stop`` is set; a database outage is logged and retried.
+
+        ``on_result`` (e.g. metrics) sees each completed sweep's result before its notifications are delivered.
+        """
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
@@ -116,6 +120,8 @@ class Sweeper:
             except Exception:
                 logger.exception("SLA sweep failed")
             else:
+                if on_result is not None:
+                    on_result(result)
                 for note in result.notifications if deliver else ():
                     try:
                         await deliver(note)  # type: ignore[misc]

@@ -1,0 +1,173 @@
+"""GET /healthz, /readyz and /metrics on the real served app: readiness checks and counters that move."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+import aiohttp
+from aiohttp import web
+from fake_slack import FakeSlack
+from prometheus_client.parser import text_string_to_metric_families
+from slack_harness import Harness, app_settings, serve_app
+from slack_requests import block_actions
+from sqlalchemy import create_engine, text
+
+from handlers.app import create_app, services_of_app
+from handlers.blocks import encode_value
+from handlers.ids import ActionId
+from handlers.metrics import Metrics
+from handlers.server import build_health_app
+from icam_bot.db import Store
+
+METRIC_NAMES = (
+    "questions_total",
+    "feedback_total",
+    "tracker_items_created_total",
+    "tracker_items_escalated_total",
+    "tracker_items_resolved_total",
+    "sla_breaches_total",
+    "slack_api_errors_total",
+    "slack_api_retries_total",
+    "request_duration_seconds",
+)
+
+
+async def metrics(h: Harness) -> tuple[str, str]:
+    async with h.session.get(h.url + "/metrics") as resp:
+        assert resp.status == 200
+        return resp.headers["Content-Type"], await resp.text()
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample (0 if the series is absent)."""
+    for family in text_string_to_metric_families(exposition):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+    return 0.0
+
+
+async def readyz(h: Harness) -> tuple[int, dict]:
+    async with h.session.get(h.url + "/readyz") as resp:
+        return resp.status, await resp.json()
+
+
+def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            status, body = await readyz(h)
+            assert status == 200, body
+            assert body["ok"] is True
+            assert set(body["checks"]) == {"database", "knowledge_base", "migrations"}
+            assert all(check["ok"] for check in body["checks"].values())
+            assert body["checks"]["knowledge_base"]["entries"] > 0
+
+    asyncio.run(scenario())
+
+
+def test_readyz_is_503_naming_the_database_when_it_is_unreachable(responder, sqlite_url, tmp_path):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            healthy_store = h.services.store
+            h.services.store = Store(create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}"))
+            try:
+                status, body = await readyz(h)
+            finally:
+                h.services.store.close()
+                h.services.store = healthy_store
+            assert status == 503
+            assert body["ok"] is False
+            assert "database" in body["failing"]
+            assert body["checks"]["database"]["ok"] is False
+            assert body["checks"]["knowledge_base"]["ok"] is True
+            async with h.session.get(h.url + "/healthz") as resp:
+                assert resp.status == 200  # liveness does not depend on the database
+
+    asyncio.run(scenario())
+
+
+def test_readyz_is_503_naming_migrations_when_the_schema_is_not_current(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            with h.store.engine.begin() as conn:
+                conn.execute(text("DROP TABLE alembic_version"))
+            status, body = await readyz(h)
+            assert status == 503
+            assert body["failing"] == ["migrations"]
+            assert body["checks"]["migrations"]["current"] is None
+
+    asyncio.run(scenario())
+
+
+def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            content_type, before = await metrics(h)
+            assert content_type.startswith("text/plain")
+            for name in METRIC_NAMES:
+                assert name in before
+
+            await h.command("ask how do I reset my PIV PIN?")
+            await h.fake.wait_for("response_url")
+            _, after_ask = await metrics(h)
+            asked = sum(sample(after_ask, "questions_total", decision=d) for d in ("answer", "suggest", "abstain"))
+            assert asked == 1
+
+            value = encode_value(e="glossary-pacs", q=None)
+            await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
+            await h.fake.wait_for("response_url", 2)
+            _, after_click = await metrics(h)
+            assert sample(after_click, "feedback_total", helpful="true") == 1
+            assert sample(after_click, "feedback_total", helpful="false") == 0
+            assert sample(after_click, "request_duration_seconds_count", path="/slack/events") >= 2
+
+    asyncio.run(scenario())
+
+
+def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            h.fake.failures["response_url"] = deque([503, 503, 503])
+            await h.command("ask how do I reset my PIV PIN?")
+            for _ in range(200):  # three attempts with a short backoff, then the failure is counted
+                _, exposition = await metrics(h)
+                if sample(exposition, "slack_api_errors_total", method="response_url"):
+                    break
+                await asyncio.sleep(0.05)
+            assert sample(exposition, "slack_api_errors_total", method="response_url") == 1
+            assert sample(exposition, "slack_api_retries_total") == 2
+
+    asyncio.run(scenario())
+
+
+def test_each_app_has_its_own_registry():
+    first, second = Metrics(), Metrics()
+    first.slack_retry()
+    assert sample(first.exposition().decode(), "slack_api_retries_total") == 1
+    assert sample(second.exposition().decode(), "slack_api_retries_total") == 0
+
+
+def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlite_url):
+    async def scenario():
+        fake = await FakeSlack().start()
+        store = Store.from_url(sqlite_url)
+        app = create_app(app_settings(fake), responder, store)
+        runner = web.AppRunner(build_health_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                for path in ("/healthz", "/readyz", "/metrics"):
+                    async with session.get(url + path) as resp:
+                        assert resp.status == 200, path
+                async with session.post(url + "/slack/events", data=b"{}") as resp:
+                    assert resp.status in (404, 405)
+        finally:
+            await runner.cleanup()
+            await services_of_app(app).close()
+            store.close()
+            await fake.stop()
+
+    asyncio.run(scenario())
