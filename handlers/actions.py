@@ -18,11 +18,12 @@ from handlers.blocks import (
     suggestions_message,
     text_message,
 )
-from handlers.blocks.tracker import IssueModalMeta
+from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.flows import open_issue_modal
 from handlers.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
 from icam_bot.answers import Suggestion
+from icam_bot.db.store import LoggedQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +106,19 @@ async def on_pick_entry(
     await services.sender.post_message(client, channel, **extra, **message)
 
 
+async def _logged_question(services: Services, action: dict[str, Any]) -> LoggedQuestion | None:
+    """The logged question a button's value points at, or None."""
+    log_id = _log_id(decode_value(action.get("value")))
+    return await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
+
+
 async def on_log_for_pmo(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: Any, client: AsyncWebClient
 ) -> None:
     """Log the question behind a reply for the PMO and confirm ephemerally."""
     await ack()
     services = services_of(context)
-    log_id = _log_id(decode_value(action.get("value")))
-    logged = await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
+    logged = await _logged_question(services, action)
     if logged is None:
         await services.sender.respond(
             body.get("response_url"), replace_original=False, **text_message(NOTHING_TO_LOG_TEXT)
@@ -131,8 +137,7 @@ async def on_log_issue(
     """Open the issue modal pre-filled with the question and the answer's link; still log it for the PMO."""
     await ack()
     services = services_of(context)
-    log_id = _log_id(decode_value(action.get("value")))
-    logged = await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
+    logged = await _logged_question(services, action)
     permalink = await _permalink(services, client, body)
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")

@@ -10,14 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import ERROR_TEXT, help_message, text_message
-from handlers.blocks.tracker import (
-    IssueModalMeta,
-    done_message,
-    error_message,
-    item_detail_message,
-    items_message,
-    stats_message,
-)
+from handlers.blocks.tracker import done_message, error_message, item_detail_message, items_message, stats_message
+from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.tracker import IssueDraft, IssueModalMeta, issue_modal
+from handlers.blocks.tracker_modals import IssueDraft, IssueModalMeta, issue_modal
 from handlers.sender import SEND_ERRORS
 from handlers.services import Services
 

@@ -10,7 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import decode_value
-from handlers.blocks.tracker import ReasonModalMeta, error_message, reason_modal, triage_message
+from handlers.blocks.tracker import error_message, triage_message
+from handlers.blocks.tracker_modals import ReasonModalMeta, reason_modal
 from handlers.flows import tell_user
 from handlers.home import publish_home
 from handlers.ids import ITEM_ACTIONS, ActionId

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.blocks.tracker import IssueModalMeta, field_value
+from handlers.blocks.tracker_modals import IssueModalMeta, field_value
 from handlers.ids import BlockId
 from icam_bot.tracker.models import ItemKind
 from icam_bot.tracker.service import NewItem

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
-from handlers.blocks.tracker import IssueModalMeta
+from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.flows import open_issue_modal
 from handlers.ids import CallbackId
 from handlers.services import services_of

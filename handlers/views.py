@@ -9,14 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.tracker import (
-    IssueModalMeta,
-    ReasonModalMeta,
-    error_message,
-    field_errors,
-    field_value,
-    unsaved_message,
-)
+from handlers.blocks.tracker import error_message, unsaved_message
+from handlers.blocks.tracker_modals import IssueModalMeta, ReasonModalMeta, field_errors, field_value
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.items import refresh_after_action
 from handlers.parsing import new_item_from_state

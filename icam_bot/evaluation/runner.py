@@ -41,12 +41,7 @@ class SignalCache:
     def get(self, question: str, expand: bool) -> Signals:
         key = (question, expand)
         if key not in self._cache:
-            original = self.matcher.calibration
-            self.matcher.calibration = replace(original, expand_query_for_embedding=expand)
-            try:
-                sig = self.matcher.signals(question)
-            finally:
-                self.matcher.calibration = original
+            sig = self.matcher.signals(question, expand)
             self._cache[key] = self.matcher.with_all_fuzzy(sig)
         return self._cache[key]
 

@@ -117,6 +117,17 @@ class _Checker:
             return None
         return Reference(title.strip(), url.strip())
 
+    def placeholders(self, text: str, entry: str, key: str) -> None:
+        """Every ``{placeholder}`` in text must be well formed and one of PLACEHOLDERS."""
+        try:
+            names = placeholders_in(text)
+        except ValueError as exc:
+            self.fail(entry, key, str(exc))
+            return
+        for name in names:
+            if name not in PLACEHOLDERS:
+                self.fail(entry, key, f"unknown placeholder {{{name}}}")
+
     def unknown_keys(self, data: dict[str, Any], allowed: set[str], entry: str) -> None:
         for key in sorted(set(data) - allowed):
             self.fail(entry, str(key), "is not a known field")
@@ -151,12 +162,7 @@ def parse_entry(raw: Any, index: int, category: str, file: str, problems: list[P
     question = check.text(raw, "question", label, lo=8, hi=250)
     alternates = check.texts(raw, "alternates", label, min_items=MIN_ALTERNATES)
     answer = check.text(raw, "answer", label, hi=MAX_ANSWER_CHARS)
-    try:
-        for name in placeholders_in(answer):
-            if name not in PLACEHOLDERS:
-                check.fail(label, "answer", f"unknown placeholder {{{name}}}")
-    except ValueError as exc:
-        check.fail(label, "answer", str(exc))
+    check.placeholders(answer, label, "answer")
     entry_category = raw.get("category", category)
     if entry_category != category:
         check.fail(label, "category", f"must be {category!r}, the file's category")
@@ -238,12 +244,7 @@ def parse_redirect(raw: Any, index: int, file: str, problems: list[Problem]) -> 
     topic = check.text(raw, "topic", label)
     examples = check.texts(raw, "examples", label, min_items=MIN_REDIRECT_EXAMPLES)
     message = check.text(raw, "message", label, hi=MAX_ANSWER_CHARS)
-    try:
-        for name in placeholders_in(message):
-            if name not in PLACEHOLDERS:
-                check.fail(label, "message", f"unknown placeholder {{{name}}}")
-    except ValueError as exc:
-        check.fail(label, "message", str(exc))
+    check.placeholders(message, label, "message")
     if len(problems) > before:
         return None
     return Redirect(rid, topic, examples, message)

@@ -17,7 +17,7 @@ from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
 from icam_bot.matching.glossary import GlossaryExpander
-from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, IndexedText, load_or_build_lexical
+from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
 from icam_bot.matching.normalize import (
     MAX_QUESTION_CHARS,
     STOP_WORDS,
@@ -150,7 +150,7 @@ class Matcher:
         ]
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
         self._lexical = load_or_build_lexical(
-            [IndexedText(d.key, d.phrasings, d.tags, d.answer) for d in self._docs],
+            self._docs,
             self._expander,
             kb.glossary,
             cache_dir,
@@ -192,8 +192,13 @@ class Matcher:
             fixed.append(best[0] if best else word)
         return fixed
 
-    def signals(self, text: str) -> Signals:
-        """Every signal for every document (before weighting)."""
+    def signals(self, text: str, expand_for_embedding: bool | None = None) -> Signals:
+        """Every signal for every document (before weighting).
+
+        ``expand_for_embedding`` overrides the calibration's choice of embedding the glossary-expanded question.
+        """
+        if expand_for_embedding is None:
+            expand_for_embedding = self.calibration.expand_query_for_embedding
         words = self.correct_typos(tokens(text))
         expansions = self._expander.expansions(words)
         terms = content_terms(words + expansions)
@@ -208,7 +213,7 @@ class Matcher:
         emb_centroid = np.zeros(n, dtype=np.float32)
         emb_answer = np.zeros(n, dtype=np.float32)
         if self.encoder is not None:
-            query_text = " ".join(words + (expansions if self.calibration.expand_query_for_embedding else []))
+            query_text = " ".join(words + (expansions if expand_for_embedding else []))
             q = self._query_vector(query_text)
             emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
             emb_centroid = self._centroids @ q
@@ -275,7 +280,7 @@ class Matcher:
         if not normalize(cleaned):
             reason = "empty" if not cleaned else "no_words"
             return MatchResult(cleaned, Decision.ABSTAIN, reason=reason, truncated=truncated)
-        return self.decide(cleaned, self.signals(cleaned), cal, truncated)
+        return self.decide(cleaned, self.signals(cleaned, cal.expand_query_for_embedding), cal, truncated)
 
     def decide(self, question: str, sig: Signals, cal: Calibration, truncated: bool = False) -> MatchResult:
         """Rank and decide from precomputed signals."""

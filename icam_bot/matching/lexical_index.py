@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from icam_bot.knowledge.model import GlossaryTerm
 from icam_bot.matching.glossary import GlossaryExpander
@@ -25,8 +27,7 @@ CACHE_FORMAT = 1
 TYPO_MIN_LENGTH = 4
 
 
-@dataclass(frozen=True)
-class IndexedText:
+class IndexedText(Protocol):
     """What the lexical index reads of one document (an entry or a redirect)."""
 
     key: str
@@ -46,7 +47,9 @@ class LexicalIndex:
     bm25_answer: BM25Index
 
 
-def build_lexical(docs: list[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm]) -> LexicalIndex:
+def build_lexical(
+    docs: Sequence[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm]
+) -> LexicalIndex:
     """Tokenise, expand glossary terms and index every document."""
     documents = []
     normalized: list[list[str]] = []
@@ -80,7 +83,7 @@ def build_lexical(docs: list[IndexedText], expander: GlossaryExpander, glossary:
     )
 
 
-def _key(docs: list[IndexedText], glossary: list[GlossaryTerm]) -> str:
+def _key(docs: Sequence[IndexedText], glossary: list[GlossaryTerm]) -> str:
     digest = hashlib.blake2b(f"lexical-{CACHE_FORMAT}".encode(), digest_size=16)
     for doc in docs:
         for text in (doc.key, *doc.phrasings, doc.tags, doc.answer):
@@ -92,7 +95,7 @@ def _key(docs: list[IndexedText], glossary: list[GlossaryTerm]) -> str:
 
 
 def load_or_build_lexical(
-    docs: list[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm], cache_dir: Path | None
+    docs: Sequence[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm], cache_dir: Path | None
 ) -> LexicalIndex:
     """The lexical index from the cache when the indexed text is unchanged, else built (and cached)."""
     path = cache_dir / f"lexical-{_key(docs, glossary)}.pickle" if cache_dir else None

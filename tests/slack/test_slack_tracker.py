@@ -14,7 +14,7 @@ from slack_requests import TEAM_ID, app_home_opened, block_actions
 from sqlalchemy import create_engine
 
 from handlers.blocks import encode_value
-from handlers.blocks.tracker import IssueModalMeta, ReasonModalMeta
+from handlers.blocks.tracker_modals import IssueModalMeta, ReasonModalMeta
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.sweep import SweeperTask
 from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT

@@ -9,18 +9,15 @@ import json
 import pytest
 
 from handlers.blocks import home_view
-from handlers.blocks.tracker import (
+from handlers.blocks.tracker import TrackerHome, notification_message, triage_message, unsaved_message
+from handlers.blocks.tracker_modals import (
     IssueDraft,
     IssueModalMeta,
     ReasonModalMeta,
-    TrackerHome,
     field_errors,
     field_value,
     issue_modal,
-    notification_message,
     reason_modal,
-    triage_message,
-    unsaved_message,
 )
 from handlers.ids import ActionId, BlockId
 from handlers.parsing import new_item_from_state, parse_user, split_ref
