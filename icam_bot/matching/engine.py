@@ -33,6 +33,10 @@ from icam_bot.matching.vector_store import VectorCache
 logger = logging.getLogger(__name__)
 
 RERANK_POOL = 12
+#: Above this many indexed phrasings, the best-phrasing similarity (a scan of every phrasing vector, bound by
+#: memory bandwidth) is computed only for the entries whose other signals can still put them in the re-rank pool.
+PRUNE_PHRASINGS = 20_000
+PRUNE_POOL = 256
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 5
 QUERY_CACHE_SIZE = 4096
@@ -113,6 +117,8 @@ class Signals:
     words: list[str] = field(default_factory=list)
     fuzzy_ready: bool = False
     definition: bool = False
+    #: Set when ``emb_max`` was left for the ranking to compute on a pruned pool (large knowledge bases).
+    query_vector: np.ndarray | None = None
 
 
 class Matcher:
@@ -176,6 +182,7 @@ class Matcher:
         vectors = cache.vectors(self.encoder, texts)
         self._vectors = vectors
         self._starts = np.searchsorted(np.array(owner), np.arange(len(self._docs)))
+        self._ends = np.append(self._starts[1:], len(texts))
         sums = np.add.reduceat(vectors, self._starts, axis=0)
         self._centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         self._answer_vectors = cache.vectors(self.encoder, [answer_lead(d.answer) for d in self._docs])
@@ -192,10 +199,14 @@ class Matcher:
             fixed.append(best[0] if best else word)
         return fixed
 
-    def signals(self, text: str, expand_for_embedding: bool | None = None) -> Signals:
+    def signals(
+        self, text: str, expand_for_embedding: bool | None = None, *, weights: Calibration | None = None
+    ) -> Signals:
         """Every signal for every document (before weighting).
 
         ``expand_for_embedding`` overrides the calibration's choice of embedding the glossary-expanded question.
+        With ``weights``, signals those weights ignore are left at zero and, on a large knowledge base, the
+        best-phrasing similarity is left for the ranking to compute on the entries that can still rank.
         """
         if expand_for_embedding is None:
             expand_for_embedding = self.calibration.expand_query_for_embedding
@@ -206,30 +217,63 @@ class Matcher:
         known_share = sum(w in self._lexical.vocab for w in content) / len(content) if content else 0.0
         raw, ceiling = self._lexical.bm25.scores(terms)
         bm25 = raw / ceiling if ceiling else raw
-        raw, ceiling = self._lexical.bm25_answer.scores(terms)
-        bm25_answer = raw / ceiling if ceiling else raw
         n = len(self._docs)
-        emb_max = np.zeros(n, dtype=np.float32)
-        emb_centroid = np.zeros(n, dtype=np.float32)
-        emb_answer = np.zeros(n, dtype=np.float32)
+        zeros = np.zeros(n, dtype=np.float32)
+        bm25_answer = zeros
+        if weights is None or weights.bm25_answer:
+            raw, ceiling = self._lexical.bm25_answer.scores(terms)
+            bm25_answer = raw / ceiling if ceiling else raw
+        emb_max, emb_centroid, emb_answer, deferred = zeros, zeros, zeros, None
         if self.encoder is not None:
             query_text = " ".join(words + (expansions if expand_for_embedding else []))
             q = self._query_vector(query_text)
-            emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
-            emb_centroid = self._centroids @ q
-            emb_answer = self._answer_vectors @ q
+            if weights is None or weights.emb_max:
+                if weights is not None and len(self._vectors) > PRUNE_PHRASINGS:
+                    deferred = q
+                else:
+                    emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
+            if weights is None or weights.emb_centroid:
+                emb_centroid = self._centroids @ q
+            if weights is None or weights.emb_answer:
+                emb_answer = self._answer_vectors @ q
         definition = bool(_DEFINITION_INTENT.search(" ".join(words)))
         return Signals(
             emb_max,
             emb_centroid,
             bm25,
-            np.zeros(n, dtype=np.float32),
+            zeros.copy(),
             emb_answer,
             bm25_answer,
             known_share,
             words,
             definition=definition,
+            query_vector=deferred,
         )
+
+    def _best_phrasing(self, docs: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The query's best cosine over each given document's phrasings."""
+        rows = np.concatenate([np.arange(self._starts[i], self._ends[i]) for i in docs])
+        offsets = np.concatenate(([0], np.cumsum(self._ends[docs] - self._starts[docs])[:-1]))
+        return np.maximum.reduceat(self._vectors[rows] @ q, offsets)
+
+    def _add_best_phrasing(self, base: np.ndarray, q: np.ndarray, weight: float) -> np.ndarray:
+        """``base`` plus the weighted best-phrasing similarity, exact for every document that can rank.
+
+        Cosines are at most 1, so a document outside the pool scores at most ``base + weight``: when even the
+        best of those stays below the pool's RERANK_POOL-th score, no document outside could have ranked.
+        """
+        size = PRUNE_POOL
+        while size < len(base):
+            pool = np.argpartition(-base, size)[:size]
+            scores = base[pool] + weight * self._best_phrasing(pool, q)
+            outside = base.copy()
+            outside[pool] = -np.inf
+            if outside.max() + weight <= np.partition(scores, -RERANK_POOL)[-RERANK_POOL]:
+                full = np.full(len(base), -np.inf)
+                full[pool] = scores
+                return full
+            size *= 4
+        return base + weight * np.maximum.reduceat(self._vectors @ q, self._starts)
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
@@ -263,6 +307,8 @@ class Matcher:
             + cal.bm25_answer * sig.bm25_answer
             + ((DEFINITION_BOOST if sig.definition else -cal.glossary_penalty) * self._glossary_mask)
         )
+        if sig.query_vector is not None and cal.emb_max:
+            base = self._add_best_phrasing(base, sig.query_vector, cal.emb_max)
         pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
         fuzzy = sig.fuzzy if sig.fuzzy_ready else None
         scored = [
@@ -280,7 +326,7 @@ class Matcher:
         if not normalize(cleaned):
             reason = "empty" if not cleaned else "no_words"
             return MatchResult(cleaned, Decision.ABSTAIN, reason=reason, truncated=truncated)
-        return self.decide(cleaned, self.signals(cleaned, cal.expand_query_for_embedding), cal, truncated)
+        return self.decide(cleaned, self.signals(cleaned, cal.expand_query_for_embedding, weights=cal), cal, truncated)
 
     def decide(self, question: str, sig: Signals, cal: Calibration, truncated: bool = False) -> MatchResult:
         """Rank and decide from precomputed signals."""

@@ -98,3 +98,20 @@ def test_answer_fills_site_values_and_lists_sources(responder):
 
 def test_reply_for_unknown_entry_is_none(responder):
     assert responder.reply_for_entry("no-such-entry") is None
+
+
+def test_pruned_best_phrasing_ranks_exactly_like_the_full_scan(matcher, monkeypatch):
+    """Large KBs score best phrasings only for entries that can still rank; the outcome must not change."""
+    from icam_bot.evaluation.dataset import load_dataset
+    from icam_bot.matching import engine
+
+    if matcher.encoder is None:
+        pytest.skip("the embedding model is not installed")
+    questions = [item.question for item in load_dataset()][:120]
+    full = [matcher.match(q) for q in questions]
+    monkeypatch.setattr(engine, "PRUNE_PHRASINGS", 0)
+    monkeypatch.setattr(engine, "PRUNE_POOL", 16)
+    pruned = [matcher.match(q) for q in questions]
+    assert [r.candidates for r in pruned] == [r.candidates for r in full]
+    assert [r.decision for r in pruned] == [r.decision for r in full]
+    assert matcher.signals(questions[0], weights=matcher.calibration).query_vector is not None
