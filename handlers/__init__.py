@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, home, items, shortcuts, views
+from handlers import actions, board, commands, comms, events, home, items, shortcuts, views
 
-LISTENER_MODULES = (commands, events, actions, items, shortcuts, views, home)
+LISTENER_MODULES = (commands, events, actions, items, shortcuts, views, home, comms, board)
 
 
 def register_all(app: AsyncApp) -> None:

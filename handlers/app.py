@@ -14,6 +14,8 @@ from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
+from icam_bot.board.service import BoardService
+from icam_bot.comms.service import Communications
 from icam_bot.config import Settings
 from icam_bot.db.store import Store
 from icam_bot.tracker.programs import ProgramsConfig, load_programs
@@ -56,6 +58,8 @@ def create_app(
         tracker=tracker,
         answers=answers,
         metrics=metrics,
+        comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel),
+        board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
     )
     middleware.install(app, services)
     register_all(app)

@@ -1,4 +1,5 @@
-"""The ``/icam`` slash command: ``ask``, ``help``, ``issue`` and the tracker subcommands; replies are ephemeral."""
+"""The ``/icam`` slash command: ``ask``, ``help``, ``issue``, the tracker, program board and communications
+subcommands; replies are ephemeral."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.blocks import ERROR_TEXT, help_message, text_message
 from handlers.blocks.tracker import done_message, error_message, item_detail_message, items_message, stats_message
 from handlers.blocks.tracker_modals import IssueModalMeta
+from handlers.board import is_item_ref, open_program_modal, risks_reply, status_reply
+from handlers.comms import COMMS_SUBCOMMANDS, comms_reply
 from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref
@@ -31,7 +34,7 @@ ITEM_USAGE = {
     "resolve": "resolve ICAM-<n> <resolution>",
     "reopen": "reopen ICAM-<n> [reason]",
 }
-TRACKER_SUBCOMMANDS = {*ITEM_USAGE, "mine", "queue", "stats"}
+TRACKER_SUBCOMMANDS = {*ITEM_USAGE, "mine", "queue", "stats", "risks"}
 NEEDS_TEXT = {"comment", "escalate", "resolve"}
 DEFAULT_REOPEN_REASON = "reopened from Slack"
 
@@ -54,6 +57,17 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         if not await open_issue_modal(services, client, command.get("trigger_id"), rest.strip(), meta):
             await services.sender.respond(command.get("response_url"), **text_message(ERROR_TEXT))
         return
+    if subcommand == "program":
+        await ack()
+        services = services_of(context)
+        try:
+            refused = await open_program_modal(services, client, command, rest)
+        except Exception:
+            logger.exception("/icam program failed (user=%s)", command.get("user_id"))
+            refused = text_message(ERROR_TEXT)
+        if refused is not None:
+            await services.sender.respond(command.get("response_url"), **refused)
+        return
     if subcommand in TRACKER_SUBCOMMANDS:
         await ack()
         services = services_of(context)
@@ -64,6 +78,17 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
             logger.exception("/icam %s failed (user=%s)", subcommand, user_id)
             reply = text_message(ERROR_TEXT)
         await services.sender.respond(command.get("response_url"), **reply)
+        return
+    if subcommand in COMMS_SUBCOMMANDS:
+        await ack()
+        services = services_of(context)
+        try:
+            comms = await comms_reply(services, client, subcommand, rest, command)
+        except Exception:
+            logger.exception("/icam %s failed (user=%s)", subcommand, command.get("user_id"))
+            comms = text_message(ERROR_TEXT)
+        if comms is not None:
+            await services.sender.respond(command.get("response_url"), **comms)
         return
     if subcommand != "ask":
         await ack(**help_message(unknown=subcommand))
@@ -90,6 +115,10 @@ async def tracker_reply(
     """Run one tracker subcommand for ``user``; deliver its notifications and return the ephemeral reply."""
     tracker = services.tracker
     ref, text = split_ref(rest)
+    if subcommand == "status" and not is_item_ref(ref):
+        return await status_reply(services, rest, user)  # the board: enterprise view, or one program
+    if subcommand == "risks":
+        return await risks_reply(services, user)
     if subcommand in ITEM_USAGE and (not ref or (subcommand in NEEDS_TEXT and not text)):
         return text_message(f"Usage: `{SLASH_COMMAND} {ITEM_USAGE[subcommand]}`")
     result: ActionResult

@@ -39,6 +39,9 @@ class CallbackId(enum.StrEnum):
     SEND_TO_PMO = "icam_send_to_pmo"
     ISSUE_MODAL = "icam_issue_modal"
     REASON_MODAL = "icam_reason_modal"  # escalate / resolve from a button: asks for the reason or resolution
+    ANNOUNCE_MODAL = "icam_announce_modal"  # /icam announce: compose (audience, headline, text)
+    ANNOUNCE_PREVIEW = "icam_announce_preview"  # pushed on top of the composer: preview, then Send
+    PROGRAM_MODAL = "icam_program_modal"  # /icam program: the PMO edits a program's RAG and one milestone
 
 
 class BlockId(enum.StrEnum):
@@ -59,3 +62,17 @@ class BlockId(enum.StrEnum):
     IMPACT = "impact"
     MITIGATION_OWNER = "mitigation_owner_id"
     REASON = "reason"
+    # The announcement composer (AnnouncementError.errors keys map onto these).
+    AUDIENCE = "audience"
+    HEADLINE = "headline"
+    BODY = "body"
+    # The program board form (BoardValidationError.errors keys map onto these: handlers/blocks/board.py).
+    PROGRAM_RAG = "program_rag"
+    PROGRAM_NOTE = "program_note"
+    MILESTONE_NAME = "milestone_name"
+    MILESTONE_WORKSTREAM = "milestone_workstream"
+    MILESTONE_OWNER = "milestone_owner"
+    MILESTONE_DUE = "milestone_due"
+    MILESTONE_STATUS = "milestone_status"
+    MILESTONE_RAG = "milestone_rag"
+    MILESTONE_NOTE = "milestone_note"

@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from handlers.metrics import Metrics
+from icam_bot.comms.delivery import PostOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,22 @@ class Sender:
             logger.exception("chat.postMessage failed after retries (channel=%s)", channel)
             return None
         return response.data if isinstance(response.data, dict) else {}
+
+    async def post_outcome(self, client: AsyncWebClient, channel: str, **payload: Any) -> PostOutcome:
+        """chat.postMessage keeping Slack's error code (e.g. ``not_in_channel``) for the caller to act on."""
+        try:
+            response = await client.chat_postMessage(channel=channel, **payload)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            self.metrics.slack_error("chat.postMessage")
+            logger.warning("chat.postMessage to %s refused: %s", channel, error)
+            return PostOutcome(error=str(error or "request_failed"), channel=channel)
+        except SEND_ERRORS:
+            self.metrics.slack_error("chat.postMessage")
+            logger.exception("chat.postMessage failed after retries (channel=%s)", channel)
+            return PostOutcome(error="request_failed", channel=channel)
+        ts = response.get("ts")
+        return PostOutcome(ts=ts if isinstance(ts, str) else None, channel=channel)
 
     async def respond(self, response_url: str | None, **payload: Any) -> bool:
         """POST to an interaction's response_url (ephemeral unless told otherwise)."""

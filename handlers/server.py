@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -13,24 +15,54 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from handlers.app import services_of_app
+from handlers.digest import DigestTask
+from handlers.inflight import InFlight, mark_handling, unmark
 from handlers.ops import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
+from handlers.request_log import new_request_id, slack_fields
 from handlers.sweep import SweeperTask
+from icam_bot.logs import bind, unbind
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
+#: How long shutdown waits for in-flight requests and the work they started, unless told otherwise.
+DEFAULT_SHUTDOWN_TIMEOUT_S = 20.0
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give every request a request id in the log context, and mark the tasks it starts as its work."""
+    log_token = bind(request_id=new_request_id(request.headers.get("X-Slack-Request-Timestamp")))
+    work_token = mark_handling()
+    try:
+        return await handler(request)
+    finally:
+        unmark(work_token)
+        unbind(log_token)
 
 
 def _problem(status: int, error: str) -> web.Response:
     return web.json_response({"ok": False, "error": error}, status=status)
 
 
-def build_web_app(app: AsyncApp, signing_secret: str, sweep_seconds: float | None = None) -> web.Application:
+def build_web_app(
+    app: AsyncApp,
+    signing_secret: str,
+    sweep_seconds: float | None = None,
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
+    *,
+    digest_check_seconds: float | None = None,
+) -> web.Application:
     """The aiohttp application around ``app``; with ``sweep_seconds`` the SLA sweeper runs alongside.
 
     The signature is checked before the body is parsed so that any unsigned request gets 401, then a
     signed but malformed body gets 400; Bolt verifies the signature again (its verification stays on).
+    On shutdown (after the server stopped listening and finished its in-flight requests) the work those
+    requests started after their acks is given the rest of ``shutdown_timeout``, then the sweeper is stopped
+    between sweeps and the services closed.
     """
     verifier = SignatureVerifier(signing_secret)
 
@@ -56,24 +88,47 @@ def build_web_app(app: AsyncApp, signing_secret: str, sweep_seconds: float | Non
         problem = _shape_problem(bolt_request.body)
         if problem:
             return _problem(400, problem)
+        fields = slack_fields(bolt_request.body)
+        bind(**fields, request_id=fields.get("event_id"))  # reset by request_context when the request ends
+        started = time.perf_counter()
         bolt_response = await app.async_dispatch(bolt_request)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.info("slack request %s acked %d in %.0f ms", fields.get("command"), bolt_response.status, elapsed_ms)
         return await to_aiohttp_response(bolt_response)
 
-    async def close_services(_web_app: web.Application) -> None:
-        await services_of_app(app).close()
+    deadline = [0.0]  # when shutdown must be over (set when it starts)
 
-    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+    async def shutdown_started(_web_app: web.Application) -> None:
+        deadline[0] = time.monotonic() + shutdown_timeout
+        logger.info(
+            "shutting down: no new connections; finishing in-flight requests and answers (up to %.0f s)",
+            shutdown_timeout,
+        )
+
+    async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
+        services = services_of_app(app)
+        inflight = InFlight()
+        inflight.install()
+        sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds is not None else None
+        digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
+        yield
+        if digest is not None:
+            await digest.stop()
+        budget = max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else shutdown_timeout
+        # The sweeper finishes its current sweep (never cut mid-transaction) while started answers finish.
+        sweeper_stopped = asyncio.ensure_future(sweeper.stop(timeout=max(budget, 1.0))) if sweeper else None
+        left = await inflight.drain(budget)
+        inflight.uninstall()
+        if sweeper_stopped is not None:
+            await sweeper_stopped
+        await services.close()
+        logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
+
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
     web_app.router.add_post(EVENTS_PATH, slack_events)
     add_ops_routes(web_app, services_of_app(app))
-    if sweep_seconds is not None:
-
-        async def sweeper(_web_app: web.Application) -> AsyncIterator[None]:
-            task = SweeperTask(services_of_app(app), app.client, sweep_seconds).start()
-            yield
-            await task.stop()
-
-        web_app.cleanup_ctx.append(sweeper)
-    web_app.on_cleanup.append(close_services)
+    web_app.on_shutdown.append(shutdown_started)
+    web_app.cleanup_ctx.append(lifecycle)
     return web_app
 
 
@@ -105,11 +160,19 @@ def run_http(
     signing_secret: str,
     port: int,
     host: str = "0.0.0.0",  # noqa: S104
+    *,
     sweep_seconds: float | None = None,
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
+    digest_check_seconds: float | None = None,
 ) -> None:
-    """Serve until interrupted (SIGINT/SIGTERM shut down gracefully, stopping the sweeper first)."""
+    """Serve until SIGTERM/SIGINT, then shut down gracefully: stop listening, finish in-flight requests and
+    the answers they started (bounded by ``shutdown_timeout``), stop the sweeper, close the services."""
     logger.info("serving Slack over HTTP on %s:%d%s", host, port, EVENTS_PATH)
-    web.run_app(build_web_app(app, signing_secret, sweep_seconds), host=host, port=port, print=None)
+    web_app = build_web_app(
+        app, signing_secret, sweep_seconds, shutdown_timeout, digest_check_seconds=digest_check_seconds
+    )
+    # No aiohttp access log: Slack requests are logged above with their context, probes need no log line.
+    web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=shutdown_timeout, access_log=None)
 
 
 def build_health_app(app: AsyncApp) -> web.Application:
@@ -123,27 +186,65 @@ def run_socket_mode(
     app: AsyncApp,
     app_token: str,
     sweep_seconds: float | None = None,
+    *,
     health_port: int = 8080,
     health_host: str = "0.0.0.0",  # noqa: S104
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
+    digest_check_seconds: float | None = None,
 ) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed) until interrupted; probes and metrics are
-    served on ``health_port``."""
+    """Connect to Slack over Socket Mode (no public URL needed) until SIGTERM/SIGINT; probes and metrics are
+    served on ``health_port``. Shutdown disconnects, then lets started work finish as in HTTP mode."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    class Handler(AsyncSocketModeHandler):
+        async def handle(self, client, req) -> None:  # type: ignore[no-untyped-def, override]
+            """Each envelope gets its id in the log context; the tasks it starts are tracked."""
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            fields = slack_fields(payload)
+            log_token = bind(**fields, envelope_id=req.envelope_id, request_id=req.envelope_id)
+            work_token = mark_handling()
+            started = time.perf_counter()
+            try:
+                await super().handle(client, req)
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                logger.info("slack request %s acked in %.0f ms", fields.get("command"), elapsed_ms)
+            finally:
+                unmark(work_token)
+                unbind(log_token)
+
     async def main() -> None:
-        handler = AsyncSocketModeHandler(app, app_token)
-        health = web.AppRunner(build_health_app(app), access_log=None)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        services = services_of_app(app)
+        inflight = InFlight()
+        inflight.install()
+        handler = Handler(app, app_token)
+        health = web.AppRunner(build_health_app(app), access_log=None, shutdown_timeout=shutdown_timeout)
         await health.setup()
         await web.TCPSite(health, health_host, health_port).start()
         logger.info("serving %s, %s and %s on %s:%d", HEALTH_PATH, READY_PATH, METRICS_PATH, health_host, health_port)
         logger.info("connecting to Slack in Socket Mode")
-        sweeper = SweeperTask(services_of_app(app), app.client, sweep_seconds).start() if sweep_seconds else None
+        sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds else None
+        digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
         try:
-            await handler.start_async()
-        finally:
+            await handler.connect_async()
+            await stop.wait()
+            deadline = time.monotonic() + shutdown_timeout
+            logger.info("shutting down: disconnecting; finishing started answers (up to %.0f s)", shutdown_timeout)
             if sweeper is not None:
-                await sweeper.stop()
+                sweeper.request_stop()  # no new sweep starts; the current one finishes
+            await handler.close_async()
+            left = await inflight.drain(max(deadline - time.monotonic(), 0.0))
+            logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
+        finally:
+            if digest is not None:
+                await digest.stop()
+            if sweeper is not None:
+                await sweeper.stop(timeout=shutdown_timeout)
             await health.cleanup()
-            await services_of_app(app).close()
+            await services.close()
+            inflight.uninstall()
 
     asyncio.run(main())

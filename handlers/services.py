@@ -18,6 +18,8 @@ from handlers.sender import Sender
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Reply, Responder
+from icam_bot.board.service import BoardService
+from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.tracker.results import Notification
@@ -45,6 +47,10 @@ class Services:
     answers: AnswerPool | None = None
     #: The app's Prometheus metrics (served at /metrics); the sender counts into the same object.
     metrics: Metrics = field(default_factory=Metrics)
+    #: Subscriptions, announcements, the per-channel pace and the digest settings (create_app builds them).
+    comms: Communications | None = None
+    #: The program status board (milestones, RAG, the enterprise view; create_app builds it).
+    board: BoardService | None = None
 
     #: Work started after an ack (match, record, send) runs at most this many at a time; the rest wait
     #: cheaply, so a burst queues instead of flooding the event loop that must keep acking within 3 s.
@@ -63,6 +69,18 @@ class Services:
         if self.answers is None:
             self.answers = AnswerPool(self.responder)
         return self.answers
+
+    @property
+    def program_board(self) -> BoardService:
+        """The board, built on first use from the tracker's database, routing and clock when create_app did not."""
+        if self.board is None:
+            self.board = BoardService(self.tracker.sessions, self.tracker.programs, clock=self.tracker.clock)
+        return self.board
+
+    @property
+    def communications(self) -> Communications:
+        assert self.comms is not None, "create_app sets up communications"
+        return self.comms
 
     def is_pmo(self, user_id: str | None) -> bool:
         """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""

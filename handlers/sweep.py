@@ -9,6 +9,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.services import Services
+from icam_bot.logs import log_context
 from icam_bot.tracker.results import Notification
 from icam_bot.tracker.sweeper import Sweeper, SweepResult
 
@@ -28,7 +29,8 @@ class SweeperTask:
         self._task: asyncio.Task[None] | None = None
 
     async def _deliver(self, note: Notification) -> None:
-        await self.services.deliver(self.client, [note])
+        with log_context(item_id=note.item.id, command="sla-sweep"):
+            await self.services.deliver(self.client, [note])
 
     def _count(self, result: SweepResult) -> None:
         """Every sweeper escalation is an SLA breach (and an escalation)."""
@@ -48,14 +50,19 @@ class SweeperTask:
         logger.info("SLA sweeper started (every %.0f s)", self.interval)
         return self
 
-    async def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Start no new sweep (``stop()`` waits for the current one)."""
+        self._stop.set()
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the current sweep (and its deliveries); cancel it only if that takes over ``timeout`` s."""
         if self._task is None:
             return
         self._stop.set()
         try:
-            await asyncio.wait_for(self._task, timeout=30)
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=timeout)
         except TimeoutError:
-            logger.warning("SLA sweeper did not stop within 30 s; cancelling it")
+            logger.warning("SLA sweeper did not stop within %.0f s; cancelling it", timeout)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

@@ -25,7 +25,12 @@ _worker_responder: Responder | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_responder  # noqa: PLW0603 - one Responder per worker process, built once
+    from icam_bot.logs import configure_logging
     from icam_bot.runtime import build_responder
+
+    # Workers serve ``icam-bot serve``: the same log lines (JSON by default, secrets masked) as the server.
+    secrets = (settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token)
+    configure_logging(settings.log_level, settings.log_format or "json", secrets)
 
     _worker_responder = build_responder(settings)
 

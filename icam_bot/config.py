@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
+MAX_SHUTDOWN_TIMEOUT_S = 300
+
+
+def _seconds(raw: str) -> float | None:
+    """A finite number of seconds, or None."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 class ConfigError(Exception):
@@ -15,6 +31,13 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+#: ICAM_DIGEST_DAY accepts these names (or 0-6, Monday = 0), like datetime.weekday().
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_DIGEST_TIME = dt.time(9, 0)
+DEFAULT_DIGEST_TZ = "America/New_York"
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -41,7 +64,19 @@ class Settings:
     #: Socket Mode only: the port of the small server answering /healthz, /readyz and /metrics.
     health_port: int = 8080
     log_level: str = "INFO"
+    #: json | text; None = the command's default (JSON lines for ``serve``, text for the rest).
+    log_format: str | None = None
+    #: Seconds ``serve`` waits, on SIGTERM/SIGINT, for in-flight requests and the answer work they started.
+    shutdown_timeout: float = 20.0
     answer_workers: int = 1
+    #: The weekly digest: weekday (Monday = 0), local time and IANA time zone of the run.
+    digest_day: int = 0
+    digest_time: dt.time = DEFAULT_DIGEST_TIME
+    digest_tz: str = DEFAULT_DIGEST_TZ
+    #: Where the digest goes; None = the routing file's ``pmo_channel``.
+    digest_channel: str | None = None
+    #: ICAM_DIGEST_CHANNEL=off: no digest is scheduled (``icam-bot digest --dry-run`` still works).
+    digest_disabled: bool = False
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -87,9 +122,20 @@ class Settings:
             problems.append(f"ICAM_HEALTH_PORT must be a TCP port number 1-65535 (got {health_raw!r})")
         else:
             health_port = int(health_raw)
-        level = (env.get("LOG_LEVEL") or "INFO").upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-            problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        level_name = "ICAM_LOG_LEVEL" if env.get("ICAM_LOG_LEVEL") else "LOG_LEVEL"  # LOG_LEVEL: older name
+        level = (env.get(level_name) or "INFO").strip().upper()
+        if level not in LOG_LEVELS:
+            problems.append(f"{level_name} must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        log_format = (env.get("ICAM_LOG_FORMAT") or "").strip().lower() or None
+        if log_format is not None and log_format not in LOG_FORMATS:
+            problems.append(f"ICAM_LOG_FORMAT must be json or text (got {log_format!r})")
+        shutdown_raw = env.get("ICAM_SHUTDOWN_TIMEOUT") or "20"
+        shutdown_timeout = _seconds(shutdown_raw)
+        if shutdown_timeout is None or not 0 < shutdown_timeout <= MAX_SHUTDOWN_TIMEOUT_S:
+            problems.append(
+                f"ICAM_SHUTDOWN_TIMEOUT must be a number of seconds above 0 and at most {MAX_SHUTDOWN_TIMEOUT_S} "
+                f"(got {shutdown_raw!r})"
+            )
         workers_raw = env.get("ICAM_ANSWER_WORKERS") or "1"
         answer_workers = 0
         if not workers_raw.isdigit() or int(workers_raw) > 16:
@@ -111,6 +157,7 @@ class Settings:
             )
         if api_url and not api_url.endswith("/"):
             api_url += "/"
+        digest = _digest_settings(env, problems)
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -127,7 +174,10 @@ class Settings:
             port=port,
             health_port=health_port,
             log_level=level,
+            log_format=log_format,
+            shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
+            **digest,
         )
 
     def require_slack(self) -> None:
@@ -139,3 +189,52 @@ class Settings:
             problems.append("SLACK_SIGNING_SECRET is required in HTTP mode (from the app's Basic Information page)")
         if problems:
             raise ConfigError(problems)
+
+
+def _digest_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, object]:
+    """ICAM_DIGEST_DAY / _TIME / _TZ / _CHANNEL, validated; each problem is appended to ``problems``."""
+    day_raw = (env.get("ICAM_DIGEST_DAY") or "mon").strip().lower()
+    day = _weekday(day_raw)
+    if day is None:
+        day = 0
+        problems.append(
+            f"ICAM_DIGEST_DAY must be a weekday such as mon or monday, or 0-6 with 0 = Monday (got {day_raw[:20]!r})"
+        )
+    time_raw = (env.get("ICAM_DIGEST_TIME") or "09:00").strip()
+    at = DEFAULT_DIGEST_TIME
+    if re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", time_raw):
+        hour, minute = time_raw.split(":")
+        at = dt.time(int(hour), int(minute))
+    else:
+        problems.append(f"ICAM_DIGEST_TIME must be a 24-hour time HH:MM such as 09:00 (got {time_raw[:20]!r})")
+    tz = (env.get("ICAM_DIGEST_TZ") or DEFAULT_DIGEST_TZ).strip()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"ICAM_DIGEST_TZ must be an IANA time zone such as America/New_York (got {tz[:60]!r})")
+    channel_raw = (env.get("ICAM_DIGEST_CHANNEL") or "").strip()
+    disabled = channel_raw.lower() == "off"
+    channel = None if disabled or not channel_raw else channel_raw
+    if channel is not None and not _CHANNEL_ID.match(channel):
+        problems.append(
+            "ICAM_DIGEST_CHANNEL must be a Slack channel id such as C0123456789, or off "
+            f"(got {channel[:40]!r}; empty = the routing file's pmo_channel)"
+        )
+    return {
+        "digest_day": day,
+        "digest_time": at,
+        "digest_tz": tz,
+        "digest_channel": channel,
+        "digest_disabled": disabled,
+    }
+
+
+def _weekday(raw: str) -> int | None:
+    """0-6 (Monday = 0) from "0".."6", "mon" or "monday"; None if it is none of these."""
+    if raw.isdigit():
+        return int(raw) if int(raw) < 7 else None
+    for index, name in enumerate(WEEKDAYS):
+        full = dt.date(2024, 1, 1 + index).strftime("%A").lower()  # 2024-01-01 was a Monday
+        if raw in (name, full):
+            return index
+    return None

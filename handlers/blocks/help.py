@@ -17,6 +17,14 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
         "issue badge readers in building 3 reject new PIV cards",
     ),
     ("status ICAM-<n>", "show one item you raised, own or work on", "status ICAM-12"),
+    ("status", "the program status board: every program's RAG, next milestone, open items, overdue", "status"),
+    ("status <program>", "one program's workstreams, milestones, risks and recent changes", "status credentialing"),
+    ("risks", "PMO, ESC and program staff: top open risks by likelihood × impact", "risks"),
+    (
+        "program [program [milestone]]",
+        "PMO: set a program's RAG and note, add or edit a milestone (opens a form)",
+        "program credentialing",
+    ),
     ("mine", "list the open items you raised or are assigned", "mine"),
     ("queue [program]", "PMO and program owners: open items, most urgent first", "queue credentialing"),
     ("assign ICAM-<n> @person", "give an item to someone (owners and the PMO)", "assign ICAM-12 @jane.doe"),
@@ -25,6 +33,14 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
     ("resolve ICAM-<n> <resolution>", "resolve an item", "resolve ICAM-12 reader firmware updated"),
     ("reopen ICAM-<n> [reason]", "reopen a resolved or closed item", "reopen ICAM-12 still failing"),
     ("stats", "PMO and ESC: tracker statistics", "stats"),
+    (
+        "subscribe [program]",
+        "this channel receives ICAM PMO announcements: all of them, or one program's (anyone in the channel)",
+        "subscribe credentialing",
+    ),
+    ("unsubscribe [program]", "stop this channel's announcements (all, or one program's)", "unsubscribe"),
+    ("subscriptions", "show what this channel is subscribed to", "subscriptions"),
+    ("announce [text]", "PMO: write an announcement, preview it and post it to subscribed channels", "announce"),
     ("help", "show this list", "help"),
 )
 

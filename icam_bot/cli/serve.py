@@ -8,9 +8,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from icam_bot.cli.common import CommandError, responder_or_exit, settings_or_exit
-from icam_bot.config import ConfigError
+from icam_bot.config import ConfigError, Settings
+from icam_bot.logs import logging_configured
 
 if TYPE_CHECKING:
+    from handlers.settings import SlackSettings
+    from icam_bot.comms.service import Communications
     from icam_bot.db import Store
     from icam_bot.tracker.programs import ProgramsConfig
 
@@ -25,8 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.app import create_app, services_of_app
-    from handlers.server import run_http, run_socket_mode
     from handlers.settings import SlackSettings
 
     settings = settings_or_exit()
@@ -37,7 +38,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     if args.port is not None and not 0 < args.port < 65536:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
-    logging.getLogger().setLevel(settings.log_level)
+    with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
+        serve(args, settings, slack_settings)
+    return 0
+
+
+def serve(args: argparse.Namespace, settings: Settings, slack_settings: SlackSettings) -> None:
+    """Load everything, then serve until SIGTERM/SIGINT; the store is closed last."""
+    from handlers.app import create_app, services_of_app
+    from handlers.server import run_http, run_socket_mode
+
     programs = programs_or_exit()
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
@@ -47,16 +57,57 @@ def run(args: argparse.Namespace) -> int:
     # cyclic garbage collector so its full passes do not pause request handling.
     gc.collect()
     gc.freeze()
-    sweep = slack_settings.sweep_seconds
+    sweep, timeout = slack_settings.sweep_seconds, settings.shutdown_timeout
+    digest = digest_check_seconds(services_of_app(app).communications)
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None
-            run_socket_mode(app, settings.slack_app_token, sweep, health_port=settings.health_port)
+            run_socket_mode(
+                app,
+                settings.slack_app_token,
+                sweep,
+                health_port=settings.health_port,
+                shutdown_timeout=timeout,
+                digest_check_seconds=digest,
+            )
         else:
             assert settings.slack_signing_secret is not None
-            run_http(app, settings.slack_signing_secret, args.port or settings.port, args.host, sweep)
+            port = args.port or settings.port
+            run_http(
+                app,
+                settings.slack_signing_secret,
+                port,
+                args.host,
+                sweep_seconds=sweep,
+                shutdown_timeout=timeout,
+                digest_check_seconds=digest,
+            )
     finally:
         store.close()
+    logger.info("shutdown completed: database closed, exiting")
+
+
+def digest_check_seconds(comms: Communications) -> float | None:
+    """How often to check whether the weekly digest is due; None (logged) when it is off or has no channel."""
+    from icam_bot.comms.scheduler import DEFAULT_CHECK_SECONDS
+
+    if comms.digest_enabled:
+        logger.info("weekly digest: %s to %s", comms.schedule.describe(), comms.pmo_channel)
+        return DEFAULT_CHECK_SECONDS
+    logger.warning("weekly digest off: ICAM_DIGEST_CHANNEL=off, or no channel (ICAM_DIGEST_CHANNEL or pmo_channel)")
+    return None
+
+
+def secrets_of(settings: Settings) -> list[str | None]:
+    """Values that must never reach a log line: the Slack credentials and the database password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(settings.database_url).password
+    except ArgumentError:
+        password = None
+    return [settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token, password]
     return 0
 
 

@@ -63,5 +63,6 @@ def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox
     detail = f"escalated to the {LEVEL_NAMES[new]} ({reason})"
     outbox.add(target, NotificationKind.ESCALATED, detail)
     outbox.add(item.assignee_id or routing.escalation_target(old), NotificationKind.SLA_BREACHED, detail)
-    logger.info("%s escalated to level %d (%s)", item.ref, new, reason)
+    logger.info("%s escalated to level %d", item.ref, new)
+    logger.debug("%s escalation reason: %s", item.ref, reason)  # people's text: DEBUG only
     return target

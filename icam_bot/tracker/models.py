@@ -190,3 +190,9 @@ class TrackerEvent(Base):
 @event.listens_for(TrackerEvent, "before_delete")
 def _audit_is_append_only(_mapper: object, _connection: object, target: TrackerEvent) -> None:
     raise RuntimeError(f"audit event {target.id} is append-only")
+
+
+# Register the board and communications tables (they reuse this module's column types) wherever the tracker
+# tables are loaded. Here, not in icam_bot.db.models: importing this module first would hit a circular import.
+import icam_bot.board.models  # noqa: E402
+import icam_bot.comms.models  # noqa: E402, F401 - communications tables

@@ -19,6 +19,14 @@ TABLES = {
     "tracker_items",
     "tracker_comments",
     "tracker_events",
+    "channel_subscriptions",
+    "announcements",
+    "announcement_deliveries",
+    "digest_runs",
+    "board_programs",
+    "board_workstreams",
+    "board_milestones",
+    "board_events",
     "alembic_version",
 }
 

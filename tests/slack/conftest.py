@@ -74,6 +74,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema (no tables yet); skipped without ICAM_TEST_DATABASE_URL."""
+    if not PG_URL:
+        pytest.skip("ICAM_TEST_DATABASE_URL is not set")
+    with postgres_schema(PG_URL) as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'icam.sqlite3'}"
     engine = make_engine(url)

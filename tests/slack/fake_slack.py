@@ -25,6 +25,8 @@ class Call:
     params: dict[str, Any]
     path: str
     status: int = 200
+    #: Slack's error code when the fake answered ok:false with HTTP 200 (see ``channel_errors``).
+    error: str | None = None
 
     def texts(self) -> str:
         """Everything the call would show to people, as one JSON string (for assertions on content)."""
@@ -38,6 +40,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     delays: dict[str, float] = field(default_factory=dict)
+    #: chat.postMessage to these channels answers ok:false with this error (e.g. not_in_channel, is_archived).
+    channel_errors: dict[str, str] = field(default_factory=dict)
     retry_after: str = "1"
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -76,7 +80,7 @@ class FakeSlack:
         self.failures[method].extend(statuses)
 
     def calls_to(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method and c.status == 200]
+        return [c for c in self.calls if c.method == method and c.status == 200 and c.error is None]
 
     def attempts(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -131,6 +135,10 @@ class FakeSlack:
         self.calls.append(Call(method, params, request.path, failure.status if failure else 200))
         if failure is not None:
             return failure
+        refused = self.channel_errors.get(str(params.get("channel"))) if method == "chat.postMessage" else None
+        if refused:
+            self.calls[-1].error = refused  # not a successful call: calls_to() leaves it out, attempts() keeps it
+            return web.json_response({"ok": False, "error": refused})
         return web.json_response(self._body(method, params))
 
     async def _response_url(self, request: web.Request) -> web.Response:

@@ -59,8 +59,10 @@ class Harness:
         status, _ = await self.post(json.dumps(payload), "application/json", headers)
         return status
 
-    async def command(self, text_: str, key: str = "cmd", user: str = "U0000STAFF") -> tuple[int, str]:
-        body = slash_command(text_, self.fake.response_url(key), user=user)
+    async def command(
+        self, text_: str, key: str = "cmd", user: str = "U0000STAFF", channel: str = "C0000CHAN"
+    ) -> tuple[int, str]:
+        body = slash_command(text_, self.fake.response_url(key), user=user, channel=channel)
         return await self.post(body, "application/x-www-form-urlencoded")
 
     async def interact(self, payload: dict[str, Any]) -> tuple[int, str]:
@@ -74,6 +76,7 @@ async def serve_app(
     fake: FakeSlack | None = None,
     pmo_members: frozenset[str] = frozenset(),
     sweep_seconds: float | None = None,
+    digest_check_seconds: float | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
@@ -81,7 +84,9 @@ async def serve_app(
     fake = fake or await FakeSlack().start()
     store = Store.from_url(database_url)
     app = create_app(app_settings(fake), responder, store, SlackSettings(pmo_members))
-    runner = web.AppRunner(build_web_app(app, SIGNING_SECRET, sweep_seconds), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -99,14 +99,16 @@ def app_home_opened(user: str = "U0000STAFF") -> dict[str, Any]:
     }
 
 
-def slash_command(text: str, response_url: str, user: str = "U0000STAFF", command: str = "/icam") -> str:
+def slash_command(
+    text: str, response_url: str, user: str = "U0000STAFF", command: str = "/icam", channel: str = "C0000CHAN"
+) -> str:
     """The form body Slack posts for a slash command."""
     return urlencode(
         {
             "token": "verification-token-unused",
             "team_id": TEAM_ID,
             "team_domain": "example",
-            "channel_id": "C0000CHAN",
+            "channel_id": channel,
             "channel_name": "general",
             "user_id": user,
             "user_name": "staff",

@@ -270,9 +270,10 @@ def test_status_mine_and_refusals_are_ephemeral(responder, sqlite_url):
             assert "ICAM-1" in reply["text"]
             assert "PIV card not read" in reply["text"]
             assert "belongs to someone else" in (await reply_to(h, "status ICAM-1", user=OTHER))["text"]
-            assert "not an item id" in (await reply_to(h, "status banana"))["text"]
+            # not an item id: /icam status <program> is the program board, which names the programs
+            assert "no component program called 'banana'" in (await reply_to(h, "status banana"))["text"]
             assert "no item ICAM-99" in (await reply_to(h, "status ICAM-99"))["text"]
-            assert "Usage" in (await reply_to(h, "status"))["text"]
+            assert "ICAM program status board" in (await reply_to(h, "status"))["text"]  # enterprise view
             assert "ICAM-1" in (await reply_to(h, "mine"))["text"]
             assert "no open items" in (await reply_to(h, "mine", user=OTHER))["text"]
             assert h.fake.calls_to("chat.postMessage") == []  # nothing about the item went to a channel

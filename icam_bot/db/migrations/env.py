@@ -7,7 +7,7 @@ from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 import icam_bot.db.models
-import icam_bot.tracker.models  # noqa: F401 - registers the tracker tables
+import icam_bot.tracker.models  # noqa: F401 - the tracker tables, and through it the board and comms tables
 from icam_bot.db.base import Base
 
 config = context.config

@@ -1,0 +1,305 @@
+"""Communications in Block Kit: the announcement composer and preview, announcements, subscription replies,
+delivery reports and the weekly digest message. Pure builders: data in, dicts out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from handlers.blocks.common import Block, context, divider, message, plain, sections
+from handlers.ids import SLASH_COMMAND, ActionId, BlockId, CallbackId
+from handlers.text import MODAL_TITLE_LIMIT, escape, truncate
+from icam_bot.comms.announcements import HEADLINE_LIMIT, AnnouncementDraft, AnnouncementView
+from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS, DeliveryReport
+from icam_bot.comms.digest import Digest, EntryLine, ItemLine
+from icam_bot.comms.digest_board import board_lines
+from icam_bot.comms.models import ALL_PROGRAMS
+from icam_bot.comms.subscriptions import SubscriptionView
+
+#: How many channels a preview or report names before summarising the rest.
+CHANNELS_SHOWN = 25
+ERROR_MEANINGS = {
+    "not_in_channel": "I am no longer a member of the channel",
+    "channel_not_found": "the channel does not exist any more or I cannot see it",
+    "is_archived": "the channel is archived",
+    "request_failed": "Slack could not be reached after retries",
+}
+RAG_EMOJI = {"GREEN": ":large_green_circle:", "AMBER": ":large_orange_circle:", "RED": ":red_circle:"}
+
+
+def audience_label(audience: str, programs: Mapping[str, str]) -> str:
+    return "all subscribed channels" if audience == ALL_PROGRAMS else f"{programs.get(audience, audience)} subscribers"
+
+
+def _channels(channels: Sequence[str]) -> str:
+    shown = ", ".join(f"<#{c}>" for c in channels[:CHANNELS_SHOWN])
+    more = len(channels) - CHANNELS_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+# -- the composer and its preview ----------------------------------------------------------------------
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = "") -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def announce_modal(
+    programs: Sequence[tuple[str, str]], reach: Mapping[str, int], draft: AnnouncementDraft | None = None
+) -> dict[str, Any]:
+    """The "/icam announce" composer; ``reach`` is how many channels each audience would reach now."""
+    options = [(ALL_PROGRAMS, f"All subscribed channels ({reach.get(ALL_PROGRAMS, 0)})")]
+    options += [(slug, f"{name} ({reach.get(slug, 0)} channels)") for slug, name in programs]
+
+    def option(value: str, label: str) -> dict[str, Any]:
+        return {"text": plain(label, 75), "value": value}
+
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ActionId.FIELD,
+        "placeholder": plain("Who should receive it?"),
+        "options": [option(v, label) for v, label in options],
+        "initial_option": option(*options[0]),
+    }
+    if draft is not None:
+        chosen = [option(v, label) for v, label in options if v == draft.audience]
+        select["initial_option"] = chosen[0] if chosen else select["initial_option"]
+    headline: dict[str, Any] = {"type": "plain_text_input", "action_id": ActionId.FIELD}
+    body: dict[str, Any] = {"type": "plain_text_input", "action_id": ActionId.FIELD, "multiline": True}
+    if draft is not None and draft.headline:
+        headline["initial_value"] = draft.headline
+    if draft is not None and draft.body:
+        body["initial_value"] = draft.body
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ANNOUNCE_MODAL,
+        "title": plain("New announcement", MODAL_TITLE_LIMIT),
+        "submit": plain("Preview", MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
+        "blocks": [
+            _input(
+                BlockId.AUDIENCE,
+                "Audience",
+                select,
+                hint="A program's announcement also reaches channels subscribed to all announcements.",
+            ),
+            _input(
+                BlockId.HEADLINE,
+                "Headline",
+                headline,
+                optional=True,
+                hint=f"One line, up to {HEADLINE_LIMIT} characters.",
+            ),
+            _input(BlockId.BODY, "Announcement", body, hint="Plain text; up to 3,000 characters."),
+        ],
+    }
+
+
+def preview_metadata(announcement_id: int) -> str:
+    return json.dumps({"announcement_id": announcement_id})
+
+
+def load_preview_metadata(raw: object) -> int | None:
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return None
+    value = data.get("announcement_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def preview_modal(
+    announcement: AnnouncementView, channels: Sequence[str], programs: Mapping[str, str]
+) -> dict[str, Any]:
+    """Pushed over the composer: the message exactly as it will be posted, where it goes, and Send."""
+    shown = announcement_message(announcement, programs)["blocks"]
+    where = (
+        f"*Will be posted to {len(channels)} channel(s)* ({audience_label(announcement.audience, programs)}): "
+        f"{_channels(channels)}"
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ANNOUNCE_PREVIEW,
+        "title": plain("Preview announcement", MODAL_TITLE_LIMIT),
+        "submit": plain("Send now", MODAL_TITLE_LIMIT),
+        "close": plain("Back to edit", MODAL_TITLE_LIMIT),
+        "private_metadata": preview_metadata(announcement.id),
+        "blocks": [
+            context("_This is how the announcement will look:_"),
+            *shown,
+            divider(),
+            *sections(where),
+            context("Nothing is sent until you press *Send now*. Messages go out at most one per second per channel."),
+        ],
+    }
+
+
+# -- the announcement and what happened to it ---------------------------------------------------------------
+
+
+def announcement_message(announcement: AnnouncementView, programs: Mapping[str, str]) -> dict[str, Any]:
+    """The message posted in each subscribed channel (the author's text escaped: it cannot ping @channel)."""
+    blocks: list[Block] = []
+    if announcement.headline:
+        blocks.append({"type": "header", "text": plain(truncate(announcement.headline, HEADLINE_LIMIT))})
+    blocks += sections(escape(announcement.body))
+    blocks.append(
+        context(
+            f":mega: ICAM PMO announcement from <@{announcement.author_id}> to "
+            f"{audience_label(announcement.audience, programs)} · `{SLASH_COMMAND} unsubscribe` to stop them here"
+        )
+    )
+    fallback = announcement.headline or announcement.body
+    return message(f"ICAM PMO announcement: {escape(truncate(fallback, 300))}", blocks)
+
+
+def _failure_lines(report: DeliveryReport) -> list[str]:
+    lines = []
+    for channel, error in report.failed.items():
+        meaning = ERROR_MEANINGS.get(error, "Slack refused the message")
+        paused = " — its subscription is paused until someone subscribes again" if error in CHANNEL_GONE_ERRORS else ""
+        lines.append(f"• <#{channel}>: `{escape(error)}` ({meaning}){paused}")
+    return lines
+
+
+def delivery_report_message(report: DeliveryReport) -> dict[str, Any]:
+    """To the author, once every channel was tried."""
+    head = f"Announcement #{report.announcement_id} was posted to {len(report.sent)} of {report.total} channel(s)."
+    if not report.total:
+        head = f"Announcement #{report.announcement_id} reached no channel: none is subscribed to its audience."
+    text = head
+    if report.failed:
+        text += "\n*Not delivered:*\n" + "\n".join(_failure_lines(report))
+    return message(head, sections(text))
+
+
+def channel_problems_message(report: DeliveryReport) -> dict[str, Any]:
+    """To the PMO channel when channels could not receive an announcement."""
+    text = (
+        f":warning: Announcement #{report.announcement_id} could not be posted to {len(report.failed)} channel(s):\n"
+        + "\n".join(_failure_lines(report))
+        + f"\nInvite me back (`/invite @icam-bot`) and run `{SLASH_COMMAND} subscribe` there to resume."
+    )
+    return message(text.splitlines()[0], sections(text))
+
+
+# -- subscriptions -------------------------------------------------------------------------------------------
+
+
+def subscription_label(program: str, programs: Mapping[str, str]) -> str:
+    return (
+        "all ICAM PMO announcements" if program == ALL_PROGRAMS else f"{programs.get(program, program)} announcements"
+    )
+
+
+def subscribed_notice(user_id: str, program: str, programs: Mapping[str, str]) -> dict[str, Any]:
+    """Posted in the channel itself, so everyone there sees who subscribed it."""
+    text = (
+        f"<@{user_id}> subscribed this channel to {subscription_label(program, programs)}. "
+        f"Stop them with `{SLASH_COMMAND} unsubscribe`."
+    )
+    return message(text, sections(text))
+
+
+def unsubscribed_notice(user_id: str, removed: Sequence[str], programs: Mapping[str, str]) -> dict[str, Any]:
+    labels = ", ".join(subscription_label(p, programs) for p in removed)
+    text = f"<@{user_id}> unsubscribed this channel from {labels}."
+    return message(text, sections(text))
+
+
+def subscriptions_text(subs: Sequence[SubscriptionView], programs: Mapping[str, str]) -> str:
+    if not subs:
+        return "This channel is not subscribed to any announcements."
+    lines = []
+    for sub in subs:
+        paused = f" — *paused* (`{escape(sub.disabled_reason)}`)" if sub.disabled_reason else ""
+        lines.append(f"• {subscription_label(sub.program, programs)} (by <@{sub.subscribed_by}>){paused}")
+    return "This channel receives:\n" + "\n".join(lines)
+
+
+# -- the weekly digest ---------------------------------------------------------------------------------------
+
+
+def _item_lines(items: tuple[ItemLine, ...], total: int) -> str:
+    lines = [f"• *{i.ref}* [{i.severity}] {escape(truncate(i.title, 120))} — {i.program}, {i.status}" for i in items]
+    if total > len(items):
+        lines.append(f"… and {total - len(items)} more")
+    return "\n".join(lines)
+
+
+def _entry_lines(entries: Sequence[EntryLine], total: int) -> str:
+    lines = []
+    for e in entries:
+        due = f", review due {e.review_due.isoformat()}" if e.review_due else ""
+        lines.append(f"• `{escape(e.id)}` {escape(truncate(e.question, 150))} ({escape(e.owner)}{due})")
+    if total > len(entries):
+        lines.append(f"… and {total - len(entries)} more")
+    return "\n".join(lines)
+
+
+def digest_board_blocks(digest: Digest) -> list[Block]:
+    """The status-board section (the board's enterprise view)."""
+    lines = board_lines(digest.board)
+    if lines is None:
+        return sections("*Status board*\n_The status board is unavailable._")
+    rows = []
+    for b in lines:
+        rag = f"{RAG_EMOJI.get(b.rag, ':white_circle:')} {b.rag}" + (" (derived)" if b.rag_source == "derived" else "")
+        nxt = escape(b.next_milestone) if b.next_milestone else "no open milestone"
+        rows.append(
+            f"• *{escape(b.name)}*: {rag} · next: {nxt} · {b.open_items} open, {b.open_risks} risks, "
+            f"{b.overdue} overdue" + (f"\n   _{escape(truncate(b.note, 200))}_" if b.note else "")
+        )
+    return sections("*Status board*\n" + "\n".join(rows))
+
+
+def digest_message(digest: Digest) -> dict[str, Any]:
+    """The weekly digest for the PMO channel (at most 50 blocks; long sections are split)."""
+    start = digest.period.start.strftime("%Y-%m-%d")
+    end = digest.period.end.strftime("%Y-%m-%d")
+    title = f"ICAM PMO weekly digest {digest.period.key}"
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(title, 150)},
+        context(f"Week {start} to {end} ({escape(digest.tz)})"),
+        *digest_board_blocks(digest),
+        divider(),
+    ]
+    opened = f"*Opened this week: {digest.opened_count}*"
+    if digest.opened:
+        opened += "\n" + _item_lines(digest.opened, digest.opened_count)
+    resolved = f"*Resolved this week: {digest.resolved_count}*"
+    if digest.resolved:
+        resolved += "\n" + _item_lines(digest.resolved, digest.resolved_count)
+    breaches = f"*SLA breaches this week: {digest.breach_count}* item(s) escalated by the SLA sweeper"
+    breaches += "".join(
+        f"\n• *{b.ref}* {escape(truncate(b.title, 120))} — {b.program}, escalated {b.escalations}×"
+        for b in digest.breaches
+    )
+    breaches += f"\nNow {digest.open_now} open, {digest.overdue_now} overdue."
+    unanswered = f"*Top unanswered questions this week: {len(digest.unanswered)}*" + "".join(
+        f"\n• “{escape(truncate(q.text, 200))}” — asked {q.count}×"
+        + (f", {q.pmo_requests} PMO request(s)" if q.pmo_requests else "")
+        for q in digest.unanswered
+    )
+    if digest.entries_added is None:
+        added = "*Knowledge entries added:* _no earlier digest recorded the knowledge base; counted from next week_"
+    else:
+        added = f"*Knowledge entries added since the last digest: {len(digest.entries_added)}*"
+        if digest.entries_added:
+            added += "\n" + _entry_lines(digest.entries_added[:10], len(digest.entries_added))
+    due = f"*Knowledge entries due for review by the end of next week: {digest.entries_due_count}*"
+    if digest.entries_due:
+        due += "\n" + _entry_lines(digest.entries_due, digest.entries_due_count)
+    for text in (opened, resolved, breaches, unanswered, added, due):
+        blocks += sections(text)
+    summary = (
+        f"{title}: {digest.opened_count} opened, {digest.resolved_count} resolved, "
+        f"{digest.breach_count} SLA breaches, {len(digest.unanswered)} unanswered questions"
+    )
+    return message(summary, blocks)

@@ -1,0 +1,1 @@
+"""Program status board: per-program RAG, workstreams, milestones, the enterprise view and top risks."""

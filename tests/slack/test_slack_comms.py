@@ -1,0 +1,352 @@
+"""Announcements, subscriptions and the weekly digest in Slack: signed requests in, Web API calls on the fake out."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+from slack_harness import Harness, serve_app
+from slack_requests import TEAM_ID
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.blocks.comms import load_preview_metadata
+from handlers.digest import DigestTask, digest_scheduler
+from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.sender import make_web_client
+from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from icam_bot.comms.models import ALL_PROGRAMS
+from icam_bot.comms.runs import DigestRuns, RunState
+
+STAFF = "U0000STAFF"
+PMO = "U0EXAMPLEPM1"
+PMO_CHANNEL = "C0EXAMPLEPMO"
+
+
+def submission(callback_id: str, values: dict[str, Any], metadata: str = "", user: str = PMO) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": {"id": user, "username": "pmo", "name": "pmo", "team_id": TEAM_ID},
+        "api_app_id": "A0000001",
+        "token": "unused",
+        "trigger_id": "1337.42.abcdef",
+        "view": {
+            "id": "V0000003",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": metadata,
+            "state": {"values": {block: {ActionId.FIELD: element} for block, element in values.items()}},
+            "hash": "1700000007.abc",
+            "title": {"type": "plain_text", "text": "x"},
+            "blocks": [],
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+
+
+def composed(audience: str = ALL_PROGRAMS, body: str | None = "Badge readers in HQ are down Friday.", headline=None):
+    return {
+        BlockId.AUDIENCE: {"type": "static_select", "selected_option": {"value": audience}},
+        BlockId.HEADLINE: {"type": "plain_text_input", "value": headline},
+        BlockId.BODY: {"type": "plain_text_input", "value": body},
+    }
+
+
+async def reply_to(h: Harness, text: str, user: str = STAFF, channel: str = "C0TEAM0001") -> str:
+    """Run a slash command and return the text of the ephemeral reply sent to its response_url."""
+    before = len(h.fake.calls_to("response_url"))
+    status, _ = await h.command(text, key="cmd", user=user, channel=channel)
+    assert status == 200
+    calls = await h.fake.wait_for("response_url", before + 1)
+    reply = calls[before].params
+    assert reply["response_type"] == "ephemeral"
+    return reply["text"]
+
+
+def posts_to(h: Harness, channel: str) -> list[dict[str, Any]]:
+    return [c.params for c in h.fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+
+
+# -- subscriptions ------------------------------------------------------------------------------------------
+
+
+def test_subscribe_posts_a_notice_in_the_channel_and_unsubscribe_removes_it(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            subs = h.services.communications.subscriptions
+            text = await reply_to(h, "subscribe Credentialing (PIV / derived credentials)")
+            assert "now receives Credentialing (PIV / derived credentials) announcements" in text
+            (notice,) = posts_to(h, "C0TEAM0001")
+            assert f"<@{STAFF}> subscribed this channel" in notice["text"]
+            assert [(s.program, s.subscribed_by) for s in subs.of_channel("C0TEAM0001")] == [("credentialing", STAFF)]
+            assert "already receives" in await reply_to(h, "subscribe credentialing")
+            assert len(posts_to(h, "C0TEAM0001")) == 1  # no second notice
+            assert "now receives all ICAM PMO announcements" in await reply_to(h, "subscribe")
+            listing = await reply_to(h, "subscriptions")
+            assert "all ICAM PMO announcements" in listing
+            assert "Credentialing" in listing
+            assert "no longer receives" in await reply_to(h, "unsubscribe")
+            assert subs.of_channel("C0TEAM0001") == []
+            assert "unsubscribed this channel" in posts_to(h, "C0TEAM0001")[-1]["text"]
+            assert "was not subscribed" in await reply_to(h, "unsubscribe pacs")
+
+    asyncio.run(scenario())
+
+
+def test_a_channel_the_bot_is_not_in_is_not_subscribed(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            h.fake.channel_errors["C0NOTIN001"] = "not_in_channel"
+            text = await reply_to(h, "subscribe", channel="C0NOTIN001")
+            assert "I am not a member of this channel" in text
+            assert "/invite @icam-bot" in text
+            assert h.services.communications.subscriptions.of_channel("C0NOTIN001") == []
+
+    asyncio.run(scenario())
+
+
+def test_bad_subscription_input_changes_nothing(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            text = await reply_to(h, "subscribe <!channel> nonsense")
+            assert "I don't know the program" in text
+            assert "`credentialing`" in text
+            assert "<!channel>" not in text
+            assert "not direct messages" in await reply_to(h, "subscribe", channel="D0000DM01")
+            assert h.services.communications.subscriptions.audience(ALL_PROGRAMS) == []
+            assert h.fake.calls_to("chat.postMessage") == []
+
+    asyncio.run(scenario())
+
+
+# -- announcements ------------------------------------------------------------------------------------------
+
+
+def test_only_the_pmo_may_announce(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            assert "Only ICAM PMO members" in await reply_to(h, "announce hello", user=STAFF)
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, composed(), user=STAFF))
+            assert status == 200
+            assert "Only ICAM PMO members" in json.loads(body)["errors"][BlockId.BODY]
+            assert h.fake.calls_to("views.open") == []
+
+    asyncio.run(scenario())
+
+
+def test_announce_opens_the_composer_with_each_audience_and_its_reach(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            subs = h.services.communications.subscriptions
+            subs.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
+            subs.subscribe("C0CRED0001", "credentialing", STAFF)
+            status, _ = await h.command("announce Readers down Friday", user=PMO)
+            assert status == 200
+            (call,) = await h.fake.wait_for("views.open")
+            view = call.params["view"]
+            assert view["callback_id"] == CallbackId.ANNOUNCE_MODAL
+            assert len(view["title"]["text"]) <= MODAL_TITLE_LIMIT
+            blocks = {b["block_id"]: b for b in view["blocks"]}
+            options = {o["value"]: o["text"]["text"] for o in blocks[BlockId.AUDIENCE]["element"]["options"]}
+            assert options["all"] == "All subscribed channels (2)"
+            assert options["credentialing"].endswith("(2 channels)")
+            assert options["pacs"].endswith("(1 channels)")
+            assert blocks[BlockId.BODY]["element"]["initial_value"] == "Readers down Friday"
+            assert blocks[BlockId.HEADLINE]["optional"] is True
+
+    asyncio.run(scenario())
+
+
+def test_an_announcement_over_slacks_limits_is_refused_in_the_form_before_sending(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            h.services.communications.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
+            too_long = composed(body="x" * 3001, headline="H" * 151)
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, too_long))
+            assert status == 200
+            reply = json.loads(body)
+            assert reply["response_action"] == "errors"
+            assert "3,001 characters" in reply["errors"][BlockId.BODY]
+            assert "151 characters" in reply["errors"][BlockId.HEADLINE]
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, composed(body="   ")))
+            assert "empty" in json.loads(body)["errors"][BlockId.BODY]
+            long_command = await reply_to(h, "announce " + "y" * 3001, user=PMO)
+            assert "3,001 characters" in long_command
+            await asyncio.sleep(0.1)
+            assert h.fake.calls_to("chat.postMessage") == []
+            assert h.fake.calls_to("views.open") == []
+
+    asyncio.run(scenario())
+
+
+def test_an_audience_nobody_subscribed_to_is_refused_in_the_form(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, composed(audience="pacs")))
+            assert status == 200
+            assert "No channel is subscribed" in json.loads(body)["errors"][BlockId.AUDIENCE]
+
+    asyncio.run(scenario())
+
+
+def test_preview_then_send_posts_to_every_channel_records_it_and_reports_lost_channels(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            comms = h.services.communications
+            for channel in ("C0ALL00001", "C0ARCHIVED", "C0GONE0001"):
+                comms.subscriptions.subscribe(channel, ALL_PROGRAMS, STAFF)
+            comms.subscriptions.subscribe("C0CRED0001", "credentialing", STAFF)
+            comms.subscriptions.subscribe("C0PACS0001", "pacs", STAFF)
+            h.fake.channel_errors.update({"C0ARCHIVED": "is_archived", "C0GONE0001": "channel_not_found"})
+            text = "Readers in HQ are down <!channel> Friday & Saturday."
+            status, body = await h.interact(
+                submission(CallbackId.ANNOUNCE_MODAL, composed("credentialing", text, "Reader outage"))
+            )
+            assert status == 200
+            reply = json.loads(body)
+            assert reply["response_action"] == "push"
+            preview = reply["view"]
+            assert preview["callback_id"] == CallbackId.ANNOUNCE_PREVIEW
+            assert preview["submit"]["text"] == "Send now"
+            assert len(preview["blocks"]) <= VIEW_BLOCK_LIMIT
+            shown = json.dumps(preview)
+            assert "Will be posted to 4 channel(s)" in shown
+            assert "<#C0CRED0001>" in shown
+            assert "C0PACS0001" not in shown
+            assert "<!channel>" not in shown
+            assert h.fake.calls_to("chat.postMessage") == []  # a preview sends nothing
+            announcement_id = load_preview_metadata(preview["private_metadata"])
+
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_PREVIEW, {}, preview["private_metadata"]))
+            assert status == 200
+            assert json.loads(body) == {"response_action": "clear"}
+            await h.fake.wait_for("chat.postMessage", 4)  # 2 channels, the author's report, the PMO channel
+            for channel in ("C0ALL00001", "C0CRED0001"):
+                (post,) = posts_to(h, channel)
+                assert post["blocks"][0] == {
+                    "type": "header",
+                    "text": {"type": "plain_text", "text": "Reader outage", "emoji": True},
+                }
+                assert "&lt;!channel&gt; Friday &amp; Saturday" in json.dumps(post)
+            tried = [c.params["channel"] for c in h.fake.attempts("chat.postMessage")]
+            assert {"C0ARCHIVED", "C0GONE0001"} <= set(tried)
+            assert "C0PACS0001" not in tried
+            (report,) = posts_to(h, PMO)
+            assert "posted to 2 of 4 channel(s)" in report["text"]
+            assert "is_archived" in json.dumps(report)
+            (problems,) = posts_to(h, PMO_CHANNEL)
+            assert "could not be posted to 2 channel(s)" in problems["text"]
+            assert "channel_not_found" in json.dumps(problems)
+            deliveries = {d.channel_id: (d.status, d.error) for d in comms.announcements.deliveries(announcement_id)}
+            assert deliveries == {
+                "C0ALL00001": ("sent", None),
+                "C0ARCHIVED": ("failed", "is_archived"),
+                "C0CRED0001": ("sent", None),
+                "C0GONE0001": ("failed", "channel_not_found"),
+            }
+            assert comms.subscriptions.audience(ALL_PROGRAMS) == ["C0ALL00001", "C0CRED0001", "C0PACS0001"]
+            assert comms.announcements.get(announcement_id).status == "sent"
+
+            # a replayed confirmation (double click, Slack retry) sends nothing again
+            sent_before = len(h.fake.attempts("chat.postMessage"))
+            await h.interact(submission(CallbackId.ANNOUNCE_PREVIEW, {}, preview["private_metadata"]))
+            await asyncio.sleep(0.2)
+            assert len(h.fake.attempts("chat.postMessage")) == sent_before
+
+    asyncio.run(scenario())
+
+
+def test_someone_else_cannot_send_a_pmo_members_draft(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            h.services.communications.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
+            _, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, composed()))
+            metadata = json.loads(body)["view"]["private_metadata"]
+            status, body = await h.interact(submission(CallbackId.ANNOUNCE_PREVIEW, {}, metadata, user="U0EXAMPLEPM2"))
+            assert status == 200
+            await asyncio.sleep(0.2)
+            assert h.fake.calls_to("chat.postMessage") == []
+
+    asyncio.run(scenario())
+
+
+# -- the weekly digest ---------------------------------------------------------------------------------------
+
+
+def client(h: Harness) -> AsyncWebClient:
+    """A Web API client on the fake, as the server's own."""
+    return make_web_client("xoxb-test-token", h.fake.api_url)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+#: Monday 2 March 2026 09:00 in New York (the default schedule), plus a minute.
+DIGEST_DUE = dt.datetime(2026, 3, 2, 14, 1, tzinfo=dt.UTC)
+
+
+def test_two_digest_tasks_at_the_due_time_post_one_digest_to_the_pmo_channel(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            clock = Clock(DIGEST_DUE)
+            tasks = [
+                DigestTask(h.services, client(h), scheduler=digest_scheduler(h.services, clock=clock, owner=o))
+                for o in ("replica-a", "replica-b")
+            ]
+            results = await asyncio.gather(*(t.scheduler.tick(t.send) for t in tasks))
+            assert sorted(r.key if r else "-" for r in results) == ["-", "2026-W10"]
+            (digest,) = posts_to(h, PMO_CHANNEL)
+            assert digest["blocks"][0]["text"]["text"] == "ICAM PMO weekly digest 2026-W10"
+            assert "*Status board*" in json.dumps(digest)
+            run = DigestRuns(h.store.engine).get("2026-W10")
+            assert (run.state, run.channel_id) == (RunState.SENT, PMO_CHANNEL)
+            assert run.message_ts is not None
+            clock.now += dt.timedelta(hours=2)
+            assert await tasks[0].scheduler.tick(tasks[0].send) is None
+            assert len(posts_to(h, PMO_CHANNEL)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_digest_slack_refuses_is_recorded_and_retried(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            clock = Clock(DIGEST_DUE)
+            task = DigestTask(h.services, client(h), scheduler=digest_scheduler(h.services, clock=clock))
+            h.fake.channel_errors[PMO_CHANNEL] = "not_in_channel"
+            assert await task.scheduler.tick(task.send) is None
+            run = DigestRuns(h.store.engine).get("2026-W10")
+            assert (run.state, run.last_error) == (RunState.CLAIMED, "not_in_channel")
+            del h.fake.channel_errors[PMO_CHANNEL]  # the PMO invites the bot back
+            clock.now += dt.timedelta(minutes=1)
+            assert (await task.scheduler.tick(task.send)).key == "2026-W10"
+            assert DigestRuns(h.store.engine).get("2026-W10").attempts == 2
+            assert len(posts_to(h, PMO_CHANNEL)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_the_server_runs_the_digest_task_and_posts_when_the_digest_falls_due(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url, digest_check_seconds=0.05) as h:
+            comms = h.services.communications
+            comms.clock = Clock(DIGEST_DUE - dt.timedelta(minutes=2))
+            await asyncio.sleep(0.3)
+            assert posts_to(h, PMO_CHANNEL) == []  # not due yet
+            comms.clock = Clock(DIGEST_DUE)
+            (call,) = await h.fake.wait_for("chat.postMessage")
+            digest = call.params
+            assert digest["channel"] == PMO_CHANNEL
+            assert "weekly digest 2026-W10" in digest["text"]
+            await asyncio.sleep(0.3)  # later checks find the period sent
+            assert len(posts_to(h, PMO_CHANNEL)) == 1
+
+    asyncio.run(scenario())
