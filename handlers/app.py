@@ -8,6 +8,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from handlers import middleware, register_all
+from handlers.answer_job import make_answer_worker
 from handlers.metrics import Metrics
 from handlers.sender import Sender, make_web_client
 from handlers.services import Services
@@ -47,7 +48,7 @@ def create_app(
         process_before_response=False,
         name="icam-bot",
     )
-    answers = AnswerPool(responder, settings, settings.answer_workers)
+    answers = AnswerPool(responder, settings, settings.answer_workers, job_runner=make_answer_worker, store=store)
     services = Services(
         responder=responder,
         store=store,
@@ -56,6 +57,7 @@ def create_app(
         tracker=tracker,
         answers=answers,
         metrics=metrics,
+        client=client,
     )
     middleware.install(app, services)
     register_all(app)
