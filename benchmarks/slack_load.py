@@ -1,20 +1,26 @@
 """Load test of the Slack HTTP endpoint: slash-command ack latency and throughput, icam-bot vs a bare Bolt app.
 
-Usage:  .venv/bin/python benchmarks/slack_load.py [--duration 15] [--connections 50]
+Usage:  .venv/bin/python benchmarks/slack_load.py [--duration 15] [--connections 50] [--questions 300]
 
 Three processes: a fake Slack Web API (records response_url posts), the app under test on a free port, and the
-load generator (wrk when installed, else a built-in aiohttp client). Every request is a signed ``/icam ask``
-command; icam-bot acks at once and posts the answer to the fake's response_url afterwards. The bare app is a
-Bolt AsyncApp whose only listener acks. Targets: icam-bot ack p99 <= 100 ms; throughput >= 50 % of bare.
+load generator (wrk when installed, e.g. ``apt-get install wrk``; else a built-in aiohttp client). Every request
+is a signed ``/icam ask`` command; the load cycles through ``--questions`` distinct questions from the evaluation
+set (in-scope and out-of-scope), so repeats are answered from the responder's recent-replies cache as they would
+be in a workspace. icam-bot acks at once and its answer worker posts the answer to the fake's response_url
+afterwards; the report says how many answers arrived during the load and how long the rest took. The bare app
+is a Bolt AsyncApp whose only listener acks. Targets: icam-bot ack p99 <= 100 ms; throughput >= 50 % of bare.
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the icam-bot command sets it (answer workers inherit it)
 
 import argparse
 import asyncio
 import gc
 import json
-import os
 import re
 import shutil
 import socket
@@ -29,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "slack")]
 
 SECRET = "bench-signing-secret"
-QUESTIONS = ("how do I reset my PIV PIN?", "my piv card is locked", "what does PACS stand for?")
+QUESTIONS = ("how do I reset my PIV PIN?",)  # when the evaluation set is missing
 
 
 def free_port() -> int:
@@ -107,6 +113,9 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
 # -- load generation -----------------------------------------------------------------------------------
 
 
+Signed = list[tuple[str, dict[str, str]]]
+
+
 def signed_body(response_url: str, question: str) -> tuple[str, dict[str, str]]:
     from slack_requests import signature_headers, slash_command
 
@@ -115,9 +124,25 @@ def signed_body(response_url: str, question: str) -> tuple[str, dict[str, str]]:
     return body, headers
 
 
-def wrk_run(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict[str, float]:
-    lua = "wrk.method = 'POST'\nwrk.body = " + json.dumps(body) + "\n"
-    lua += "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
+def signed_requests(response_url: str, count: int) -> Signed:
+    """Signed ``/icam ask`` commands over ``count`` distinct questions (in-scope and out-of-scope)."""
+    from icam_bot.evaluation.dataset import load_dataset
+
+    questions = [item.question for item in load_dataset()][:count] or list(QUESTIONS)
+    return [signed_body(response_url, q) for q in questions]
+
+
+def wrk_run(url: str, requests: Signed, duration: int, connections: int) -> dict[str, float]:
+    """wrk cycling through the signed requests (each connection starts at its own offset)."""
+    table = ",\n".join(
+        "{" + json.dumps(body) + ", {" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in h.items()) + "}}"
+        for body, h in requests
+    )
+    lua = (
+        f"local reqs = {{\n{table}\n}}\nlocal i = math.random(#reqs)\n"
+        "request = function()\n  i = i % #reqs + 1\n"
+        "  return wrk.format('POST', nil, reqs[i][2], reqs[i][1])\nend\n"
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     out = subprocess.run(
@@ -154,16 +179,18 @@ def wrk_run(url: str, body: str, headers: dict[str, str], duration: int, connect
     }
 
 
-async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
+async def aiohttp_run(url: str, requests: Signed, duration: int, connections: int) -> dict:
     import aiohttp
 
     latencies: list[float] = []
     non2xx = 0
     deadline = time.monotonic() + duration
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def worker(session: aiohttp.ClientSession, offset: int) -> None:
         nonlocal non2xx
         while time.monotonic() < deadline:
+            offset += 1
+            body, headers = requests[offset % len(requests)]
             started = time.perf_counter()
             async with session.post(url, data=body, headers=headers) as resp:
                 await resp.read()
@@ -172,7 +199,7 @@ async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: in
 
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(worker(session) for _ in range(connections)))
+        await asyncio.gather(*(worker(session, n * 7) for n in range(connections)))
     latencies.sort()
     return {
         "rps": len(latencies) / duration,
@@ -184,15 +211,16 @@ async def aiohttp_run(url: str, body: str, headers: dict[str, str], duration: in
     }
 
 
-async def paced_run(url: str, body: str, headers: dict[str, str], duration: int, rate: float) -> dict:
+async def paced_run(url: str, requests: Signed, duration: int, rate: float) -> dict:
     """Open-loop load: ``rate`` requests per second regardless of responses (how Slack actually sends)."""
     import aiohttp
 
     latencies: list[float] = []
     non2xx = 0
 
-    async def one(session: aiohttp.ClientSession) -> None:
+    async def one(session: aiohttp.ClientSession, n: int) -> None:
         nonlocal non2xx
+        body, headers = requests[n % len(requests)]
         started = time.perf_counter()
         async with session.post(url, data=body, headers=headers) as resp:
             await resp.read()
@@ -206,7 +234,7 @@ async def paced_run(url: str, body: str, headers: dict[str, str], duration: int,
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(session)))
+            tasks.append(asyncio.create_task(one(session, i)))
         await asyncio.gather(*tasks)
     latencies.sort()
     return {
@@ -220,10 +248,10 @@ async def paced_run(url: str, body: str, headers: dict[str, str], duration: int,
     }
 
 
-def load(url: str, body: str, headers: dict[str, str], duration: int, connections: int) -> dict:
+def load(url: str, requests: Signed, duration: int, connections: int) -> dict:
     if shutil.which("wrk"):
-        return {**wrk_run(url, body, headers, duration, connections), "tool": "wrk"}
-    return {**asyncio.run(aiohttp_run(url, body, headers, duration, connections)), "tool": "aiohttp"}
+        return {**wrk_run(url, requests, duration, connections), "tool": "wrk"}
+    return {**asyncio.run(aiohttp_run(url, requests, duration, connections)), "tool": "aiohttp"}
 
 
 # -- orchestration -------------------------------------------------------------------------------------
@@ -266,20 +294,21 @@ def wait_ready(port: int, timeout: float = 600) -> None:
     raise SystemExit("app did not start")
 
 
-def bench(kind: str, fake_port: int, duration: int, connections: int, rate: float = 0) -> dict:
+def bench(kind: str, fake_port: int, duration: int, connections: int, *, rate: float = 0, questions: int = 300) -> dict:
     port = free_port()
     proc, _ = spawn("--child", kind, "--port", str(port), "--fake-url", f"http://127.0.0.1:{fake_port}/api/")
     try:
         wait_ready(port)
         response_url = f"http://127.0.0.1:{fake_port}/response/{kind}"
-        body, headers = signed_body(response_url, QUESTIONS[0])
+        requests = signed_requests(response_url, questions)
         url = f"http://127.0.0.1:{port}/slack/events"
-        load(url, body, headers, 1, 2)  # warm up (auth.test, connection pools, matcher caches)
+        load(url, requests[:1], 1, 2)  # warm up (auth.test, connection pools)
         before = wait_drained(fake_port)
         if rate:
-            result = asyncio.run(paced_run(url, body, headers, duration, rate))
+            result = asyncio.run(paced_run(url, requests, duration, rate))
         else:
-            result = load(url, body, headers, duration, connections)
+            result = load(url, requests, duration, connections)
+        result["answers_during_load"] = stats(fake_port).get("response_url", 0) - before
         started = time.monotonic()
         answered = before
         if kind == "icam":
@@ -301,6 +330,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--questions", type=int, default=300, help="distinct questions the load cycles through")
     parser.add_argument("--rate", type=float, default=20.0, help="paced icam-bot run: requests/s (0 to skip)")
     parser.add_argument("--child", choices=["fake", "icam", "bare"])
     parser.add_argument("--port", type=int, default=0)
@@ -316,15 +346,19 @@ def main() -> int:
     fake, line = spawn("--child", "fake")
     fake_port = int(line.split()[1])
     try:
-        bare = bench("bare", fake_port, args.duration, args.connections)
-        icam = bench("icam", fake_port, args.duration, args.connections)
-        paced = bench("icam", fake_port, args.duration, args.connections, args.rate) if args.rate else None
+        bare = bench("bare", fake_port, args.duration, args.connections, questions=args.questions)
+        icam = bench("icam", fake_port, args.duration, args.connections, questions=args.questions)
+        paced = (
+            bench("icam", fake_port, args.duration, args.connections, rate=args.rate, questions=args.questions)
+            if args.rate
+            else None
+        )
     finally:
         fake.terminate()
         fake.wait(timeout=30)
     print(
         f"\nslash-command load, {args.connections} connections, {args.duration}s, tool={icam['tool']}, "
-        f"{os.cpu_count()} CPUs\n"
+        f"{os.cpu_count()} CPUs, cycling through {args.questions} distinct questions\n"
     )
     print(f"{'app':<10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}{'answers':>9}")
     for name, r in (("bare", bare), ("icam-bot", icam)):
@@ -336,7 +370,8 @@ def main() -> int:
     print(f"\nthroughput ratio icam-bot / bare: {ratio:.0%} (target >= 50%)")
     print(f"icam-bot ack p99: {icam['p99']:.1f} ms (target <= 100 ms)")
     print(
-        f"answers delivered to response_url: {icam['answers']} of {icam['requests'] - icam['non2xx']} acked; "
+        f"answers delivered to response_url: {icam['answers']} of {icam['requests'] - icam['non2xx']} acked "
+        f"({icam['answers_during_load']} during the load, {icam['answers_during_load'] / args.duration:.0f}/s); "
         f"backlog drained {icam['drain_s']:.1f}s after load stopped"
     )
     if paced:

@@ -8,6 +8,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from handlers import middleware, register_all
+from handlers.answer_job import make_answer_worker
 from handlers.metrics import Metrics
 from handlers.sender import Sender, make_web_client
 from handlers.services import Services
@@ -49,7 +50,7 @@ def create_app(
         process_before_response=False,
         name="icam-bot",
     )
-    answers = AnswerPool(responder, settings, settings.answer_workers)
+    answers = AnswerPool(responder, settings, settings.answer_workers, job_runner=make_answer_worker, store=store)
     services = Services(
         responder=responder,
         store=store,
@@ -60,6 +61,7 @@ def create_app(
         metrics=metrics,
         comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel),
         board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
+        client=client,
     )
     middleware.install(app, services)
     register_all(app)

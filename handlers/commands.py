@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks import ERROR_TEXT, help_message, text_message
+from handlers.answer_job import AnswerJob
+from handlers.blocks import BUSY_TEXT, ERROR_TEXT, help_message, text_message
 from handlers.blocks.tracker import done_message, error_message, item_detail_message, items_message, stats_message
 from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.board import is_item_ref, open_program_modal, risks_reply, status_reply
@@ -97,16 +98,19 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
     if not question:
         await ack(**text_message(ASK_USAGE))
         return
-    await ack()
     services = services_of(context)
-    user_id = str(command.get("user_id") or "")
-    async with services.work_slots:
-        try:
-            reply = await services.answer(question, user_id, command.get("channel_id"), "command")
-        except Exception:
-            logger.exception("answering /icam ask failed (user=%s)", user_id)
-            reply = text_message(ERROR_TEXT)
-        await services.sender.respond(command.get("response_url"), **reply)
+    if services.overloaded():
+        await ack(**text_message(BUSY_TEXT))
+        return
+    await ack()
+    job = AnswerJob(
+        question=question,
+        user_id=str(command.get("user_id") or ""),
+        channel_id=command.get("channel_id"),
+        surface="command",
+        response_url=command.get("response_url"),
+    )
+    services.start_answer(job)
 
 
 async def tracker_reply(

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks import ERROR_TEXT, text_message
+from handlers.answer_job import AnswerJob
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -47,11 +47,5 @@ async def _answer(
         return
     # The core strips Slack markup (mentions, links, entities) itself; the text goes in as Slack sent it.
     question = str(event.get("text") or "")
-    async with services.work_slots:
-        try:
-            reply = await services.answer(question, str(event["user"]), channel, surface)
-        except Exception:
-            logger.exception("answering a %s failed (channel=%s)", surface, channel)
-            reply = text_message(ERROR_TEXT)
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
-        await services.sender.post_message(client, channel, **extra, **reply)
+    job = AnswerJob(question, str(event["user"]), channel, surface, thread_ts=thread_ts)
+    services.start_answer(job)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
-from icam_bot.answers import Reply
-
 DECISIONS = ("answer", "suggest", "abstain")
 
 
@@ -39,8 +37,9 @@ class Metrics:
         for helpful in ("true", "false"):
             self.feedback.labels(helpful=helpful)
 
-    def question(self, reply: Reply) -> None:
-        self.questions.labels(decision=reply.decision.value).inc()
+    def question(self, decision: str) -> None:
+        """Count a question by what the matcher decided (answer / suggest / abstain), or ``error``."""
+        self.questions.labels(decision=decision).inc()
 
     def helpful(self, helpful: bool) -> None:
         self.feedback.labels(helpful="true" if helpful else "false").inc()

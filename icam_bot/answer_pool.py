@@ -3,7 +3,12 @@
 Matching is CPU-bound Python and numpy work that holds the GIL much of the time. In a thread it competes with
 the code that must ack Slack within 3 s; in a separate process it does not. Processes are started with
 ``spawn`` and build their own Responder from the same Settings (the knowledge and vector caches make that a
-second or two).
+second or two), at a lower CPU priority than the process that acks.
+
+Besides ``ask`` and ``match``, the pool runs *jobs*: the whole piece of work that follows an ack (match,
+record, reply). The caller supplies a picklable ``job_runner`` factory, called once per worker (or once in
+the calling process for ``workers=0``) as ``job_runner(settings, responder, store)``; the callable it returns
+runs each job. The core stays free of Slack: the factory is the caller's.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
@@ -20,19 +28,31 @@ from icam_bot.matching.engine import MatchResult
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+JobRunner = Callable[[Any], Any]
+JobRunnerFactory = Callable[[Settings | None, Responder, Any], JobRunner]
+#: Worker processes run at this niceness: under a burst the process that acks Slack gets the CPU first.
+WORKER_NICENESS = 5
+
 _worker_responder: Responder | None = None
+_worker_job_runner: JobRunner | None = None
 
 
-def _init_worker(settings: Settings) -> None:
-    global _worker_responder  # noqa: PLW0603 - one Responder per worker process, built once
+def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None) -> None:
+    global _worker_responder, _worker_job_runner  # noqa: PLW0603 - built once per worker process
     from icam_bot.logs import configure_logging
     from icam_bot.runtime import build_responder
 
     # Workers serve ``icam-bot serve``: the same log lines (JSON by default, secrets masked) as the server.
     secrets = (settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token)
     configure_logging(settings.log_level, settings.log_format or "json", secrets)
-
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # pragma: no cover - not permitted on some platforms
+        logger.debug("could not lower the answer worker's priority", exc_info=True)
     _worker_responder = build_responder(settings)
+    if job_runner is not None:
+        _worker_job_runner = job_runner(settings, _worker_responder, None)
 
 
 def _ask(question: str) -> Reply:
@@ -45,21 +65,43 @@ def _match(text: str) -> MatchResult:
     return _worker_responder.matcher.match(text)
 
 
-class AnswerPool:
-    """``ask`` and ``match`` without blocking the event loop; ``workers=0`` keeps them in one thread."""
+def _run_job(job: Any) -> Any:
+    if _worker_job_runner is None:
+        raise RuntimeError("this answer pool was started without a job runner")
+    return _worker_job_runner(job)
 
-    def __init__(self, responder: Responder, settings: Settings | None = None, workers: int = 0) -> None:
+
+class AnswerPool:
+    """``ask``, ``match`` and ``run_job`` without blocking the event loop; ``workers=0`` keeps them in a thread."""
+
+    def __init__(
+        self,
+        responder: Responder,
+        settings: Settings | None = None,
+        workers: int = 0,
+        *,
+        job_runner: JobRunnerFactory | None = None,
+        store: Any = None,
+    ) -> None:
         self.responder = responder
         self.settings = settings
         self.workers = workers if settings is not None else 0
+        self._job_runner_factory = job_runner
+        self._store = store
+        self._local_runner: JobRunner | None = None
         self._executor = self._start()
+        #: Jobs submitted and not yet finished (for load shedding and the metrics page).
+        self.pending = 0
 
     def _start(self) -> Executor:
         if self.workers == 0:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="icam-match")
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_init_worker, initargs=(self.settings,)
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.settings, self._job_runner_factory),
         )
 
     def warm_up(self) -> None:
@@ -79,7 +121,25 @@ class AnswerPool:
             return await self._run(self.responder.matcher.match, text)
         return await self._run(_match, text)
 
-    async def _run(self, fn, arg: str):
+    async def run_job(self, job: Any) -> Any:
+        """Run one job with the job runner (in a worker process, or in the pool's thread)."""
+        if self._job_runner_factory is None:
+            raise RuntimeError("this answer pool was started without a job runner")
+        self.pending += 1
+        try:
+            if self.workers == 0:
+                return await self._run(self._local_job, job)
+            return await self._run(_run_job, job)
+        finally:
+            self.pending -= 1
+
+    def _local_job(self, job: Any) -> Any:
+        if self._local_runner is None:
+            assert self._job_runner_factory is not None
+            self._local_runner = self._job_runner_factory(self.settings, self.responder, self._store)
+        return self._local_runner(job)
+
+    async def _run(self, fn: Callable[[Any], T], arg: Any) -> T:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, fn, arg)
@@ -89,5 +149,6 @@ class AnswerPool:
             self._executor = self._start()
             return await loop.run_in_executor(self._executor, fn, arg)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers; with ``wait``, jobs already submitted finish first."""
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)

@@ -25,6 +25,8 @@ NO_WORDS_TEXT = (
     "I couldn't find any words I can work with in that message. I answer ICAM questions in English, "
     "e.g. _my PIV card is locked_ or _what does PACS stand for?_"
 )
+#: Replies to this many recent distinct questions are kept (staff ask the same things; the KB does not change).
+RECENT_REPLIES = 2048
 TRUNCATED_NOTE = f"Your message was long, so I read only its first {MAX_QUESTION_CHARS:,} characters."
 
 
@@ -95,6 +97,7 @@ class Responder:
         self.kb = kb
         self.matcher = matcher
         self._entries = kb.by_id()
+        self._recent: dict[str, Reply] = {}
 
     def entry(self, entry_id: str) -> Entry | None:
         """An entry by id, or None."""
@@ -120,9 +123,14 @@ class Responder:
         )
 
     def ask(self, question: str) -> Reply:
-        """Match a question and build the reply."""
-        result = self.matcher.match(question)
-        return self.reply(result)
+        """Match a question and build the reply; a question asked before comes from a small cache."""
+        reply = self._recent.get(question)
+        if reply is None:
+            reply = self.reply(self.matcher.match(question))
+            if len(self._recent) >= RECENT_REPLIES:
+                self._recent.pop(next(iter(self._recent)), None)
+            self._recent[question] = reply
+        return reply
 
     def reply(self, result: MatchResult) -> Reply:
         """Build the reply for a match result."""

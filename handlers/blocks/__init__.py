@@ -1,6 +1,7 @@
 """Pure Block Kit builders: data in, message/view dicts out; unit-tested without Slack."""
 
 from handlers.blocks.answers import (
+    BUSY_TEXT,
     ERROR_TEXT,
     LOGGED_TEXT,
     NOTHING_TO_LOG_TEXT,
@@ -15,6 +16,7 @@ from handlers.blocks.help import help_message
 from handlers.blocks.home import home_view
 
 __all__ = [
+    "BUSY_TEXT",
     "ERROR_TEXT",
     "LOGGED_TEXT",
     "NOTHING_TO_LOG_TEXT",

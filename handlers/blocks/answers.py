@@ -27,6 +27,7 @@ LOGGED_TEXT = (
 )
 NOTHING_TO_LOG_TEXT = "That message has no text I can log. Try asking me the question in words."
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a minute."
+BUSY_TEXT = "I'm answering a great many questions right now and can't take yours. Please ask again in a minute."
 
 
 def you_asked(question: str) -> str:

@@ -34,3 +34,13 @@ def test_answer_workers_setting_is_validated(tmp_path):
 
     with pytest.raises(ConfigError, match="ICAM_ANSWER_WORKERS"):
         Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "ICAM_ANSWER_WORKERS": "lots"})
+
+
+def test_a_repeated_question_is_answered_from_the_recent_replies(responder, monkeypatch):
+    first = responder.ask("how long is a PIV card valid for these days?")
+
+    def no_matching(_text):
+        raise AssertionError("a repeated question must not be matched again")
+
+    monkeypatch.setattr(responder.matcher, "match", no_matching)
+    assert responder.ask("how long is a PIV card valid for these days?") is first

@@ -108,3 +108,42 @@ def test_transient_server_error_on_response_url_is_retried(responder, sqlite_url
             assert [c.status for c in h.fake.attempts("response_url")] == [503, 200]
 
     asyncio.run(scenario())
+
+
+def test_rate_limited_slash_answer_is_retried_and_counted(responder, sqlite_url):
+    """The answer worker replies to response_url with the same retry policy; /metrics counts the retry."""
+
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            h.fake.fail("response_url", 429)
+            status, _ = await h.command("ask what does PACS stand for?", key="rl")
+            assert status == 200
+            await h.fake.wait_for("response_url", timeout=15)
+            attempts = h.fake.attempts("response_url")
+            assert [c.status for c in attempts] == [429, 200]
+            assert "Physical Access Control System" in attempts[1].texts()
+            for _ in range(100):
+                if h.services.metrics.slack_api_retries._value.get() >= 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert h.services.metrics.slack_api_retries._value.get() == 1
+            assert h.services.metrics.questions.labels(decision="answer")._value.get() == 1
+
+    asyncio.run(scenario())
+
+
+def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(responder, sqlite_url, monkeypatch):
+    from handlers import services as services_module
+    from handlers.blocks import BUSY_TEXT
+
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            monkeypatch.setattr(services_module, "MAX_PENDING_ANSWERS", 0)
+            status, body = await h.command("ask how do I reset my PIV PIN?", key="busy")
+            assert status == 200
+            assert BUSY_TEXT.split("'")[0] in body
+            await asyncio.sleep(0.3)
+            assert h.fake.calls_to("response_url") == []
+            assert h.store.recent_questions("U0000STAFF") == []
+
+    asyncio.run(scenario())

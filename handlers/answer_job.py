@@ -1,0 +1,205 @@
+"""The work that follows a question's ack, run in an answer worker: match, record, reply to Slack.
+
+A worker process does the whole of it, so the process that acks Slack spends almost nothing per question and
+keeps acking within its budget under a burst; answers follow as fast as the CPU allows. Replies go out with
+slack_sdk's synchronous clients and the same retry policy as the async sender (429 Retry-After, dropped
+connections, 5xx); a reply that still fails is logged with its context and reported back, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from handlers.blocks import ERROR_TEXT, answer_message, text_message
+from icam_bot.answers import Reply, Responder
+from icam_bot.config import Settings
+from icam_bot.db import Store, make_engine
+from icam_bot.logs import context_fields, log_context
+
+logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 30
+#: Replies that carry no question worth recording (nothing typed, no words).
+UNRECORDED_REASONS = ("empty", "no_words")
+
+
+class AnswerJob(NamedTuple):
+    """One question to answer and where the reply goes: a response_url, else the channel (thread).
+
+    A tuple of strings, so a long queue of jobs costs the garbage collector next to nothing.
+    """
+
+    question: str
+    user_id: str
+    channel_id: str | None
+    surface: str
+    response_url: str | None = None
+    thread_ts: str | None = None
+    #: The request's logging context (request id, command, user), so the worker's log lines carry it.
+    log_fields: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What became of a job, for the metrics of the process that acked."""
+
+    decision: str
+    delivered: bool
+    retries: int = 0
+    failed_call: str | None = None
+
+
+class _Counting(RetryHandler):
+    """Wraps a retry handler and counts the retries it makes."""
+
+    def __init__(self, inner: RetryHandler, tally: list[int]) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self.inner = inner
+        self.tally = tally
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return self.inner._can_retry(state=state, request=request, response=response, error=error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.tally[0] += 1
+        self.inner.prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+
+
+def sync_retry_handlers(tally: list[int]) -> list[RetryHandler]:
+    """The async sender's policy for the synchronous clients, counting retries into ``tally[0]``."""
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.2)
+    handlers: list[RetryHandler] = [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+    ]
+    return [_Counting(handler, tally) for handler in handlers]
+
+
+class AnswerWorker:
+    """Answers jobs: one per worker process (or one in the acking process when answering in a thread)."""
+
+    def __init__(self, responder: Responder, store: Store, token: str | None, api_url: str | None) -> None:
+        self.responder = responder
+        self.store = store
+        self.token = token
+        self.api_url = api_url
+        self._client: WebClient | None = None
+
+    def __call__(self, job: AnswerJob) -> AnswerOutcome:
+        with log_context(**dict(job.log_fields)):
+            return self._answer(job)
+
+    def _answer(self, job: AnswerJob) -> AnswerOutcome:
+        try:
+            reply = self.responder.ask(job.question)
+            message = answer_message(reply, self._record(reply, job))
+            decision = reply.decision.value
+        except Exception:
+            logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
+            message, decision = text_message(ERROR_TEXT), "error"
+        tally = [0]
+        if job.response_url:
+            delivered = self._respond(job.response_url, message, tally)
+            call = "response_url"
+        else:
+            delivered = self._post(job, message, tally)
+            call = "chat.postMessage"
+        return AnswerOutcome(decision, delivered, tally[0], None if delivered else call)
+
+    def _record(self, reply: Reply, job: AnswerJob) -> int | None:
+        """Log the question (and it being unanswered); the row id rides on the reply's buttons."""
+        if reply.reason in UNRECORDED_REASONS:
+            return None
+        try:
+            log_id = self.store.log_question(
+                user_id=job.user_id,
+                channel_id=job.channel_id,
+                surface=job.surface,
+                text=reply.question,
+                decision=reply.decision.value,
+                entry_id=reply.entry.id if reply.entry else None,
+                score=reply.score,
+            )
+            if reply.can_log:
+                self.store.record_unanswered(reply.question, job.user_id)
+        except SQLAlchemyError:
+            logger.exception("could not record a question (user=%s surface=%s)", job.user_id, job.surface)
+            return None
+        return log_id
+
+    def _respond(self, url: str, message: dict[str, Any], tally: list[int]) -> bool:
+        webhook = WebhookClient(url, timeout=SEND_TIMEOUT_S, retry_handlers=sync_retry_handlers(tally))
+        try:
+            response = webhook.send_dict({"response_type": "ephemeral", **message})
+        except OSError:
+            logger.exception("response_url post failed after retries")
+            return False
+        if response.status_code != 200:
+            logger.error("response_url post failed with HTTP %s after retries", response.status_code)
+            return False
+        return True
+
+    def _post(self, job: AnswerJob, message: dict[str, Any], tally: list[int]) -> bool:
+        if not job.channel_id:
+            logger.error("cannot reply: the %s carried no channel", job.surface)
+            return False
+        if self._client is None:
+            kwargs: dict[str, Any] = {"token": self.token, "timeout": SEND_TIMEOUT_S}
+            if self.api_url:
+                kwargs["base_url"] = self.api_url
+            self._client = WebClient(**kwargs)
+        self._client.retry_handlers = sync_retry_handlers(tally)
+        extra = {"thread_ts": job.thread_ts} if job.thread_ts else {}
+        try:
+            self._client.chat_postMessage(channel=job.channel_id, **extra, **message)
+        except (SlackApiError, OSError):
+            logger.exception("chat.postMessage failed after retries (channel=%s)", job.channel_id)
+            return False
+        return True
+
+
+def with_log_context(job: AnswerJob) -> AnswerJob:
+    """The job carrying the current logging context (call it while the request is being handled)."""
+    return job._replace(log_fields=tuple(context_fields().items()))
+
+
+def make_answer_worker(settings: Settings | None, responder: Responder, store: Store | None) -> AnswerWorker:
+    """The AnswerPool's job runner factory: a worker process opens its own database engine."""
+    if store is None:
+        assert settings is not None, "a worker process needs the settings to reach the database"
+        store = Store(make_engine(settings.database_url))
+    token = settings.slack_bot_token if settings else None
+    api_url = settings.slack_api_url if settings else None
+    return AnswerWorker(responder, store, token, api_url)
