@@ -100,6 +100,7 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         return
     services = services_of(context)
     if services.overloaded():
+        services.metrics.questions_turned_away.inc()
         await ack(**text_message(BUSY_TEXT))
         return
     await ack()

@@ -29,6 +29,9 @@ class Metrics:
             "slack_api_errors", "Slack API calls that failed after retries", ["method"], registry=registry
         )
         self.slack_api_retries = Counter("slack_api_retries", "Slack API calls retried", registry=registry)
+        self.questions_turned_away = Counter(
+            "questions_turned_away", "Questions refused at the ack because the answer queue was full", registry=registry
+        )
         self.request_duration = Histogram(
             "request_duration_seconds", "HTTP request duration by endpoint", ["path"], registry=registry
         )

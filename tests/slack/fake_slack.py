@@ -43,6 +43,8 @@ class FakeSlack:
     #: chat.postMessage to these channels answers ok:false with this error (e.g. not_in_channel, is_archived).
     channel_errors: dict[str, str] = field(default_factory=dict)
     retry_after: str = "1"
+    #: Keep each call's parameters (tests assert on them); a load test keeps only method and status.
+    keep_params: bool = True
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -132,7 +134,9 @@ class FakeSlack:
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
         failure = self._failure(method)
-        self.calls.append(Call(method, params, request.path, failure.status if failure else 200))
+        self.calls.append(
+            Call(method, params if self.keep_params else {}, request.path, failure.status if failure else 200)
+        )
         if failure is not None:
             return failure
         refused = self.channel_errors.get(str(params.get("channel"))) if method == "chat.postMessage" else None
@@ -146,7 +150,8 @@ class FakeSlack:
         if "response_url" in self.delays:
             await asyncio.sleep(self.delays["response_url"])
         failure = self._failure("response_url")
-        self.calls.append(Call("response_url", params, request.path, failure.status if failure else 200))
+        kept = params if self.keep_params else {}
+        self.calls.append(Call("response_url", kept, request.path, failure.status if failure else 200))
         if failure is not None:
             return failure
         return web.Response(text="ok")

@@ -145,5 +145,6 @@ def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(resp
             await asyncio.sleep(0.3)
             assert h.fake.calls_to("response_url") == []
             assert h.store.recent_questions("U0000STAFF") == []
+            assert h.services.metrics.questions_turned_away._value.get() == 1
 
     asyncio.run(scenario())
