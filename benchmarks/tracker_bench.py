@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from icam_bot.board.service import BoardService
 from icam_bot.db import make_engine, upgrade
 from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.tracker.models import Severity, Status, TrackerItem
@@ -61,7 +62,7 @@ def seed(engine, count: int, open_share: float) -> None:
         resolved = None if is_open else created + dt.timedelta(hours=rng.uniform(1, 200))
         rows.append(
             {
-                "kind": "issue",
+                "kind": "risk" if n % 20 == 0 else "issue",
                 "title": f"seeded item {n}",
                 "description": "seeded for the benchmark",
                 "program": rng.choice(PROGRAMS),
@@ -72,6 +73,8 @@ def seed(engine, count: int, open_share: float) -> None:
                 "first_response_due_at": created + dt.timedelta(hours=8),
                 "resolution_due_at": created + dt.timedelta(hours=72),
                 "escalation_level": 0,
+                "likelihood": rng.randint(1, 5) if n % 20 == 0 else None,
+                "impact": rng.randint(1, 5) if n % 20 == 0 else None,
                 "created_at": created,
                 "first_response_at": responded,
                 "resolved_at": resolved,
@@ -138,6 +141,9 @@ def main() -> None:
         results.append(("queue, all programs", timed(lambda: service.queue(actor=PMO), args.runs)))
         results.append(("mine", timed(lambda: service.mine(actor="U0BENCH00042"), args.runs)))
         results.append(("stats, all programs", timed(lambda: service.stats(actor=PMO), max(50, args.runs // 3))))
+        board = BoardService(engine, service.programs)
+        results.append(("status board (enterprise view)", timed(board.overview, max(50, args.runs // 3))))
+        results.append(("top risks", timed(lambda: board.top_risks(actor=PMO), max(50, args.runs // 3))))
         results.append(
             ("stats, one program", timed(lambda: service.stats(actor=PMO, program="pacs"), max(50, args.runs // 3)))
         )
