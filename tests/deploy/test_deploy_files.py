@@ -141,6 +141,45 @@ def test_deploy_env_is_not_committed():
     assert "deploy/.env" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's variable interpolation (``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?error}``)."""
+
+    def value(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2), match.group(3) or ""
+        found = env.get(name)
+        if op in (":?", "?"):
+            if not found if op == ":?" else found is None:
+                raise ValueError(f"{name}: {arg}")
+            return found or ""
+        if op == ":-":
+            return found or arg
+        if op == "-":
+            return arg if found is None else found
+        return found or ""
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}", value, text)
+
+
+def sample_env() -> dict[str, str]:
+    lines = (DEPLOY / ".env.sample").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_compose_file_follows_the_compose_specification():
+    """Interpolated with .env.sample (as ``docker compose config`` does), then parsed and validated by the
+    Compose Specification's reference parser (the compose_spec crate), which also rejects a broken copy."""
+    compose_spec = pytest.importorskip("compose_spec", reason="pip install -e '.[dev]' installs compose-spec")
+    parser = compose_spec.PyOptions(apply_merge=True)
+    source = COMPOSE.read_text(encoding="utf-8")
+    compose = parser.from_yaml(interpolate(source, sample_env()))
+    compose.validate()
+    assert set(compose.service_names()) == {"postgres", "migrate", "bot"}
+    with pytest.raises(ValueError, match="sometimes"):
+        parser.from_yaml(interpolate(source.replace('restart: "no"', 'restart: "sometimes"'), sample_env()))
+    with pytest.raises(ValueError, match="POSTGRES_PASSWORD"):
+        interpolate(source, {})
+
+
 def test_docker_compose_config():
     docker = shutil.which("docker")
     if (
