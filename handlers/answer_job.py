@@ -20,14 +20,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.blocks import ERROR_TEXT, answer_message, text_message
+from handlers.retry_policy import policy_handlers
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
 from icam_bot.db import Store, make_engine
@@ -74,36 +71,17 @@ class _Counting(RetryHandler):
         self.inner = inner
         self.tally = tally
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return self.inner._can_retry(state=state, request=request, response=response, error=error)
+    def _can_retry(self, **attempt: Any) -> bool:
+        return self.inner._can_retry(**attempt)
 
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
+    def prepare_for_next_attempt(self, **attempt: Any) -> None:
         self.tally[0] += 1
-        self.inner.prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+        self.inner.prepare_for_next_attempt(**attempt)
 
 
 def sync_retry_handlers(tally: list[int]) -> list[RetryHandler]:
-    """The async sender's policy for the synchronous clients, counting retries into ``tally[0]``."""
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.2)
-    handlers: list[RetryHandler] = [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-    ]
+    """The Slack retry policy (handlers/retry_policy.py) for the synchronous clients, counting into ``tally[0]``."""
+    handlers = policy_handlers(RateLimitErrorRetryHandler, ConnectionErrorRetryHandler, ServerErrorRetryHandler)
     return [_Counting(handler, tally) for handler in handlers]
 
 

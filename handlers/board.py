@@ -20,7 +20,7 @@ from handlers.services import Services, services_of
 from icam_bot.board.errors import BoardValidationError, UnknownProgramError
 from icam_bot.board.service import BoardService
 from icam_bot.tracker.errors import TrackerError
-from icam_bot.tracker.service import ITEM_ID_RE
+from icam_bot.tracker.submission import ITEM_ID_RE
 
 logger = logging.getLogger(__name__)
 

@@ -15,14 +15,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from handlers.metrics import Metrics
+from handlers.retry_policy import policy_handlers
 from icam_bot.comms.delivery import PostOutcome
 
 logger = logging.getLogger(__name__)
@@ -38,36 +35,19 @@ class CountingRetryHandler(AsyncRetryHandler):
         self.inner = inner
         self.on_retry = on_retry
 
-    async def can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return await self.inner.can_retry_async(state=state, request=request, response=response, error=error)
+    async def can_retry_async(self, **attempt: Any) -> bool:
+        return await self.inner.can_retry_async(**attempt)
 
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
+    async def prepare_for_next_attempt_async(self, **attempt: Any) -> None:
         self.on_retry()
-        await self.inner.prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
+        await self.inner.prepare_for_next_attempt_async(**attempt)
 
 
 def retry_handlers(on_retry: Callable[[], None] | None = None) -> list[AsyncRetryHandler]:
-    """Honour 429 Retry-After, retry dropped connections and 500/503 with a short backoff."""
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.2)
-    handlers: list[AsyncRetryHandler] = [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-    ]
+    """The Slack retry policy (handlers/retry_policy.py) for the async clients; ``on_retry`` counts retries."""
+    handlers: list[AsyncRetryHandler] = policy_handlers(
+        AsyncRateLimitErrorRetryHandler, AsyncConnectionErrorRetryHandler, AsyncServerErrorRetryHandler
+    )
     if on_retry is None:
         return handlers
     return [CountingRetryHandler(handler, on_retry) for handler in handlers]

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from icam_bot.board.models import BoardEvent, Milestone, ProgramStatus, Workstream
+from icam_bot.db.audit import audit_text
 
 Target = Milestone | Workstream | ProgramStatus
-
-
-def audit_text(value: Any) -> str | None:
-    """How a value is written in the audit trail: enums by value, dates ISO, None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def summary(target: Milestone | Workstream) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from icam_bot.db.audit import append_only
 from icam_bot.db.base import Base, utcnow
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.tracker.models import USER_ID_LEN, TrackerItem, UtcDateTime, _enum
+from icam_bot.tracker.models import USER_ID_LEN, AuditEventColumns, TrackerItem, UtcDateTime, _enum
 
 NAME_LEN = 120
 NOTE_LEN = 200
@@ -97,7 +98,7 @@ class Milestone(_Stamped, Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class BoardEvent(Base):
+class BoardEvent(AuditEventColumns, Base):
     """One change on the board: who, what, before -> after, when. Rows are never updated or deleted."""
 
     __tablename__ = "board_events"
@@ -111,19 +112,9 @@ class BoardEvent(Base):
     target: Mapped[str] = mapped_column(String(16))  # program | workstream | milestone
     target_id: Mapped[int | None] = mapped_column(Integer)
     target_name: Mapped[str] = mapped_column(String(NAME_LEN))
-    actor_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
-    action: Mapped[str] = mapped_column(String(32))
-    field: Mapped[str | None] = mapped_column(String(32))
-    before: Mapped[str | None] = mapped_column(Text)
-    after: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-@event.listens_for(BoardEvent, "before_update")
-@event.listens_for(BoardEvent, "before_delete")
-def _audit_is_append_only(_mapper: object, _connection: object, target: BoardEvent) -> None:
-    raise RuntimeError(f"board event {target.id} is append-only")
+append_only(BoardEvent, "board event")
 
 
 #: The enterprise view counts open items per program, kind and severity from this index alone.

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from icam_bot.db.audit import audit_text
 from icam_bot.tracker.models import TrackerEvent, TrackerItem
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "icam-bot"
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    return str(value)
 
 
 class Recorder:
@@ -45,8 +35,8 @@ class Recorder:
                 actor_id=self.actor,
                 action=action,
                 field=field,
-                before=_text(before),
-                after=_text(after),
+                before=audit_text(before),
+                after=audit_text(after),
                 detail=detail,
                 created_at=self.now,
             )

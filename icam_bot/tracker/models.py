@@ -15,11 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    event,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
+from icam_bot.db.audit import append_only
 from icam_bot.db.base import Base, utcnow
 from icam_bot.knowledge.model import PROGRAMS
 
@@ -169,14 +169,9 @@ class TrackerComment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class TrackerEvent(Base):
-    """One change to an item: who, what, before -> after, when. Rows are never updated or deleted."""
+class AuditEventColumns:
+    """The columns every audit event has (tracker and board): who, what, before -> after, why, when."""
 
-    __tablename__ = "tracker_events"
-    __table_args__ = (Index("ix_tracker_events_item_id_id", "item_id", "id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"))
     actor_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     action: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(32))
@@ -186,10 +181,17 @@ class TrackerEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-@event.listens_for(TrackerEvent, "before_update")
-@event.listens_for(TrackerEvent, "before_delete")
-def _audit_is_append_only(_mapper: object, _connection: object, target: TrackerEvent) -> None:
-    raise RuntimeError(f"audit event {target.id} is append-only")
+class TrackerEvent(AuditEventColumns, Base):
+    """One change to an item: who, what, before -> after, when. Rows are never updated or deleted."""
+
+    __tablename__ = "tracker_events"
+    __table_args__ = (Index("ix_tracker_events_item_id_id", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"))
+
+
+append_only(TrackerEvent, "audit event")
 
 
 # Register the board and communications tables (they reuse this module's column types) wherever the tracker

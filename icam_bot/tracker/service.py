@@ -7,147 +7,53 @@ the notifications the caller must deliver; this module knows nothing of Slack.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
-from sqlalchemy import Engine, or_, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, sessionmaker
-
-from icam_bot.db.base import utcnow
-from icam_bot.db.session import make_session_factory
-from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.tracker import escalation
 from icam_bot.tracker.audit import Recorder
-from icam_bot.tracker.errors import (
-    InvalidItemIdError,
-    InvalidTransitionError,
-    ItemNotFoundError,
-    ItemValidationError,
-    TrackerUnavailableError,
-)
-from icam_bot.tracker.models import (
-    BUREAU_LEN,
-    OPEN_STATUSES,
-    TITLE_LEN,
-    ItemKind,
-    Severity,
-    Status,
-    TrackerComment,
-    TrackerEvent,
-    TrackerItem,
-)
-from icam_bot.tracker.permissions import Action, require, require_queue_access, require_stats_access
-from icam_bot.tracker.programs import USER_RE, ProgramsConfig
-from icam_bot.tracker.results import (
-    ActionResult,
-    CommentView,
-    CreateResult,
-    EventView,
-    ItemView,
-    NotificationKind,
-    Outbox,
-)
+from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
+from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
+from icam_bot.tracker.permissions import Action, require
+from icam_bot.tracker.programs import USER_RE
+from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
+from icam_bot.tracker.results import ActionResult, CreateResult, ItemView, NotificationKind, Outbox
 from icam_bot.tracker.sla import add_business_hours
-from icam_bot.tracker.stats import TrackerStats, compute_stats
+from icam_bot.tracker.submission import (
+    ITEM_ID_RE,
+    MAX_DESCRIPTION_CHARS,
+    MAX_ITEM_ID,
+    NewItem,
+    parse_item_id,
+    validate_submission,
+)
+from icam_bot.tracker.transactions import database_guard
+
+__all__ = [
+    "DEFAULT_LIST_LIMIT",
+    "ITEM_ID_RE",
+    "MAX_COMMENT_CHARS",
+    "MAX_DESCRIPTION_CHARS",
+    "MAX_ITEM_ID",
+    "MAX_RESOLUTION_CHARS",
+    "WORK_STATUSES",
+    "NewItem",
+    "TrackerService",
+    "database_guard",
+    "parse_item_id",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Descriptions longer than this are cut (and the result says so); Slack messages can be ~40,000 characters.
-MAX_DESCRIPTION_CHARS = 8000
 MAX_COMMENT_CHARS = 4000
 MAX_RESOLUTION_CHARS = 4000
-MAX_ITEM_ID = 2**31 - 1
-DEFAULT_LIST_LIMIT = 50
-ITEM_ID_RE = re.compile(r"^\s*(?:icam-)?#?(\d{1,10})\s*$", re.IGNORECASE)
 #: Statuses ``set_status`` moves between; resolve, close and reopen have their own methods.
 WORK_STATUSES = (Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING)
 
 
-def parse_item_id(ref: str | int) -> int:
-    """``ICAM-12``, ``icam-12``, ``#12`` or ``12`` -> 12; anything else raises InvalidItemIdError."""
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        number = ref
-    else:
-        match = ITEM_ID_RE.match(ref) if isinstance(ref, str) else None
-        if not match:
-            raise InvalidItemIdError(f"{str(ref)[:40]!r} is not an item id; ids look like ICAM-123")
-        number = int(match[1])
-    if not 1 <= number <= MAX_ITEM_ID:
-        raise InvalidItemIdError(f"ICAM-{number} is not a valid item id; ids look like ICAM-123")
-    return number
-
-
-@contextmanager
-def database_guard(operation: str, text: str | None = None) -> Iterator[None]:
-    """Turn "the database is down" errors into TrackerUnavailableError, keeping the user's text."""
-    try:
-        yield
-    except (OperationalError, InterfaceError, PoolTimeout) as exc:
-        logger.exception("tracker database unavailable during %s", operation)
-        raise TrackerUnavailableError(operation, text) from exc
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        logger.exception("tracker database connection lost during %s", operation)
-        raise TrackerUnavailableError(operation, text) from exc
-
-
-@dataclass(frozen=True)
-class NewItem:
-    """A submission (e.g. from the Slack modal); validated by ``TrackerService.create``."""
-
-    kind: str
-    title: str
-    description: str
-    program: str
-    severity: str
-    reporter_id: str
-    bureau: str | None = None
-    channel_id: str | None = None
-    thread_ts: str | None = None
-    permalink: str | None = None
-    likelihood: int | None = None
-    impact: int | None = None
-    mitigation_owner_id: str | None = None
-
-
-class TrackerService:
-    """ICAM PMO tracker operations; every method takes the acting Slack user id as ``actor``."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session] | Engine,
-        programs: ProgramsConfig,
-        *,
-        clock: Callable[[], dt.datetime] = utcnow,
-    ) -> None:
-        self.sessions = make_session_factory(sessions) if isinstance(sessions, Engine) else sessions
-        self.programs = programs
-        self.clock = clock
+class TrackerService(TrackerQueries):
+    """ICAM PMO tracker operations (reading: ``TrackerQueries``); methods take the acting Slack user id as ``actor``."""
 
     # -- plumbing ------------------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self, operation: str, text: str | None = None) -> Iterator[Session]:
-        """One short transaction; a database that is down becomes TrackerUnavailableError (with the text)."""
-        with database_guard(operation, text), self.sessions.begin() as session:
-            yield session
-
-    def _load(self, session: Session, ref: str | int, *, lock: bool = True) -> TrackerItem:
-        item_id = parse_item_id(ref)
-        query = select(TrackerItem).where(TrackerItem.id == item_id)
-        if lock:
-            query = query.with_for_update()
-        item = session.scalars(query).one_or_none()
-        if item is None:
-            raise ItemNotFoundError(f"there is no item ICAM-{item_id}")
-        return item
 
     def _first_response(self, rec: Recorder) -> None:
         """The first action by someone other than the reporter is the first response."""
@@ -176,7 +82,7 @@ class TrackerService:
 
         Raises ItemValidationError with ``errors`` keyed by field (title, description, kind, ...).
         """
-        values, notices = self._validate(new)
+        values, notices = validate_submission(new)
         routing = self.programs.program(values["program"])
         now = self.clock()
         severity: Severity = values["severity"]
@@ -211,117 +117,7 @@ class TrackerService:
     def validate(self, new: NewItem) -> None:
         """Check a submission without touching the database (e.g. before closing a modal); raises
         ItemValidationError like ``create``."""
-        self._validate(new)
-
-    def _validate(self, new: NewItem) -> tuple[dict, tuple[str, ...]]:
-        errors: dict[str, str] = {}
-        notices: tuple[str, ...] = ()
-
-        def choice(field: str, value: str, options: tuple[str, ...]) -> str:
-            if value not in options:
-                errors[field] = f"must be one of {', '.join(options)}"
-            return value
-
-        kind = choice("kind", new.kind, tuple(ItemKind))
-        severity = choice("severity", new.severity, tuple(Severity))
-        program = choice("program", new.program, PROGRAMS)
-        title = (new.title or "").strip()
-        if not title:
-            errors["title"] = "is required"
-        elif len(title) > TITLE_LEN:
-            errors["title"] = f"must be at most {TITLE_LEN} characters (has {len(title)})"
-        description = (new.description or "").strip()
-        if not description:
-            errors["description"] = "is required"
-        elif len(description) > MAX_DESCRIPTION_CHARS:
-            notices = (
-                f"the description was {len(description):,} characters; the first {MAX_DESCRIPTION_CHARS:,} "
-                "were saved (add the rest as comments)",
-            )
-            description = description[:MAX_DESCRIPTION_CHARS]
-        if not USER_RE.match(new.reporter_id or ""):
-            errors["reporter_id"] = "must be a Slack user id"
-        bureau = (new.bureau or "").strip() or None
-        if bureau and len(bureau) > BUREAU_LEN:
-            errors["bureau"] = f"must be at most {BUREAU_LEN} characters"
-        if kind == ItemKind.RISK:
-            for field in ("likelihood", "impact"):
-                value = getattr(new, field)
-                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                    errors[field] = "is required for a risk and must be 1-5"
-            if new.mitigation_owner_id is not None and not USER_RE.match(new.mitigation_owner_id):
-                errors["mitigation_owner_id"] = "must be a Slack user id"
-        else:
-            for field in ("likelihood", "impact", "mitigation_owner_id"):
-                if getattr(new, field) is not None:
-                    errors[field] = "applies to risks only"
-        if errors:
-            raise ItemValidationError(errors)
-        values = {
-            "kind": ItemKind(kind),
-            "title": title,
-            "description": description,
-            "program": program,
-            "bureau": bureau,
-            "severity": Severity(severity),
-            "reporter_id": new.reporter_id,
-            "channel_id": new.channel_id,
-            "thread_ts": new.thread_ts,
-            "permalink": new.permalink,
-            "likelihood": new.likelihood,
-            "impact": new.impact,
-            "mitigation_owner_id": new.mitigation_owner_id,
-        }
-        return values, notices
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def get(self, ref: str | int, *, actor: str) -> ItemView:
-        """Status lookup: the item, if ``actor`` may see it."""
-        with self._transaction("status lookup") as session:
-            item = self._load(session, ref, lock=False)
-            require(self.programs, actor, Action.VIEW, item)
-            return ItemView.of(item)
-
-    def history(self, ref: str | int, *, actor: str) -> tuple[list[EventView], list[CommentView]]:
-        """The audit trail and the comments of an item, oldest first."""
-        with self._transaction("history lookup") as session:
-            item = self._load(session, ref, lock=False)
-            require(self.programs, actor, Action.VIEW, item)
-            events = session.scalars(
-                select(TrackerEvent).where(TrackerEvent.item_id == item.id).order_by(TrackerEvent.id)
-            )
-            comments = session.scalars(
-                select(TrackerComment).where(TrackerComment.item_id == item.id).order_by(TrackerComment.id)
-            )
-            return [EventView.of(e) for e in events], [CommentView.of(c) for c in comments]
-
-    def mine(self, *, actor: str, include_closed: bool = False, limit: int = DEFAULT_LIST_LIMIT) -> list[ItemView]:
-        """Items the actor raised or is assigned, newest first."""
-        query = select(TrackerItem).where(or_(TrackerItem.reporter_id == actor, TrackerItem.assignee_id == actor))
-        if not include_closed:
-            query = query.where(TrackerItem.status.in_(OPEN_STATUSES))
-        with self._transaction("list of your items") as session:
-            items = session.scalars(query.order_by(TrackerItem.created_at.desc(), TrackerItem.id.desc()).limit(limit))
-            return [ItemView.of(i) for i in items]
-
-    def queue(self, *, actor: str, program: str | None = None, limit: int = DEFAULT_LIST_LIMIT) -> list[ItemView]:
-        """Open items, most urgent (earliest resolution due) first; PMO for all, owners for their program."""
-        if program is not None and program not in PROGRAMS:
-            raise ItemValidationError({"program": f"must be one of {', '.join(PROGRAMS)}"})
-        require_queue_access(self.programs, actor, program)
-        query = select(TrackerItem).where(TrackerItem.status.in_(OPEN_STATUSES))
-        if program is not None:
-            query = query.where(TrackerItem.program == program)
-        query = query.order_by(TrackerItem.resolution_due_at, TrackerItem.id).limit(limit)
-        with self._transaction("queue") as session:
-            return [ItemView.of(i) for i in session.scalars(query)]
-
-    def stats(self, *, actor: str, program: str | None = None) -> TrackerStats:
-        """Counts by status / program / severity, overdue, median hours to first response and resolution."""
-        require_stats_access(self.programs, actor)
-        with self._transaction("statistics") as session:
-            return compute_stats(session, self.clock(), program=program)
+        validate_submission(new)
 
     # -- actions -------------------------------------------------------------------------------
 

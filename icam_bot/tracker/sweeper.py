@@ -28,7 +28,7 @@ from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.programs import LEVEL_NAMES, ProgramsConfig
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind, Outbox
-from icam_bot.tracker.service import database_guard
+from icam_bot.tracker.transactions import database_guard
 
 logger = logging.getLogger(__name__)
 

@@ -14,23 +14,8 @@ ESC = "U0EXAMPLEES1"
 CRED_OWNER = "U0EXAMPLE11"
 PACS_OWNER = "U0EXAMPLE21"
 STAFF = "U0STAFF001"
-#: Monday 2 March 2026, 09:00 in New York: "today" on the board is 2026-03-02.
-MONDAY_9AM = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
+#: "Today" on the board at the tests' clock (fake_clock.MONDAY_9AM, 09:00 in New York).
 TODAY = dt.date(2026, 3, 2)
-
-
-class Clock:
-    """An injectable clock tests move by hand."""
-
-    def __init__(self, now: dt.datetime = MONDAY_9AM) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 def milestone(name: str = "Wave 1 cards issued", due: Any = "2026-04-15", **fields: Any) -> MilestoneInput:

@@ -187,7 +187,7 @@ programs:
 
 def test_import_keeps_stored_overdue_milestones_importable(db, capsys, tmp_path, programs):
     """An exported board with an overdue open milestone imports back: the unchanged past date is accepted."""
-    from board_support import Clock
+    from fake_clock import Clock
 
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
     board = BoardService(db, programs, clock=Clock(long_ago))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tracker_support import Clock
+from fake_clock import Clock
 
 from icam_bot.comms.announcements import (
     BODY_LIMIT,

@@ -7,8 +7,9 @@ import datetime as dt
 import json
 
 import pytest
+from fake_clock import Clock
 from sqlalchemy import update
-from tracker_support import Clock, new_item
+from tracker_support import new_item
 
 from handlers.blocks.comms import digest_message
 from handlers.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT

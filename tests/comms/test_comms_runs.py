@@ -7,8 +7,8 @@ import datetime as dt
 import threading
 
 import pytest
+from fake_clock import Clock
 from sqlalchemy import Engine
-from tracker_support import Clock
 
 from icam_bot.comms.delivery import PostOutcome
 from icam_bot.comms.runs import MAX_ATTEMPTS, DigestRuns, RunState

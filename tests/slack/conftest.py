@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from database_support import PG_URL, postgres_schema
 
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
 from icam_bot.db import make_engine, upgrade
-
-PG_URL = os.environ.get("ICAM_TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -38,39 +33,13 @@ def responder(tmp_path_factory: pytest.TempPathFactory) -> Responder:
     return built
 
 
-@contextlib.contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema; yields a URL whose search_path points at it, dropped afterwards."""
-    schema = f"icam_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def database_url(empty_url: str) -> str:
     """A migrated database URL: a SQLite file, and PostgreSQL when ICAM_TEST_DATABASE_URL is set."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'icam.sqlite3'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-        return
-    if not PG_URL:
-        pytest.skip("ICAM_TEST_DATABASE_URL is not set")
-    with postgres_schema(PG_URL) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+    engine = make_engine(empty_url)
+    upgrade(engine)
+    engine.dispose()
+    return empty_url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from fake_clock import MONDAY_9AM
 from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID
 from sqlalchemy import func, select
@@ -23,8 +24,6 @@ from icam_bot.tracker.service import NewItem
 STAFF = "U0000STAFF"
 PMO = "U0EXAMPLEPM1"
 CRED_OWNER = "U0EXAMPLE11"
-#: Monday 2 March 2026, 09:00 in New York: the board's "today" is 2026-03-02.
-MONDAY_9AM = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 
 def use_board_clock(h: Harness) -> BoardService:

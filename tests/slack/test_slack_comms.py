@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from fake_clock import Clock
 from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID
 from slack_sdk.web.async_client import AsyncWebClient
@@ -279,14 +280,6 @@ def test_someone_else_cannot_send_a_pmo_members_draft(responder, sqlite_url):
 def client(h: Harness) -> AsyncWebClient:
     """A Web API client on the fake, as the server's own."""
     return make_web_client("xoxb-test-token", h.fake.api_url)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 #: Monday 2 March 2026 09:00 in New York (the default schedule), plus a minute.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_clock import MONDAY_9AM, Clock
 from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID, app_home_opened, block_actions
 from sqlalchemy import create_engine
@@ -29,16 +30,6 @@ CRED_OWNER = "U0EXAMPLE11"
 CRED_OWNER_2 = "U0EXAMPLE12"
 CRED_LEAD = "U0EXAMPLE14"
 CRED_CHANNEL = "C0EXAMPLECRD"
-#: Monday 2 March 2026, 09:00 in New York: the start of a working day.
-MONDAY_9AM = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime = MONDAY_9AM) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def use_clock(h: Harness, clock: Clock) -> None:

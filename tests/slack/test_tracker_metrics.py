@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from fake_clock import Clock
 from slack_harness import Harness, serve_app
 from sqlalchemy import create_engine
 from test_ops_endpoints import metrics, sample
@@ -12,7 +13,6 @@ from test_slack_tracker import (
     CRED_OWNER,
     OTHER,
     STAFF,
-    Clock,
     _wait_posts,
     create_item,
     reply_to,

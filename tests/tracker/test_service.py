@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fake_clock import MONDAY_9AM
 from sqlalchemy import func, select
-from tracker_support import CRED_LEAD, CRED_OWNER, MONDAY_9AM, OTHER_STAFF, PACS_OWNER, PMO, REPORTER, new_item
+from tracker_support import CRED_LEAD, CRED_OWNER, OTHER_STAFF, PACS_OWNER, PMO, REPORTER, new_item
 
 from icam_bot.tracker.errors import (
     InvalidItemIdError,

@@ -7,8 +7,9 @@ import datetime as dt
 import threading
 
 import pytest
+from fake_clock import MONDAY_9AM
 from sqlalchemy import func, insert, select
-from tracker_support import CRED_LEAD, CRED_OWNER, MONDAY_9AM, PMO, REPORTER, new_item
+from tracker_support import CRED_LEAD, CRED_OWNER, PMO, REPORTER, new_item
 
 from icam_bot.db import make_engine
 from icam_bot.tracker.models import TrackerEvent, TrackerItem

@@ -1,8 +1,6 @@
-"""Constants and helpers shared by the tracker tests (importable as ``tracker_support``)."""
+"""Constants and helpers shared by the tracker and communications tests (importable as ``tracker_support``)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from icam_bot.tracker.service import NewItem
 
@@ -12,22 +10,6 @@ PMO = "U0EXAMPLEPM1"
 CRED_OWNER = "U0EXAMPLE11"
 CRED_LEAD = "U0EXAMPLE14"
 PACS_OWNER = "U0EXAMPLE21"
-#: Monday 2 March 2026, 09:00 in New York (EST, UTC-5): the start of a working day.
-MONDAY_9AM = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """An injectable clock tests move by hand."""
-
-    def __init__(self, now: dt.datetime = MONDAY_9AM) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 def new_item(**overrides: object) -> NewItem:

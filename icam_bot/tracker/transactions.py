@@ -1,0 +1,56 @@
+"""Short transactions for the tracker and board services: a database that is down becomes a clear error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from icam_bot.db.base import utcnow
+from icam_bot.db.session import make_session_factory
+from icam_bot.tracker.errors import TrackerUnavailableError
+from icam_bot.tracker.programs import ProgramsConfig
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def database_guard(operation: str, text: str | None = None) -> Iterator[None]:
+    """Turn "the database is down" errors into TrackerUnavailableError, keeping the user's text."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        logger.exception("tracker database unavailable during %s", operation)
+        raise TrackerUnavailableError(operation, text) from exc
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        logger.exception("tracker database connection lost during %s", operation)
+        raise TrackerUnavailableError(operation, text) from exc
+
+
+class TransactionalService:
+    """A service on the database and the routing config; each method runs in one ``_transaction``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | Engine,
+        programs: ProgramsConfig,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.sessions = make_session_factory(sessions) if isinstance(sessions, Engine) else sessions
+        self.programs = programs
+        self.clock = clock
+
+    @contextmanager
+    def _transaction(self, operation: str, text: str | None = None) -> Iterator[Session]:
+        """One short transaction; a database that is down becomes TrackerUnavailableError (with the text)."""
+        with database_guard(operation, text), self.sessions.begin() as session:
+            yield session
