@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.blocks.common import Block, context, divider, plain
+from handlers.blocks.forms import input_block, static_select, text_input
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.text import MODAL_TITLE_LIMIT, escape, truncate
 from icam_bot.board.models import NAME_LEN, NOTE_LEN, Rag, WorkStatus
@@ -70,39 +71,6 @@ class ProgramDraft:
     existing: tuple[str, ...] = ()
 
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain(label, 75), "value": value}
-
-
-def _select(options: Sequence[tuple[str, str]], initial: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": ActionId.FIELD,
-        "placeholder": plain(placeholder),
-        "options": [_option(v, label) for v, label in options],
-    }
-    chosen = [_option(v, label) for v, label in options if v == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return element
-
-
-def _text(initial: str | None, limit: int) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ActionId.FIELD, "max_length": limit}
-    if initial:
-        element["initial_value"] = truncate(initial, limit)
-    return element
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = "") -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
 RAG_OPTIONS = [(r.value, r.value.capitalize()) for r in Rag]
 STATUS_OPTIONS = [(s.value, s.value.replace("_", " ").capitalize()) for s in WorkStatus]
 
@@ -125,22 +93,22 @@ def program_modal(draft: ProgramDraft, programs: Sequence[tuple[str, str]]) -> d
         more = f" and {len(draft.existing) - LISTED_MILESTONES} more" if len(draft.existing) > LISTED_MILESTONES else ""
         intro += f"\nThis program's milestones: {names}{more}"
     blocks: list[Block] = [
-        _input(BlockId.PROGRAM, "Program", _select(programs, draft.program, "Which program?"), optional=False),
+        _input(BlockId.PROGRAM, "Program", static_select(programs, draft.program, "Which program?"), optional=False),
         _input(
             BlockId.PROGRAM_RAG,
             "Program RAG",
-            _select([(DERIVED, "Derived from milestones"), *RAG_OPTIONS], draft.rag or DERIVED, "RAG"),
+            static_select([(DERIVED, "Derived from milestones"), *RAG_OPTIONS], draft.rag or DERIVED, "RAG"),
             optional=False,
             hint="Derived: the worst RAG of open milestones and workstreams (red if a milestone is overdue).",
         ),
-        _input(BlockId.PROGRAM_NOTE, "Program note (one line)", _text(draft.note, NOTE_LEN)),
+        _input(BlockId.PROGRAM_NOTE, "Program note (one line)", text_input(draft.note, NOTE_LEN)),
         divider(),
         context(truncate(intro, 2000)),
-        _input(BlockId.MILESTONE_NAME, "Milestone", _text(milestone.name if milestone else None, NAME_LEN)),
+        _input(BlockId.MILESTONE_NAME, "Milestone", text_input(milestone.name if milestone else None, NAME_LEN)),
         _input(
             BlockId.MILESTONE_WORKSTREAM,
             "Workstream",
-            _text(milestone.workstream if milestone else None, NAME_LEN),
+            text_input(milestone.workstream if milestone else None, NAME_LEN),
             hint="A new name creates the workstream.",
         ),
         _input(BlockId.MILESTONE_OWNER, "Owner", owner),
@@ -153,15 +121,17 @@ def program_modal(draft: ProgramDraft, programs: Sequence[tuple[str, str]]) -> d
         _input(
             BlockId.MILESTONE_STATUS,
             "Status",
-            _select(STATUS_OPTIONS, milestone.status.value if milestone else WorkStatus.PLANNED.value, "Status"),
+            static_select(STATUS_OPTIONS, milestone.status.value if milestone else WorkStatus.PLANNED.value, "Status"),
         ),
         _input(
             BlockId.MILESTONE_RAG,
             "Milestone RAG",
-            _select(RAG_OPTIONS, milestone.rag.value if milestone else Rag.GREEN.value, "RAG"),
+            static_select(RAG_OPTIONS, milestone.rag.value if milestone else Rag.GREEN.value, "RAG"),
         ),
         _input(
-            BlockId.MILESTONE_NOTE, "Milestone note (one line)", _text(milestone.note if milestone else None, NOTE_LEN)
+            BlockId.MILESTONE_NOTE,
+            "Milestone note (one line)",
+            text_input(milestone.note if milestone else None, NOTE_LEN),
         ),
     ]
     return {
@@ -219,3 +189,8 @@ def form_errors(errors: Mapping[str, str]) -> dict[str, str]:
         label = field.replace("milestone_", "").replace("_id", "").replace("_", " ").capitalize()
         mapped.setdefault(block, truncate(f"{label} {problem}", 300))
     return mapped
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = True, hint: str = "") -> Block:
+    """The board form's fields are optional unless said otherwise."""
+    return input_block(block_id, label, element, optional=optional, hint=hint)

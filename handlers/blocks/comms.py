@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.blocks.common import Block, context, divider, message, plain, sections
+from handlers.blocks.forms import input_block
 from handlers.ids import SLASH_COMMAND, ActionId, BlockId, CallbackId
 from handlers.text import MODAL_TITLE_LIMIT, escape, truncate
 from icam_bot.comms.announcements import HEADLINE_LIMIT, AnnouncementDraft, AnnouncementView
@@ -39,15 +40,6 @@ def _channels(channels: Sequence[str]) -> str:
 
 
 # -- the composer and its preview ----------------------------------------------------------------------
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = "") -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint)
-    return block
 
 
 def announce_modal(
@@ -83,20 +75,20 @@ def announce_modal(
         "submit": plain("Preview", MODAL_TITLE_LIMIT),
         "close": plain("Cancel", MODAL_TITLE_LIMIT),
         "blocks": [
-            _input(
+            input_block(
                 BlockId.AUDIENCE,
                 "Audience",
                 select,
                 hint="A program's announcement also reaches channels subscribed to all announcements.",
             ),
-            _input(
+            input_block(
                 BlockId.HEADLINE,
                 "Headline",
                 headline,
                 optional=True,
                 hint=f"One line, up to {HEADLINE_LIMIT} characters.",
             ),
-            _input(BlockId.BODY, "Announcement", body, hint="Plain text; up to 3,000 characters."),
+            input_block(BlockId.BODY, "Announcement", body, hint="Plain text; up to 3,000 characters."),
         ],
     }
 

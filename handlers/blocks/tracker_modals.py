@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from handlers.blocks.common import Block, context, divider, plain
+from handlers.blocks.forms import input_block, static_select, text_input
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.text import INPUT_LIMIT, MODAL_TITLE_LIMIT, truncate
 from icam_bot.tracker.models import ItemKind, Severity
@@ -91,41 +92,6 @@ class IssueDraft:
     meta: IssueModalMeta = IssueModalMeta()
 
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain(label, 75), "value": value}
-
-
-def _select(options: Sequence[tuple[str, str]], initial: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": ActionId.FIELD,
-        "placeholder": plain(placeholder),
-        "options": [_option(v, label) for v, label in options],
-    }
-    chosen = [_option(v, label) for v, label in options if v == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return element
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = "") -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def _text_input(initial: str, limit: int, multiline: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ActionId.FIELD, "max_length": limit}
-    if multiline:
-        element["multiline"] = True
-    if initial:
-        element["initial_value"] = truncate(initial, limit)
-    return element
-
-
 def _title_from(text: str) -> str:
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     return truncate(first_line, 100)
@@ -135,23 +101,25 @@ def issue_modal(draft: IssueDraft, programs: Sequence[tuple[str, str]]) -> dict[
     """The "Report to ICAM PMO" modal; ``programs`` is (slug, name) for the program select."""
     scale = [(str(n), str(n)) for n in range(1, 6)]
     blocks: list[Block] = [
-        _input(
-            BlockId.KIND, "Kind", _select([(k.value, k.value.capitalize()) for k in ItemKind], DEFAULT_KIND, "Kind")
+        input_block(
+            BlockId.KIND,
+            "Kind",
+            static_select([(k.value, k.value.capitalize()) for k in ItemKind], DEFAULT_KIND, "Kind"),
         ),
-        _input(BlockId.PROGRAM, "Program", _select(programs, draft.program, "Which program?")),
-        _input(
+        input_block(BlockId.PROGRAM, "Program", static_select(programs, draft.program, "Which program?")),
+        input_block(
             BlockId.SEVERITY,
             "Severity",
-            _select([(s.value, s.value.capitalize()) for s in Severity], DEFAULT_SEVERITY, "Severity"),
+            static_select([(s.value, s.value.capitalize()) for s in Severity], DEFAULT_SEVERITY, "Severity"),
         ),
-        _input(BlockId.BUREAU, "Bureau / office", _text_input("", BUREAU_INPUT_LIMIT), optional=True),
-        _input(BlockId.TITLE, "Title", _text_input(_title_from(draft.text), TITLE_INPUT_LIMIT)),
-        _input(BlockId.DESCRIPTION, "Description", _text_input(draft.text, INPUT_LIMIT, multiline=True)),
+        input_block(BlockId.BUREAU, "Bureau / office", text_input("", BUREAU_INPUT_LIMIT), optional=True),
+        input_block(BlockId.TITLE, "Title", text_input(_title_from(draft.text), TITLE_INPUT_LIMIT)),
+        input_block(BlockId.DESCRIPTION, "Description", text_input(draft.text, INPUT_LIMIT, multiline=True)),
         divider(),
         context("*Risks only*: likelihood and impact (1 = lowest, 5 = highest) and who owns the mitigation."),
-        _input(BlockId.LIKELIHOOD, "Likelihood (risks)", _select(scale, None, "1-5"), optional=True),
-        _input(BlockId.IMPACT, "Impact (risks)", _select(scale, None, "1-5"), optional=True),
-        _input(
+        input_block(BlockId.LIKELIHOOD, "Likelihood (risks)", static_select(scale, None, "1-5"), optional=True),
+        input_block(BlockId.IMPACT, "Impact (risks)", static_select(scale, None, "1-5"), optional=True),
+        input_block(
             BlockId.MITIGATION_OWNER,
             "Mitigation owner (risks)",
             {"type": "users_select", "action_id": ActionId.FIELD, "placeholder": plain("Pick a person")},
@@ -206,7 +174,7 @@ def reason_modal(meta: ReasonModalMeta) -> dict[str, Any]:
         "submit": plain(verb, MODAL_TITLE_LIMIT),
         "close": plain("Cancel", MODAL_TITLE_LIMIT),
         "private_metadata": meta.dump(),
-        "blocks": [_input(BlockId.REASON, label, _text_input("", INPUT_LIMIT, multiline=True))],
+        "blocks": [input_block(BlockId.REASON, label, text_input("", INPUT_LIMIT, multiline=True))],
     }
 
 
