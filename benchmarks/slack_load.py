@@ -183,6 +183,19 @@ def wrk_run(url: str, requests: Signed, duration: int, connections: int) -> dict
     }
 
 
+def latency_summary(latencies: list[float], duration: int, non2xx: int) -> dict:
+    """Throughput and latency percentiles of one client-side run (milliseconds)."""
+    latencies.sort()
+    return {
+        "rps": len(latencies) / duration,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "requests": len(latencies),
+        "non2xx": non2xx,
+        "socket_errors": "",
+    }
+
+
 async def aiohttp_run(url: str, requests: Signed, duration: int, connections: int) -> dict:
     import aiohttp
 
@@ -204,15 +217,7 @@ async def aiohttp_run(url: str, requests: Signed, duration: int, connections: in
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(*(worker(session, n * 7) for n in range(connections)))
-    latencies.sort()
-    return {
-        "rps": len(latencies) / duration,
-        "p50": latencies[len(latencies) // 2],
-        "p99": latencies[int(len(latencies) * 0.99)],
-        "requests": len(latencies),
-        "non2xx": non2xx,
-        "socket_errors": "",
-    }
+    return latency_summary(latencies, duration, non2xx)
 
 
 async def paced_run(url: str, requests: Signed, duration: int, rate: float) -> dict:
@@ -240,16 +245,7 @@ async def paced_run(url: str, requests: Signed, duration: int, rate: float) -> d
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(session, i)))
         await asyncio.gather(*tasks)
-    latencies.sort()
-    return {
-        "rps": len(latencies) / duration,
-        "p50": latencies[len(latencies) // 2],
-        "p99": latencies[int(len(latencies) * 0.99)],
-        "requests": len(latencies),
-        "non2xx": non2xx,
-        "socket_errors": "",
-        "tool": f"aiohttp paced {rate:g}/s",
-    }
+    return {**latency_summary(latencies, duration, non2xx), "tool": f"aiohttp paced {rate:g}/s"}
 
 
 def load(url: str, requests: Signed, duration: int, connections: int) -> dict:

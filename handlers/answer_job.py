@@ -80,7 +80,7 @@ class _Counting(RetryHandler):
 
 
 def sync_retry_handlers(tally: list[int]) -> list[RetryHandler]:
-    """The Slack retry policy (handlers/retry_policy.py) for the synchronous clients, counting into ``tally[0]``."""
+    """The Slack retry policy (handlers/retry_policy.py) for the synchronous clients, adding retries to ``tally[0]``."""
     handlers = policy_handlers(RateLimitErrorRetryHandler, ConnectionErrorRetryHandler, ServerErrorRetryHandler)
     return [_Counting(handler, tally) for handler in handlers]
 
@@ -91,9 +91,13 @@ class AnswerWorker:
     def __init__(self, responder: Responder, store: Store, token: str | None, api_url: str | None) -> None:
         self.responder = responder
         self.store = store
-        self.token = token
-        self.api_url = api_url
-        self._client: WebClient | None = None
+        #: Retries made by this worker's clients so far (a job's retries are the difference it makes).
+        self._retries = [0]
+        self._retry_handlers = sync_retry_handlers(self._retries)
+        kwargs: dict[str, Any] = {"token": token, "timeout": SEND_TIMEOUT_S, "retry_handlers": self._retry_handlers}
+        if api_url:
+            kwargs["base_url"] = api_url
+        self._client = WebClient(**kwargs)
 
     def __call__(self, job: AnswerJob) -> AnswerOutcome:
         with log_context(**dict(job.log_fields)):
@@ -107,14 +111,12 @@ class AnswerWorker:
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = text_message(ERROR_TEXT), "error"
-        tally = [0]
+        retries_before = self._retries[0]
         if job.response_url:
-            delivered = self._respond(job.response_url, message, tally)
-            call = "response_url"
+            delivered, call = self._respond(job.response_url, message), "response_url"
         else:
-            delivered = self._post(job, message, tally)
-            call = "chat.postMessage"
-        return AnswerOutcome(decision, delivered, tally[0], None if delivered else call)
+            delivered, call = self._post(job, message), "chat.postMessage"
+        return AnswerOutcome(decision, delivered, self._retries[0] - retries_before, None if delivered else call)
 
     def _record(self, reply: Reply, job: AnswerJob) -> int | None:
         """Log the question (and it being unanswered); the row id rides on the reply's buttons."""
@@ -137,8 +139,8 @@ class AnswerWorker:
             return None
         return log_id
 
-    def _respond(self, url: str, message: dict[str, Any], tally: list[int]) -> bool:
-        webhook = WebhookClient(url, timeout=SEND_TIMEOUT_S, retry_handlers=sync_retry_handlers(tally))
+    def _respond(self, url: str, message: dict[str, Any]) -> bool:
+        webhook = WebhookClient(url, timeout=SEND_TIMEOUT_S, retry_handlers=self._retry_handlers)
         try:
             response = webhook.send_dict({"response_type": "ephemeral", **message})
         except OSError:
@@ -149,16 +151,10 @@ class AnswerWorker:
             return False
         return True
 
-    def _post(self, job: AnswerJob, message: dict[str, Any], tally: list[int]) -> bool:
+    def _post(self, job: AnswerJob, message: dict[str, Any]) -> bool:
         if not job.channel_id:
             logger.error("cannot reply: the %s carried no channel", job.surface)
             return False
-        if self._client is None:
-            kwargs: dict[str, Any] = {"token": self.token, "timeout": SEND_TIMEOUT_S}
-            if self.api_url:
-                kwargs["base_url"] = self.api_url
-            self._client = WebClient(**kwargs)
-        self._client.retry_handlers = sync_retry_handlers(tally)
         extra = {"thread_ts": job.thread_ts} if job.thread_ts else {}
         try:
             self._client.chat_postMessage(channel=job.channel_id, **extra, **message)

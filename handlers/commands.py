@@ -99,7 +99,7 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         await ack(**text_message(ASK_USAGE))
         return
     services = services_of(context)
-    if services.overloaded():
+    if services.answer_queue.overloaded():
         services.metrics.questions_turned_away.inc()
         await ack(**text_message(BUSY_TEXT))
         return
@@ -111,7 +111,7 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         surface="command",
         response_url=command.get("response_url"),
     )
-    services.start_answer(job)
+    services.answer_queue.start(job)
 
 
 async def tracker_reply(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.comms import digest_message
+from handlers.blocks.digest import digest_message
 from handlers.services import Services
 from icam_bot.comms.delivery import PostOutcome
 from icam_bot.comms.digest import Digest

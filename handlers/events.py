@@ -48,4 +48,4 @@ async def _answer(
     # The core strips Slack markup (mentions, links, entities) itself; the text goes in as Slack sent it.
     question = str(event.get("text") or "")
     job = AnswerJob(question, str(event["user"]), channel, surface, thread_ts=thread_ts)
-    services.start_answer(job)
+    services.answer_queue.start(job)

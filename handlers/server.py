@@ -118,7 +118,7 @@ def build_web_app(
         # The sweeper finishes its current sweep (never cut mid-transaction) while started answers finish.
         sweeper_stopped = asyncio.ensure_future(sweeper.stop(timeout=max(budget, 1.0))) if sweeper else None
         left = await inflight.drain(budget)
-        left += await services.drain_answers(max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else budget)
+        left += await services.answer_queue.drain(max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else budget)
         inflight.uninstall()
         if sweeper_stopped is not None:
             await sweeper_stopped
@@ -238,7 +238,7 @@ def run_socket_mode(
                 sweeper.request_stop()  # no new sweep starts; the current one finishes
             await handler.close_async()
             left = await inflight.drain(max(deadline - time.monotonic(), 0.0))
-            left += await services.drain_answers(max(deadline - time.monotonic(), 0.0))
+            left += await services.answer_queue.drain(max(deadline - time.monotonic(), 0.0))
             logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
         finally:
             if digest is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,8 +10,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import AnswerJob, AnswerOutcome, make_answer_worker, with_log_context
-from handlers.blocks import ERROR_TEXT, text_message
+from handlers.answer_job import make_answer_worker
+from handlers.answer_queue import AnswerQueue
 from handlers.blocks.tracker import notification_message
 from handlers.metrics import Metrics
 from handlers.sender import Sender
@@ -23,17 +22,12 @@ from icam_bot.board.service import BoardService
 from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.logs import log_context
 from icam_bot.tracker.results import Notification
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_KEY = "icam"
-#: Answers queued beyond this are turned away at the ack with a "busy, ask again" reply (memory stays bounded).
-MAX_PENDING_ANSWERS = 20_000
-#: Answers in progress at once (each waits on the answer pool; more than the workers keeps them busy).
-ANSWER_CONSUMERS = 4
 #: views.open must use the trigger_id within 3 s of the click: a busy matcher must not make the modal fail.
 SUGGEST_TIMEOUT_S = 1.5
 
@@ -56,81 +50,16 @@ class Services:
     comms: Communications | None = None
     #: The program status board (milestones, RAG, the enterprise view; create_app builds it).
     board: BoardService | None = None
-    #: The app's Web API client (replies to events when the answer pool itself fails).
+    #: The app's Web API client (the answer queue replies to events with it when the answer pool fails).
     client: AsyncWebClient | None = None
-    _queue: asyncio.Queue[AnswerJob] | None = field(default=None, repr=False)
-    _consumers: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
-    _answering: int = field(default=0, repr=False)
+    _answer_queue: AnswerQueue | None = field(default=None, repr=False)
 
-    def start_answer(self, job: AnswerJob) -> None:
-        """Queue a question for the answer consumers; the listener returns at once.
-
-        The queue holds only the jobs (small tuples). A listener that awaited its answer would keep Bolt's
-        request, context and coroutine frames alive while the answer waits; under a burst the garbage
-        collector walks thousands of those and the acks stall (benchmarks/slack_load.py).
-        """
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-            loop = asyncio.get_running_loop()
-            # A fresh context: the consumers outlive the request that started them (see handlers.inflight).
-            self._consumers = [
-                loop.create_task(self._consume(), name=f"icam-answers-{n}", context=contextvars.Context())
-                for n in range(ANSWER_CONSUMERS)
-            ]
-        self._queue.put_nowait(with_log_context(job))
-
-    def overloaded(self) -> bool:
-        """True when so many answers are queued that a new question should be turned away at the ack."""
-        queued = self._queue.qsize() if self._queue is not None else 0
-        return queued >= MAX_PENDING_ANSWERS
-
-    async def drain_answers(self, timeout: float) -> int:
-        """Wait up to ``timeout`` s for queued answers to be sent (graceful shutdown); returns how many are left."""
-        if self._queue is None:
-            return 0
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout)
-        except TimeoutError:
-            left = self._queue.qsize() + self._answering
-            logger.warning("%d queued answer(s) not sent within %.1f s", left, timeout)
-            return left
-        return 0
-
-    async def _consume(self) -> None:
-        assert self._queue is not None
-        while True:
-            job = await self._queue.get()
-            self._answering += 1
-            try:
-                await self.answer(job)
-            finally:
-                self._answering -= 1
-                self._queue.task_done()
-
-    async def answer(self, job: AnswerJob) -> None:
-        """Answer a question and reply (in an answer worker: match, record, send); count what became of it."""
-        with log_context(**dict(job.log_fields)):
-            await self._answer(job)
-
-    async def _answer(self, job: AnswerJob) -> None:
-        try:
-            outcome: AnswerOutcome = await self.pool.run_job(job)
-        except Exception:
-            logger.exception("the answer pool failed (user=%s surface=%s)", job.user_id, job.surface)
-            await self._reply_error(job)
-            return
-        self.metrics.question(outcome.decision)
-        for _ in range(outcome.retries):
-            self.metrics.slack_retry()
-        if outcome.failed_call:
-            self.metrics.slack_error(outcome.failed_call)
-
-    async def _reply_error(self, job: AnswerJob) -> None:
-        if job.response_url:
-            await self.sender.respond(job.response_url, **text_message(ERROR_TEXT))
-        elif job.channel_id and self.client is not None:
-            extra = {"thread_ts": job.thread_ts} if job.thread_ts else {}
-            await self.sender.post_message(self.client, job.channel_id, **extra, **text_message(ERROR_TEXT))
+    @property
+    def answer_queue(self) -> AnswerQueue:
+        """Where listeners put questions; answered through the answer pool by a few consumer tasks."""
+        if self._answer_queue is None:
+            self._answer_queue = AnswerQueue(self.pool, self.metrics, self.sender, self.client)
+        return self._answer_queue
 
     @property
     def pool(self) -> AnswerPool:
@@ -181,10 +110,8 @@ class Services:
 
     async def close(self) -> None:
         """Stop the answer consumers, release the HTTP session and the answer pool (on server shutdown)."""
-        for task in self._consumers:
-            task.cancel()
-        await asyncio.gather(*self._consumers, return_exceptions=True)
-        self._consumers = []
+        if self._answer_queue is not None:
+            await self._answer_queue.close()
         await self.sender.close()
         if self.answers is not None:
             self.answers.close()

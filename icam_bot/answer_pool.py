@@ -90,8 +90,6 @@ class AnswerPool:
         self._store = store
         self._local_runner: JobRunner | None = None
         self._executor = self._start()
-        #: Jobs submitted and not yet finished (for load shedding and the metrics page).
-        self.pending = 0
 
     def _start(self) -> Executor:
         if self.workers == 0:
@@ -125,13 +123,9 @@ class AnswerPool:
         """Run one job with the job runner (in a worker process, or in the pool's thread)."""
         if self._job_runner_factory is None:
             raise RuntimeError("this answer pool was started without a job runner")
-        self.pending += 1
-        try:
-            if self.workers == 0:
-                return await self._run(self._local_job, job)
-            return await self._run(_run_job, job)
-        finally:
-            self.pending -= 1
+        if self.workers == 0:
+            return await self._run(self._local_job, job)
+        return await self._run(_run_job, job)
 
     def _local_job(self, job: Any) -> Any:
         if self._local_runner is None:

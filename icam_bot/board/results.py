@@ -101,19 +101,7 @@ class BoardEventView:
 
     @classmethod
     def of(cls, event: BoardEvent) -> BoardEventView:
-        return cls(
-            event.id,
-            event.program,
-            event.target,
-            event.target_name,
-            event.actor_id,
-            event.action,
-            event.field,
-            event.before,
-            event.after,
-            event.detail,
-            event.created_at,
-        )
+        return cls(**{name: getattr(event, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

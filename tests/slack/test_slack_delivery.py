@@ -133,12 +133,12 @@ def test_rate_limited_slash_answer_is_retried_and_counted(responder, sqlite_url)
 
 
 def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(responder, sqlite_url, monkeypatch):
-    from handlers import services as services_module
+    from handlers import answer_queue as answer_queue_module
     from handlers.blocks import BUSY_TEXT
 
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
-            monkeypatch.setattr(services_module, "MAX_PENDING_ANSWERS", 0)
+            monkeypatch.setattr(answer_queue_module, "MAX_PENDING_ANSWERS", 0)
             status, body = await h.command("ask how do I reset my PIV PIN?", key="busy")
             assert status == 200
             assert BUSY_TEXT.split("'")[0] in body
