@@ -16,7 +16,12 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get their directory, WAL and a busy timeout for concurrent writers."""
+    """An engine for ``url``; SQLite files get their directory, WAL and a busy timeout for concurrent writers.
+
+    SQL parameters are left out of error messages (``hide_parameters``): they carry what people typed, and
+    database errors are logged at ERROR with their message.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)

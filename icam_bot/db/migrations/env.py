@@ -44,7 +44,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database connection or sqlalchemy.url configured for migrations")
-    engine = create_engine(url, poolclass=NullPool)
+    engine = create_engine(url, poolclass=NullPool, hide_parameters=True)
     with engine.connect() as conn:
         _run(conn)
         conn.commit()
