@@ -19,10 +19,7 @@ def test_a_database_error_logs_no_user_text(responder, sqlite_url, caplog: pytes
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:  # every insert into the question log now fails inside the database
         conn.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON question_log "
-                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-            )
+            text("CREATE TRIGGER refuse BEFORE INSERT ON question_log BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
         )
     engine.dispose()
 
