@@ -130,3 +130,16 @@ def test_invalid_utf8_body_gets_400(responder, sqlite_url):
                 assert 400 <= resp.status < 500
 
     asyncio.run(scenario())
+
+
+def test_ssl_check_is_answered_200(responder, sqlite_url):
+    """Slack checks the slash command URL's certificate with a signed form body ``ssl_check=1&token=...``."""
+
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            status, text = await h.post("ssl_check=1&token=verification-token-unused", FORM)
+            assert status == 200, text
+            await asyncio.sleep(0.2)
+            assert h.fake.calls == []
+
+    asyncio.run(scenario())
