@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+from typing import TextIO
 
 from icam_bot.cli.common import CommandError, settings_or_exit
 
@@ -52,6 +54,17 @@ def parse_filters(args: argparse.Namespace):
     return ExportFilter(program=args.program, status=status, since=since, until=until)
 
 
+def open_private(path: str) -> TextIO:
+    """``path`` opened for writing, readable by its owner only (0600), an existing file included."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8", newline="")
+
+
 def run_report(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
@@ -62,7 +75,11 @@ def run_report(args: argparse.Namespace) -> int:
     filters = parse_filters(args)
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        out = open_private(args.output) if args.output else sys.stdout
+    except OSError as exc:
+        engine.dispose()
+        raise CommandError(f"could not write the report: {exc}") from exc
     try:
         if not schema_status(engine).up_to_date:
             raise CommandError("the database schema is behind: run `icam-bot db upgrade` first")

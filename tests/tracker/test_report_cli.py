@@ -77,3 +77,44 @@ def test_bad_filters_exit_2_with_a_clear_message(capsys, args, message):
     code, _, err = run(capsys, *args)
     assert code == 2
     assert message in err
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(service, engine, monkeypatch, capsys):
+    refs = [service.create(new_item(title=formula, description=formula)).item.ref for formula in FORMULAS]
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    code, out, _ = run(capsys, "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["ref"] for r in rows] == refs
+    for row, formula in zip(rows, FORMULAS, strict=True):
+        assert row["title"] == "'" + formula
+        assert row["description"] == "'" + formula
+    # JSON is data, not a spreadsheet: it keeps the text as typed
+    _, out, _ = run(capsys, "--json")
+    assert [r["title"] for r in json.loads(out)] == FORMULAS
+
+
+def test_csv_cells_starting_with_tab_or_carriage_return_are_neutralised():
+    """Titles and descriptions are stripped when stored, so leading tab and CR are checked on the writer."""
+    from icam_bot.tracker.export import write_csv
+
+    out = io.StringIO()
+    write_csv(iter([{"ref": "ICAM-1", "title": "\t=1+1", "description": "\r=1+1", "risk_score": -3}]), out)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (row["title"], row["description"], row["risk_score"]) == ("'\t=1+1", "'\r=1+1", "-3")
+
+
+@pytest.mark.parametrize("fmt", ["--csv", "--json"])
+def test_report_files_are_readable_by_the_owner_only(seeded, capsys, tmp_path, fmt):
+    target = tmp_path / "report.out"
+    target.write_text("old")
+    target.chmod(0o644)  # an existing file is tightened too
+    assert run(capsys, fmt, "-o", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "fresh.out"
+    assert run(capsys, fmt, "-o", str(fresh))[0] == 0
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    assert seeded[0] in fresh.read_text()
