@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.answer_job import AnswerJob
+from handlers.blocks import BUSY_TEXT, text_message
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ async def _answer(
     channel = event.get("channel")
     if not isinstance(channel, str):
         logger.warning("%s event without a channel ignored", surface)
+        return
+    if services.answer_queue.overloaded():  # the same load shedding as /icam ask: memory stays bounded
+        services.metrics.questions_turned_away.inc()
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        await services.sender.post_message(client, channel, **extra, **text_message(BUSY_TEXT))
         return
     # The core strips Slack markup (mentions, links, entities) itself; the text goes in as Slack sent it.
     question = str(event.get("text") or "")

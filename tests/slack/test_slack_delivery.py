@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
 from fake_slack import FakeSlack
 from slack_harness import serve_app
-from slack_requests import direct_message, new_event_id
+from slack_requests import app_mention, direct_message, new_event_id
 
 
 def test_retried_event_is_handled_once(responder, sqlite_url):
@@ -144,6 +145,32 @@ def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(resp
             assert BUSY_TEXT.split("'")[0] in body
             await asyncio.sleep(0.3)
             assert h.fake.calls_to("response_url") == []
+            assert h.store.recent_questions("U0000STAFF") == []
+            assert h.services.metrics.questions_turned_away._value.get() == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("surface", ["mention", "dm"])
+def test_mentions_and_dms_are_turned_away_when_the_answer_queue_is_full(responder, sqlite_url, monkeypatch, surface):
+    from handlers import answer_queue as answer_queue_module
+    from handlers.blocks import BUSY_TEXT
+
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            monkeypatch.setattr(answer_queue_module, "MAX_PENDING_ANSWERS", 0)
+            if surface == "mention":
+                event = app_mention("how do I reset my PIV PIN?", ts="1700000000.000100")
+            else:
+                event = direct_message("how do I reset my PIV PIN?")
+            assert await h.event(event) == 200
+            (call,) = await h.fake.wait_for("chat.postMessage")
+            assert call.params["text"] == BUSY_TEXT
+            assert call.params["channel"] == event["channel"]
+            if surface == "mention":
+                assert call.params["thread_ts"] == "1700000000.000100"
+            await asyncio.sleep(0.3)
+            assert len(h.fake.calls_to("chat.postMessage")) == 1
             assert h.store.recent_questions("U0000STAFF") == []
             assert h.services.metrics.questions_turned_away._value.get() == 1
 
