@@ -91,10 +91,8 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         if comms is not None:
             await services.sender.respond(command.get("response_url"), **comms)
         return
-    if subcommand != "ask":
-        await ack(**help_message(unknown=subcommand))
-        return
-    question = rest.strip()
+    # `/icam ask <question>`, and anything that is not a subcommand is a question too: `/icam my PIV card is locked`
+    question = rest.strip() if subcommand == "ask" else str(command.get("text") or "").strip()
     if not question:
         await ack(**text_message(ASK_USAGE))
         return

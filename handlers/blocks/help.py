@@ -10,7 +10,11 @@ from handlers.text import escape, truncate
 
 #: (usage, what it does, example) for every subcommand.
 SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("ask <question>", "answer a question from the ICAM knowledge base", "ask how do I reset my PIV PIN?"),
+    (
+        "ask <question>",
+        "answer a question from the ICAM knowledge base (`ask` may be left out)",
+        "ask how do I reset my PIV PIN?",
+    ),
     (
         "issue [text]",
         "report a question, issue, concern or risk to the ICAM PMO (opens a form)",
@@ -45,7 +49,8 @@ SUBCOMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 WAYS_TO_ASK = (
-    "You can also mention me in a channel (I answer in the thread), send me a direct message, or use the "
+    f"You can also just type your question after `{SLASH_COMMAND}`, mention me in a channel (I answer in the "
+    "thread), send me a direct message, or use the "
     "*Send to ICAM PMO* message shortcut (⋯ on any message) to report a message to the PMO."
 )
 

@@ -47,14 +47,23 @@ def test_slash_help_lists_every_subcommand_with_an_example(responder, sqlite_url
     asyncio.run(scenario())
 
 
-def test_unknown_subcommand_gets_help_not_silence(responder, sqlite_url):
+def test_text_that_is_not_a_subcommand_is_a_question(responder, sqlite_url):
+    """`/icam my PIV card is locked` is asked like `/icam ask my PIV card is locked`; help stays on `help`."""
+
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
-            status, body = await h.command("frobnicate <!channel>")
+            status, body = await h.command("my PIV card is locked", key="bare")
             assert status == 200
-            text = json.loads(body)["text"]
-            assert "I don't know the subcommand `frobnicate`" in text
-            assert "/icam ask" in text
+            assert "subcommand" not in body
+            (call,) = await h.fake.wait_for("response_url")
+            assert call.path == "/response/bare"
+            assert any(b["type"] == "actions" for b in call.params["blocks"])
+            (logged,) = h.store.recent_questions("U0000STAFF")
+            assert logged.text == "my PIV card is locked"
+            _status, body = await h.command("frobnicate <!channel>", key="other")
+            assert "I don't know the subcommand" not in body
+            calls = await h.fake.wait_for("response_url", count=2)
+            assert "<!channel>" not in calls[1].texts()
 
     asyncio.run(scenario())
 
