@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from icam_bot.matching.markup import markup_spans
+
 #: Slack's limits that the builders respect.
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -15,10 +17,12 @@ INPUT_LIMIT = 3000
 MODAL_TITLE_LIMIT = 24
 FALLBACK_TEXT_LIMIT = 4000
 
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_SPECIAL_MENTION = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
-_CHANNEL_LINK = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-_LINK = re.compile(r"<([^@#!>][^|>]*)(?:\|([^>]*))?>")
+#: Longest Slack text read for plain text: markup shrinks to its labels, and the result fills a 3,000-char input.
+MAX_SLACK_TEXT = 4 * INPUT_LIMIT
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+_SPECIAL_NAME = re.compile(r"[a-z]+")
 
 
 def escape(text: str) -> str:
@@ -30,20 +34,36 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _readable(body: str, drop_user: str | None) -> str | None:
+    """What one ``<body>`` of Slack markup reads as, or None when it is not markup (kept as typed)."""
+    target, _, label = body.partition("|")
+    if target.startswith("@"):
+        if not _USER_ID.fullmatch(target[1:]):
+            return None
+        return "" if target[1:] == drop_user else "@someone"
+    if target.startswith("!"):
+        name = target[1:].partition("^")[0]
+        return "@" + (label or name).lstrip("@") if _SPECIAL_NAME.fullmatch(name) else None
+    if target.startswith("#"):
+        return "#" + (label or target[1:]) if _CHANNEL_ID.fullmatch(target[1:]) else None
+    if not target:
+        return body or None  # "<|x>" reads "|x"; "<>" is not markup
+    return label or target
+
+
 def plain_text(slack_text: str, drop_user: str | None = None) -> str:
     """What a person typed, from Slack's encoded message text: mentions become names, links their labels.
 
     ``drop_user`` (the bot's own user id) is removed entirely, so "@icam-bot how do I…" becomes "how do I…".
+    Linear in the length of the text, which is first cut to ``MAX_SLACK_TEXT`` (see ``markup_spans``).
     """
-
-    def user(match: re.Match[str]) -> str:
-        return "" if match.group(1) == drop_user else "@someone"
-
-    text = _USER_MENTION.sub(user, slack_text)
-    text = _SPECIAL_MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)).lstrip("@"), text)
-    text = _CHANNEL_LINK.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    return " ".join(unescape(text).split())
+    parts: list[str] = []
+    for literal, body in markup_spans(slack_text[:MAX_SLACK_TEXT]):
+        parts.append(literal)
+        if body is not None:
+            readable = _readable(body, drop_user)
+            parts.append(f"<{body}>" if readable is None else readable)
+    return " ".join(unescape("".join(parts)).split())
 
 
 def truncate(text: str, limit: int) -> str:

@@ -9,10 +9,12 @@ from functools import lru_cache
 
 import Stemmer
 
-_SLACK_USER = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_SLACK_CHANNEL = re.compile(r"<#C[A-Z0-9]+(?:\|([^>]*))?>")
-_SLACK_SPECIAL = re.compile(r"<!(?:here|channel|everyone|subteam\^[A-Z0-9]+|date\^[^>]*)(?:\|[^>]*)?>")
-_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
+from icam_bot.matching.markup import markup_spans
+
+_SLACK_USER = re.compile(r"@[UW][A-Z0-9]+")
+_SLACK_CHANNEL = re.compile(r"#C[A-Z0-9]+")
+_SLACK_SPECIAL = re.compile(r"!(?:here|channel|everyone|subteam\^[A-Z0-9]+)")
+_SLACK_LINK = re.compile(r"(?:https?|mailto):")
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -169,14 +171,25 @@ STOP_WORDS = frozenset(
 _stemmer = Stemmer.Stemmer("english")
 
 
+def _markup_words(body: str) -> str | None:
+    """The words one ``<body>`` of Slack markup contributes (a label, or none), or None if it is not markup."""
+    target, _, label = body.partition("|")
+    if _SLACK_USER.fullmatch(target) or _SLACK_SPECIAL.fullmatch(target) or body.startswith("!date^"):
+        return " "
+    if _SLACK_CHANNEL.fullmatch(target) or _SLACK_LINK.match(target):
+        return f" {label} "
+    return None
+
+
 def strip_slack_markup(text: str) -> str:
-    """Remove Slack mentions, specials and emoji; keep link and channel labels."""
-    text = _SLACK_USER.sub(" ", text)
-    text = _SLACK_SPECIAL.sub(" ", text)
-    text = _SLACK_CHANNEL.sub(lambda m: f" {m.group(1) or ''} ", text)
-    text = _SLACK_LINK.sub(lambda m: f" {m.group(2) or ''} ", text)
-    text = _EMOJI.sub(" ", text)
-    return html.unescape(text)
+    """Remove Slack mentions, specials and emoji; keep link and channel labels (linear time, see markup.py)."""
+    parts: list[str] = []
+    for literal, body in markup_spans(text):
+        parts.append(literal)
+        if body is not None:
+            words = _markup_words(body)
+            parts.append(f"<{body}>" if words is None else words)
+    return html.unescape(_EMOJI.sub(" ", "".join(parts)))
 
 
 def clean_text(text: str) -> str:
