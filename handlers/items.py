@@ -86,9 +86,7 @@ async def refresh_after_action(
     if not channel or not message_ts:
         return
     try:
-        await client.chat_update(
-            channel=channel, ts=message_ts, **triage_message(result.item, f"Last action: {what} by <@{actor}>")
-        )
+        await client.chat_update(channel=channel, ts=message_ts, **triage_message(result.item, what, actor))
     except SEND_ERRORS:
         services.metrics.slack_error("chat.update")
         logger.exception("chat.update failed for %s (channel=%s)", result.item.ref, channel)

@@ -19,12 +19,28 @@ from icam_bot.tracker.stats import TrackerStats
 SUMMARY_LIMIT = 500
 ECHO_LIMIT = 2900
 FINISHED = (Status.RESOLVED, Status.CLOSED)
-_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+DETAIL_TEXT_LIMIT = 1500
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
-def safe_detail(text: str) -> str:
-    """User text escaped, keeping the ``<@U…>`` mentions the tracker writes itself."""
-    return _ESCAPED_MENTION.sub(r"<@\1>", escape(text))
+def mention(user: str) -> str:
+    """A mention the bot writes, of a Slack user id; anything else is shown as (escaped) text."""
+    return f"<@{user}>" if _USER_ID.fullmatch(user) else escape(user)
+
+
+def notification_detail(note: Notification) -> str:
+    """Built from structure: the tracker's words, then ``by <@actor>``, then what the person wrote, escaped.
+
+    People's text is never un-escaped, so a comment typed as ``Approved by @CISO`` or ``@channel`` pings nobody.
+    """
+    parts = [escape(note.detail)] if note.detail else []
+    if note.actor:
+        parts.append(f"by {mention(note.actor)}")
+    head = " ".join(parts)
+    if not note.text:
+        return head
+    body = escape(truncate(note.text, DETAIL_TEXT_LIMIT))
+    return f"{head}: {body}" if head else body
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -73,14 +89,15 @@ def item_buttons(item: ItemView, block_id: str = BlockId.ITEM_ACTIONS) -> list[B
     return [actions(block_id, buttons)]
 
 
-def triage_message(item: ItemView, note: str | None = None) -> dict[str, Any]:
-    """The triage-channel message for an item, with its action buttons while it is open."""
+def triage_message(item: ItemView, last_action: str | None = None, actor: str | None = None) -> dict[str, Any]:
+    """The triage-channel message for an item, with its action buttons while it is open; ``last_action`` (the
+    bot's words, e.g. "acknowledged") by ``actor`` is shown under it."""
     blocks = sections(item_fields(item))
     description = escape(truncate(item.description, SUMMARY_LIMIT))
     blocks.extend(sections(f">{description}".replace("\n", "\n>")))
     extra = [f"<{item.permalink}|Original message>"] if item.permalink else []
-    if note:
-        extra.append(safe_detail(note))
+    if last_action:
+        extra.append(f"Last action: {escape(last_action)}" + (f" by {mention(actor)}" if actor else ""))
     if extra:
         blocks.append(context(*extra))
     blocks.extend(item_buttons(item))
@@ -161,11 +178,11 @@ _HEADLINES: dict[NotificationKind, str] = {
     NotificationKind.NEW_ITEM_OWNER: ":inbox_tray: New {severity} {kind} for {program}, assigned to you: *{ref}*",
     NotificationKind.STATUS_CHANGED: ":arrows_counterclockwise: *{ref}* changed status: {detail}",
     NotificationKind.ASSIGNED: ":bust_in_silhouette: *{ref}* is now assigned to you ({detail})",
-    NotificationKind.COMMENT_ADDED: ":speech_balloon: New comment on *{ref}*: {detail}",
-    NotificationKind.ESCALATED: ":rotating_light: *{ref}* was escalated: {detail}",
-    NotificationKind.SLA_BREACHED: ":rotating_light: *{ref}* missed its SLA and was escalated past you: {detail}",
+    NotificationKind.COMMENT_ADDED: ":speech_balloon: New comment on *{ref}* {detail}",
+    NotificationKind.ESCALATED: ":rotating_light: *{ref}* was escalated {detail}",
+    NotificationKind.SLA_BREACHED: ":rotating_light: *{ref}* missed its SLA and was escalated past you {detail}",
     NotificationKind.SLA_REMINDER: ":alarm_clock: Reminder: *{ref}* needs a first response ({detail})",
-    NotificationKind.REOPENED: ":repeat: *{ref}* was reopened: {detail}",
+    NotificationKind.REOPENED: ":repeat: *{ref}* was reopened {detail}",
 }
 #: Notifications whose recipient acts on the item: they carry the action buttons.
 _ACTIONABLE = {
@@ -188,7 +205,7 @@ def notification_message(note: Notification) -> dict[str, Any]:
         kind=item.kind.value,
         severity=item.severity.value,
         program=item.program,
-        detail=safe_detail(truncate(note.detail, 1500)),
+        detail=notification_detail(note),
     )
     blocks = [*sections(headline), *sections(item_fields(item))]
     if note.kind in _ACTIONABLE:

@@ -51,18 +51,20 @@ def reminder_time(start: dt.datetime, item: Schedulable, routing: ProgramRouting
     return add_business_hours(start, hours, routing.calendar)
 
 
-def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox) -> str:
-    """Move the item one level up (caller checks there is a level above); returns the new target."""
+def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, *, actor: str) -> str:
+    """Move the item one level up at ``actor``'s request (caller checks there is a level above); returns the
+    new target. The reason is what the person wrote: notifications carry it apart from the tracker's words."""
     item = rec.item
     old = item.escalation_level
     new = old + 1
     target = routing.escalation_target(new)
-    rec.set("escalation_level", new, action="escalated", detail=reason)
+    rec.set("escalation_level", new, action="escalated", detail=f"by <@{actor}>: {reason}")
     item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
     item.next_escalation_at = next_check(item, routing)
-    detail = f"escalated to the {LEVEL_NAMES[new]} ({reason})"
-    outbox.add(target, NotificationKind.ESCALATED, detail)
-    outbox.add(item.assignee_id or routing.escalation_target(old), NotificationKind.SLA_BREACHED, detail)
+    detail = f"to the {LEVEL_NAMES[new]}"
+    outbox.add(target, NotificationKind.ESCALATED, detail, actor=actor, text=reason)
+    passed = item.assignee_id or routing.escalation_target(old)
+    outbox.add(passed, NotificationKind.SLA_BREACHED, detail, actor=actor, text=reason)
     logger.info("%s escalated to level %d", item.ref, new)
     logger.debug("%s escalation reason: %s", item.ref, reason)  # people's text: DEBUG only
     return target

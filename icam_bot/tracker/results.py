@@ -77,7 +77,12 @@ class Notification:
     recipient: str
     kind: NotificationKind
     item: ItemView
+    #: What happened, in the tracker's own words (never people's text).
     detail: str = ""
+    #: Who did it (a Slack user id the message may mention).
+    actor: str | None = None
+    #: What they wrote (comment, reason, resolution): shown as text, it can mention nobody.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,11 +138,20 @@ class CommentView:
 class Outbox:
     """Notifications collected during one action, deduplicated by (recipient, kind)."""
 
-    items: list[tuple[str, NotificationKind, str]] = field(default_factory=list)
+    items: list[tuple[str, NotificationKind, str, str | None, str]] = field(default_factory=list)
 
-    def add(self, recipient: str | None, kind: NotificationKind, detail: str = "") -> None:
-        if recipient and all((r, k) != (recipient, kind) for r, k, _ in self.items):
-            self.items.append((recipient, kind, detail))
+    def add(
+        self,
+        recipient: str | None,
+        kind: NotificationKind,
+        detail: str = "",
+        *,
+        actor: str | None = None,
+        text: str = "",
+    ) -> None:
+        """Queue a notification; ``detail`` is the tracker's words, ``actor`` who acted, ``text`` what they wrote."""
+        if recipient and all((r, k) != (recipient, kind) for r, k, *_ in self.items):
+            self.items.append((recipient, kind, detail, actor, text))
 
     def build(self, view: ItemView) -> tuple[Notification, ...]:
-        return tuple(Notification(r, k, view, d) for r, k, d in self.items)
+        return tuple(Notification(r, k, view, d, a, t) for r, k, d, a, t in self.items)

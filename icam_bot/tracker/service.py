@@ -62,11 +62,15 @@ class TrackerService(TrackerQueries):
             rec.set("first_response_at", rec.now, action="first_response")
             item.remind_at = None
 
-    def _set_status(self, rec: Recorder, status: Status, outbox: Outbox, detail: str | None = None) -> None:
+    def _set_status(
+        self, rec: Recorder, status: Status, outbox: Outbox, text: str | None = None, label: str = ""
+    ) -> None:
+        """Change the status; the reporter is told who did it and what they wrote (``text``, kept apart)."""
         before = rec.item.status
-        if rec.set("status", status, action="status_changed", detail=detail):
-            text = f"{before.value} -> {status.value}" + (f": {detail}" if detail else "")
-            outbox.add(rec.item.reporter_id, NotificationKind.STATUS_CHANGED, text)
+        audit = f"{label}: {text}" if label and text else (text or label or None)
+        if rec.set("status", status, action="status_changed", detail=audit):
+            change = f"{before.value} -> {status.value}" + (f" ({label})" if label else "")
+            outbox.add(rec.item.reporter_id, NotificationKind.STATUS_CHANGED, change, actor=rec.actor, text=text or "")
 
     def _finish(self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = ()) -> ActionResult:
         routing = self.programs.program(rec.item.program)
@@ -131,7 +135,7 @@ class TrackerService(TrackerQueries):
             self._require_not_finished(item, "assign")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             if rec.set("assignee_id", assignee, action="assigned"):
-                outbox.add(assignee, NotificationKind.ASSIGNED, f"assigned by <@{actor}>")
+                outbox.add(assignee, NotificationKind.ASSIGNED, "assigned", actor=actor)
             if item.status is Status.NEW:
                 self._set_status(rec, Status.TRIAGED, outbox)
             self._first_response(rec)
@@ -173,7 +177,7 @@ class TrackerService(TrackerQueries):
             routing = self.programs.program(item.program)
             for person in (item.reporter_id, item.assignee_id or routing.primary_owner):
                 if person != actor:
-                    outbox.add(person, NotificationKind.COMMENT_ADDED, body)
+                    outbox.add(person, NotificationKind.COMMENT_ADDED, actor=actor, text=body)
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -190,7 +194,7 @@ class TrackerService(TrackerQueries):
             if item.escalation_level >= routing.max_level:
                 raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            escalation.escalate(rec, routing, f"by <@{actor}>: {reason}", outbox)
+            escalation.escalate(rec, routing, reason, outbox, actor=actor)
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -243,7 +247,7 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(message + ": only resolved or closed items reopen")
             routing = self.programs.program(item.program)
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            self._set_status(rec, target, outbox, f"reopened: {reason}")
+            self._set_status(rec, target, outbox, reason, label="reopened")
             rec.set("resolved_at", None)
             rec.set("closed_at", None)
             rec.set("resolution", None)
@@ -251,8 +255,8 @@ class TrackerService(TrackerQueries):
             item.last_escalated_at = None
             due = add_business_hours(rec.now, routing.sla.resolution[item.severity], routing.calendar)
             rec.set("resolution_due_at", due, detail="reopened: new resolution SLA")
-            outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.REOPENED, reason)
-            outbox.add(routing.triage_channel, NotificationKind.REOPENED, reason)
+            for recipient in (item.assignee_id or routing.primary_owner, routing.triage_channel):
+                outbox.add(recipient, NotificationKind.REOPENED, actor=actor, text=reason)
             return self._finish(rec, outbox)
 
     @staticmethod

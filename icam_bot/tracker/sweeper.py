@@ -186,7 +186,7 @@ class Sweeper:
                 item = session.get(TrackerItem, row.id, populate_existing=True)
                 assert item is not None
                 outbox = Outbox()
-                detail = f"escalated to the {LEVEL_NAMES[old + 1]} ({reason})"
+                detail = f"to the {LEVEL_NAMES[old + 1]} ({reason})"
                 outbox.add(routing.escalation_target(old + 1), NotificationKind.ESCALATED, detail)
                 outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.SLA_BREACHED, detail)
                 notes += outbox.build(ItemView.of(item))

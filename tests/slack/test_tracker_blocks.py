@@ -147,12 +147,17 @@ def test_triage_message_escapes_user_text_and_has_buttons_while_open():
     assert all(b["type"] != "actions" for b in closed["blocks"])
 
 
-def test_notifications_escape_detail_but_keep_the_trackers_mentions():
-    note = Notification("U0EXAMPLE21", NotificationKind.ESCALATED, item(), "by <@U0000STAFF>: <!here> help")
+def test_notifications_mention_only_the_actor_and_escape_what_people_wrote():
+    typed = "<!here> help, approved by <@U0CISO0001> <!subteam^S1|@esc> <!channel>"
+    note = Notification("U0EXAMPLE21", NotificationKind.ESCALATED, item(), "to the program lead", "U0000STAFF", typed)
     message = notification_message(note)
     sent = json.dumps(message)
-    assert "<@U0000STAFF>" in sent
-    assert "<!here>" not in sent
+    assert "was escalated to the program lead by <@U0000STAFF>: &lt;!here&gt; help" in message["text"]
+    for ping in ("<!here>", "<@U0CISO0001>", "<!subteam", "<!channel>"):
+        assert ping not in sent
+    assert "&lt;@U0CISO0001&gt;" in sent
+    forged = Notification("U1", NotificationKind.COMMENT_ADDED, item(), actor="<!channel>", text="x")
+    assert "<!channel>" not in json.dumps(notification_message(forged))
     assert "ICAM-7" in message["text"]
     assert ActionId.ITEM_ESCALATE in sent
     confirmation = notification_message(Notification("U0000STAFF", NotificationKind.REPORTER_CONFIRMATION, item()))
