@@ -181,6 +181,7 @@ _HEADLINES: dict[NotificationKind, str] = {
     NotificationKind.COMMENT_ADDED: ":speech_balloon: New comment on *{ref}* {detail}",
     NotificationKind.ESCALATED: ":rotating_light: *{ref}* was escalated {detail}",
     NotificationKind.SLA_BREACHED: ":rotating_light: *{ref}* missed its SLA and was escalated past you {detail}",
+    NotificationKind.ESCALATED_PAST: ":arrow_double_up: *{ref}* was escalated past you {detail}",
     NotificationKind.SLA_REMINDER: ":alarm_clock: Reminder: *{ref}* needs a first response ({detail})",
     NotificationKind.REOPENED: ":repeat: *{ref}* was reopened {detail}",
 }
@@ -190,6 +191,7 @@ _ACTIONABLE = {
     NotificationKind.ASSIGNED,
     NotificationKind.ESCALATED,
     NotificationKind.SLA_BREACHED,
+    NotificationKind.ESCALATED_PAST,
     NotificationKind.SLA_REMINDER,
     NotificationKind.REOPENED,
 }

@@ -51,6 +51,14 @@ def reminder_time(start: dt.datetime, item: Schedulable, routing: ProgramRouting
     return add_business_hours(start, hours, routing.calendar)
 
 
+def reporter_window_end(item: Schedulable, routing: ProgramRouting) -> dt.datetime | None:
+    """Until when a reporter may not escalate their own item again: the level it was last escalated to has the
+    first-response allowance for its severity (working hours), as the SLA sweeper gives it. None: no limit."""
+    if item.last_escalated_at is None:
+        return None
+    return add_business_hours(item.last_escalated_at, routing.sla.first_response[item.severity], routing.calendar)
+
+
 def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, *, actor: str) -> str:
     """Move the item one level up at ``actor``'s request (caller checks there is a level above); returns the
     new target. The reason is what the person wrote: notifications carry it apart from the tracker's words."""
@@ -64,7 +72,7 @@ def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox
     detail = f"to the {LEVEL_NAMES[new]}"
     outbox.add(target, NotificationKind.ESCALATED, detail, actor=actor, text=reason)
     passed = item.assignee_id or routing.escalation_target(old)
-    outbox.add(passed, NotificationKind.SLA_BREACHED, detail, actor=actor, text=reason)
+    outbox.add(passed, NotificationKind.ESCALATED_PAST, detail, actor=actor, text=reason)
     logger.info("%s escalated to level %d", item.ref, new)
     logger.debug("%s escalation reason: %s", item.ref, reason)  # people's text: DEBUG only
     return target

@@ -18,6 +18,7 @@ class NotificationKind(enum.StrEnum):
     COMMENT_ADDED = "comment_added"
     ESCALATED = "escalated"  # to the next level of the chain
     SLA_BREACHED = "sla_breached"  # to the assignee when the sweeper escalates past them
+    ESCALATED_PAST = "escalated_past"  # to the assignee when a person escalates past them
     SLA_REMINDER = "sla_reminder"  # to the assignee before the first-response SLA runs out
     REOPENED = "reopened"  # to the assignee / triage channel
 

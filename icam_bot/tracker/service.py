@@ -7,14 +7,15 @@ the notifications the caller must deliver; this module knows nothing of Slack.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from icam_bot.tracker import escalation
 from icam_bot.tracker.audit import Recorder
 from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
 from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
-from icam_bot.tracker.permissions import Action, require
-from icam_bot.tracker.programs import USER_RE
+from icam_bot.tracker.permissions import Action, require, roles
+from icam_bot.tracker.programs import LEVEL_NAMES, USER_RE, ProgramRouting
 from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
 from icam_bot.tracker.results import ActionResult, CreateResult, ItemView, NotificationKind, Outbox
 from icam_bot.tracker.sla import add_business_hours
@@ -194,6 +195,7 @@ class TrackerService(TrackerQueries):
             if item.escalation_level >= routing.max_level:
                 raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            self._require_reporter_window(item, routing, actor, rec.now)
             escalation.escalate(rec, routing, reason, outbox, actor=actor)
             self._first_response(rec)
             return self._finish(rec, outbox)
@@ -258,6 +260,22 @@ class TrackerService(TrackerQueries):
             for recipient in (item.assignee_id or routing.primary_owner, routing.triage_channel):
                 outbox.add(recipient, NotificationKind.REOPENED, actor=actor, text=reason)
             return self._finish(rec, outbox)
+
+    def _require_reporter_window(
+        self, item: TrackerItem, routing: ProgramRouting, actor: str, now: dt.datetime
+    ) -> None:
+        """A reporter (with no other role on the item) escalates it at most once per SLA window, so three
+        `/icam escalate` in a row cannot take it to the ESC; owners, assignees and the PMO are not limited."""
+        if roles(self.programs, actor, item) != {"reporter"}:
+            return
+        until = escalation.reporter_window_end(item, routing)
+        if until is not None and now < until:
+            level = LEVEL_NAMES[item.escalation_level]
+            raise InvalidTransitionError(
+                f"{item.ref} was escalated to the {level} recently: the {level} has until "
+                f"{until.strftime('%Y-%m-%d %H:%M UTC')} to respond before you can escalate it again "
+                f"(the {item.program} program owners and the ICAM PMO can escalate it sooner)"
+            )
 
     @staticmethod
     def _require_not_finished(item: TrackerItem, verb: str) -> None:

@@ -198,16 +198,42 @@ def test_invalid_transitions_are_refused_and_write_nothing(service):
         service.escalate(open_ref, "four", actor=PMO)
 
 
-def test_escalation_walks_the_chain(service):
+def test_escalation_walks_the_chain(service, clock):
     ref = service.create(new_item()).item.ref
-    targets = [
-        next(
-            n.recipient for n in service.escalate(ref, "urgent", actor=REPORTER).notifications if n.kind is K.ESCALATED
-        )
-        for _ in range(3)
-    ]
+    targets = []
+    for _ in range(3):
+        result = service.escalate(ref, "urgent", actor=REPORTER)
+        targets.append(next(n.recipient for n in result.notifications if n.kind is K.ESCALATED))
+        clock.advance(days=1)  # a reporter escalates once per SLA window
     assert targets == [CRED_LEAD, PMO, "C0EXAMPLEESC"]
     assert service.get(ref, actor=REPORTER).escalation_level == 3
+
+
+def test_a_reporter_escalates_their_item_once_per_sla_window(service, clock):
+    """Three `/icam escalate` in a row must not take a reporter's own item to the ESC: the level they escalated
+    to gets the first-response allowance (high: 4 working hours) before they can escalate again."""
+    ref = service.create(new_item()).item.ref
+    service.escalate(ref, "urgent", actor=REPORTER)
+    events_before = count_rows(service, TrackerEvent)
+    for _ in range(2):
+        with pytest.raises(InvalidTransitionError, match="before you can escalate it again"):
+            service.escalate(ref, "still urgent", actor=REPORTER)
+    clock.advance(hours=3, minutes=59)
+    with pytest.raises(InvalidTransitionError, match="program lead has until"):
+        service.escalate(ref, "still urgent", actor=REPORTER)
+    assert service.get(ref, actor=REPORTER).escalation_level == 1
+    assert count_rows(service, TrackerEvent) == events_before  # refusals write nothing
+    clock.advance(minutes=1)
+    assert service.escalate(ref, "still urgent", actor=REPORTER).item.escalation_level == 2
+    assert service.escalate(ref, "confirmed", actor=PMO).item.escalation_level == 3  # owners and PMO: no limit
+
+
+def test_a_manual_escalation_is_not_worded_as_an_sla_breach(service):
+    ref = service.create(new_item()).item.ref
+    result = service.escalate(ref, "blocking a whole office", actor=REPORTER)
+    assert kinds(result) == {(CRED_LEAD, K.ESCALATED), (CRED_OWNER, K.ESCALATED_PAST)}
+    for note in result.notifications:
+        assert (note.detail, note.actor, note.text) == ("to the program lead", REPORTER, "blocking a whole office")
 
 
 @pytest.mark.parametrize("bad", ["ICAM-abc", "ICAM-", "ICAM-12x", "PIV-12", "", "ICAM-0", "ICAM-99999999999", "-3"])
