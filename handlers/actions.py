@@ -8,8 +8,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.blocks import (
+    ERROR_TEXT,
     NOTHING_TO_LOG_TEXT,
     answer_message,
     decode_value,
@@ -23,7 +25,6 @@ from handlers.flows import open_issue_modal
 from handlers.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
 from icam_bot.answers import Suggestion
-from icam_bot.db.store import LoggedQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +107,27 @@ async def on_pick_entry(
     await services.sender.post_message(client, channel, **extra, **message)
 
 
-async def _logged_question(services: Services, action: dict[str, Any]) -> LoggedQuestion | None:
-    """The logged question a button's value points at, or None."""
-    log_id = _log_id(decode_value(action.get("value")))
-    return await asyncio.to_thread(services.store.logged_question, log_id) if log_id is not None else None
+async def _question_of(services: Services, action: dict[str, Any]) -> str | None:
+    """The question behind a button: its question-log row's text, else the text the button carries (the
+    question could not be recorded when it was asked), else None."""
+    value = decode_value(action.get("value"))
+    log_id = _log_id(value)
+    if log_id is not None:
+        logged = await asyncio.to_thread(services.store.logged_question, log_id)
+        if logged is not None:
+            return logged.text
+    carried = value.get("t")
+    return carried if isinstance(carried, str) and carried.strip() else None
+
+
+async def _record_for_pmo(services: Services, question: str, user: str, permalink: str | None) -> bool:
+    """Record ``question`` as a PMO request; False (logged) when the database fails again."""
+    try:
+        await asyncio.to_thread(services.store.record_unanswered, question, user, pmo_request=True, permalink=permalink)
+    except SQLAlchemyError:
+        logger.exception("could not log a question for the PMO (user=%s)", user)
+        return False
+    return True
 
 
 async def on_log_for_pmo(
@@ -118,17 +136,16 @@ async def on_log_for_pmo(
     """Log the question behind a reply for the PMO and confirm ephemerally."""
     await ack()
     services = services_of(context)
-    logged = await _logged_question(services, action)
-    if logged is None:
+    question = await _question_of(services, action)
+    if question is None:
         await services.sender.respond(
             body.get("response_url"), replace_original=False, **text_message(NOTHING_TO_LOG_TEXT)
         )
         return
     permalink = await _permalink(services, client, body)
-    await asyncio.to_thread(
-        services.store.record_unanswered, logged.text, _user(body), pmo_request=True, permalink=permalink
-    )
-    await services.sender.respond(body.get("response_url"), replace_original=False, **logged_message(logged.text))
+    recorded = await _record_for_pmo(services, question, _user(body), permalink)
+    reply = logged_message(question) if recorded else text_message(ERROR_TEXT)
+    await services.sender.respond(body.get("response_url"), replace_original=False, **reply)
 
 
 async def on_log_issue(
@@ -137,20 +154,19 @@ async def on_log_issue(
     """Open the issue modal pre-filled with the question and the answer's link; still log it for the PMO."""
     await ack()
     services = services_of(context)
-    logged = await _logged_question(services, action)
+    question = await _question_of(services, action)
     permalink = await _permalink(services, client, body)
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     thread_ts = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
     meta = IssueModalMeta(channel_id=channel, thread_ts=thread_ts, permalink=permalink)
-    text = logged.text if logged is not None else ""
-    opened = await open_issue_modal(services, client, body.get("trigger_id"), text, meta)
-    if logged is not None:
-        await asyncio.to_thread(
-            services.store.record_unanswered, logged.text, _user(body), pmo_request=True, permalink=permalink
-        )
+    opened = await open_issue_modal(services, client, body.get("trigger_id"), question or "", meta)
+    recorded = question is not None and await _record_for_pmo(services, question, _user(body), permalink)
     if not opened:
-        reply = logged_message(logged.text) if logged is not None else text_message(NOTHING_TO_LOG_TEXT)
+        if question is None:
+            reply = text_message(NOTHING_TO_LOG_TEXT)
+        else:
+            reply = logged_message(question) if recorded else text_message(ERROR_TEXT)
         await services.sender.respond(body.get("response_url"), replace_original=False, **reply)
 
 

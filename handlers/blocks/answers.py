@@ -15,7 +15,7 @@ from handlers.blocks.common import (
     sections,
 )
 from handlers.ids import ActionId, BlockId
-from handlers.text import escape, truncate
+from handlers.text import BUTTON_VALUE_LIMIT, escape, truncate
 from icam_bot.answers import Reply, Suggestion
 from icam_bot.matching.engine import Decision
 
@@ -35,6 +35,17 @@ def you_asked(question: str) -> str:
     return f"You asked: _{escape(truncate(question, ECHO_LIMIT))}_"
 
 
+def question_ref(log_id: int | None, question: str) -> dict[str, str | int | None]:
+    """How a button refers to the question behind a reply: its question-log row, or (when it could not be
+    recorded, e.g. a brief database failure) the question itself, cut to fit Slack's 2,000-character value."""
+    if log_id is not None or not question.strip():
+        return {"q": log_id}
+    kept = question[:BUTTON_VALUE_LIMIT]
+    while len(encode_value(t=kept)) > BUTTON_VALUE_LIMIT - 100:  # room for the button's other fields
+        kept = kept[: len(kept) * 3 // 4]
+    return {"t": kept}
+
+
 def answer_message(reply: Reply, log_id: int | None = None) -> dict[str, Any]:
     """The message for any reply: answer, suggestions, redirect or abstain, with the right buttons."""
     if reply.decision is Decision.ANSWER and reply.entry is not None:
@@ -52,7 +63,7 @@ def answer_message(reply: Reply, log_id: int | None = None) -> dict[str, Any]:
                     button(
                         "Log my question for the ICAM PMO",
                         ActionId.LOG_FOR_PMO,
-                        encode_value(q=log_id),
+                        encode_value(**question_ref(log_id, reply.question)),
                         style="primary",
                     )
                 ],
@@ -77,7 +88,8 @@ def _answered(reply: Reply, log_id: int | None) -> dict[str, Any]:
     if reply.suggestions:
         ids = ",".join(s.id for s in reply.suggestions)
         buttons.append(button("Show other matches", ActionId.SHOW_OTHER, encode_value(ids=ids, q=log_id)))
-    buttons.append(button("Log this as an issue", ActionId.LOG_ISSUE, encode_value(q=log_id, e=entry.id)))
+    log_value = encode_value(**question_ref(log_id, reply.question), e=entry.id)
+    buttons.append(button("Log this as an issue", ActionId.LOG_ISSUE, log_value))
     blocks.append(actions(BlockId.ANSWER_ACTIONS, buttons))
     return message(f"{entry.question}\n{reply.text}", blocks)
 
@@ -102,7 +114,13 @@ def suggestions_message(
         blocks.append(
             actions(
                 BlockId.LOG_ACTIONS,
-                [button("None of these: log it for the PMO", ActionId.LOG_FOR_PMO, encode_value(q=log_id))],
+                [
+                    button(
+                        "None of these: log it for the PMO",
+                        ActionId.LOG_FOR_PMO,
+                        encode_value(**question_ref(log_id, question)),
+                    )
+                ],
             )
         )
     fallback = intro + "\n" + "\n".join(f"• {s.question}" for s in suggestions)
