@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# On the bundled example routing file (no ICAM_PROGRAMS_FILE) `serve` runs as a demo (--demo): see README, Security.
 run: install  ## the main job on embedded defaults: Slack when tokens are set, else the console
-	@if [ -n "$$SLACK_BOT_TOKEN" ]; then $(BIN)/icam-bot serve; else $(BIN)/icam-bot chat; fi
+	@if [ -z "$$SLACK_BOT_TOKEN" ]; then $(BIN)/icam-bot chat; \
+	elif [ -z "$$ICAM_PROGRAMS_FILE" ]; then $(BIN)/icam-bot serve --demo; \
+	else $(BIN)/icam-bot serve; fi
 
 test: install  ## lint, knowledge checks and the whole test suite
 	$(BIN)/ruff check .

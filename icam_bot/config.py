@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
 MAX_SHUTDOWN_TIMEOUT_S = 300
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def _seconds(raw: str) -> float | None:
@@ -77,6 +79,8 @@ class Settings:
     digest_channel: str | None = None
     #: ICAM_DIGEST_CHANNEL=off: no digest is scheduled (``icam-bot digest --dry-run`` still works).
     digest_disabled: bool = False
+    #: ICAM_DEMO=1: a demonstration; ``serve`` accepts the bundled routing file's example Slack ids.
+    demo: bool = False
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -158,6 +162,9 @@ class Settings:
         if api_url and not api_url.endswith("/"):
             api_url += "/"
         digest = _digest_settings(env, problems)
+        demo_raw = (env.get("ICAM_DEMO") or "").strip().lower()
+        if demo_raw not in TRUE_WORDS + FALSE_WORDS:
+            problems.append(f"ICAM_DEMO must be 1 (a demonstration) or 0 (got {demo_raw[:20]!r})")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -177,6 +184,7 @@ class Settings:
             log_format=log_format,
             shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
+            demo=demo_raw in TRUE_WORDS,
             **digest,
         )
 

@@ -73,7 +73,7 @@ def run_checks() -> list[CheckResult]:
         results.append(CheckResult("environment", FAIL, _problems(exc.problems)))
 
     results.append(_guarded("slack", lambda: _check_slack(settings)))
-    results.append(_guarded("routing file", _check_programs))
+    results.append(_guarded("routing file", lambda: _check_programs(settings)))
     if settings is None:
         skipped = "skipped: the environment is invalid"
         results.append(CheckResult("knowledge base", SKIP, skipped))
@@ -123,15 +123,26 @@ def _check_slack(settings: Settings | None) -> tuple[str, str]:
     return OK, f"{mode}, {api}, {len(slack.pmo_members)} PMO member(s) from ICAM_PMO_MEMBERS"
 
 
-def _check_programs() -> tuple[str, str]:
-    from icam_bot.tracker.programs import ProgramsError, default_programs_file, load_programs
+def _check_programs(settings: Settings | None) -> tuple[str, str]:
+    """The routing file is valid; example Slack ids fail it when `serve` would refuse them (Slack set, no demo)."""
+    import os
+
+    from icam_bot.tracker.programs import ProgramsError, default_programs_file, example_ids_problem, load_programs
 
     path = default_programs_file()
     try:
         config = load_programs(path)
     except ProgramsError as exc:
         return FAIL, f"{path} (ICAM_PROGRAMS_FILE): {_problems(exc.problems)}"
-    return OK, f"{len(config.programs)} programs from {path}"
+    loaded = f"{len(config.programs)} programs from {path}"
+    problem = example_ids_problem(config)
+    if problem is None:
+        return OK, loaded
+    if settings is not None and settings.demo:
+        return OK, f"{loaded} (example Slack ids: allowed, ICAM_DEMO=1 says this is a demonstration)"
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        return FAIL, f"{problem}; `icam-bot serve` refuses to start"
+    return OK, f"{loaded}, but {problem} before serving Slack"
 
 
 def _check_knowledge(settings: Settings) -> tuple[str, str]:

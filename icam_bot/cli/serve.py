@@ -24,11 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="run the Slack app (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     parser.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT or 3000)")
     parser.add_argument("--host", default="0.0.0.0", help="HTTP address to bind (default 0.0.0.0)")  # noqa: S104
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="a demonstration: accept the bundled routing file's example Slack ids (also ICAM_DEMO=1)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from handlers.settings import SlackSettings
+    from icam_bot.tracker.programs import example_ids_problem
 
     settings = settings_or_exit()
     try:
@@ -38,17 +44,25 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     if args.port is not None and not 0 < args.port < 65536:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
+    programs = programs_or_exit()
+    demo = args.demo or settings.demo
+    problem = None if demo else example_ids_problem(programs)
+    if problem:
+        raise CommandError(problem)
     with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
-        serve(args, settings, slack_settings)
+        if demo and programs.example_ids():
+            logger.warning("demo mode: the routing file's example Slack ids are in use; items reach nobody")
+        serve(args, settings, slack_settings, programs)
     return 0
 
 
-def serve(args: argparse.Namespace, settings: Settings, slack_settings: SlackSettings) -> None:
+def serve(
+    args: argparse.Namespace, settings: Settings, slack_settings: SlackSettings, programs: ProgramsConfig
+) -> None:
     """Load everything, then serve until SIGTERM/SIGINT; the store is closed last."""
     from handlers.app import create_app, services_of_app
     from handlers.server import run_http, run_socket_mode
 
-    programs = programs_or_exit()
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
     app = create_app(settings, responder, store, slack_settings, programs=programs)

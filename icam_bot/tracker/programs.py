@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 PROGRAMS_FILE_ENV = "ICAM_PROGRAMS_FILE"
 USER_RE = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,30}$")
+#: The bundled routing file's made-up ids.
+EXAMPLE_ID_RE = re.compile(r"^[UWCG]0EXAMPLE")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Escalation levels above the owner (level 0), in order.
@@ -113,6 +115,17 @@ class ProgramsConfig:
     def programs_staffed_by(self, user_id: str) -> tuple[str, ...]:
         return tuple(slug for slug, p in self.programs.items() if user_id in p.staff)
 
+    def example_ids(self) -> tuple[str, ...]:
+        """The made-up Slack ids (``U0EXAMPLE..``, ``C0EXAMPLE..``) of the bundled example routing, in file order.
+
+        Items routed to them would reach nobody: ``serve`` refuses them unless it is a demo.
+        """
+        ids = [*self.pmo_members, *self.esc_members, *([self.pmo_channel] if self.pmo_channel else [])]
+        for routing in self.programs.values():
+            ids += [*routing.owners, *([routing.backup_owner] if routing.backup_owner else [])]
+            ids += [routing.triage_channel, *routing.escalation]
+        return tuple(dict.fromkeys(i for i in ids if EXAMPLE_ID_RE.match(i)))
+
 
 def default_programs_file(env: Mapping[str, str] | None = None) -> Path:
     """``ICAM_PROGRAMS_FILE`` or the bundled ``knowledge/programs.yaml``."""
@@ -122,6 +135,19 @@ def default_programs_file(env: Mapping[str, str] | None = None) -> Path:
     from icam_bot.knowledge.loader import bundled_knowledge_dir
 
     return bundled_knowledge_dir() / "programs.yaml"
+
+
+def example_ids_problem(config: ProgramsConfig, shown: int = 3) -> str | None:
+    """Why ``serve`` refuses ``config`` outside a demo (its example Slack ids), or None when it has none."""
+    ids = config.example_ids()
+    if not ids:
+        return None
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return (
+        f"the routing file {config.source} uses example Slack ids ({', '.join(ids[:shown])}{more}): items would "
+        "reach nobody. Set ICAM_PROGRAMS_FILE to your workspace's routing file, or for a demonstration run "
+        "`icam-bot serve --demo` or set ICAM_DEMO=1"
+    )
 
 
 def load_programs(path: Path | None = None, env: Mapping[str, str] | None = None) -> ProgramsConfig:

@@ -16,6 +16,7 @@ SETTINGS = (
     "ICAM_KNOWLEDGE_DIR",
     "ICAM_SITE_FILE",
     "ICAM_PROGRAMS_FILE",
+    "ICAM_DEMO",
     "ICAM_PMO_MEMBERS",
     "ICAM_SWEEP_SECONDS",
     "ICAM_ANSWER_WORKERS",
@@ -75,12 +76,29 @@ def test_good_environment_passes(env):
 def test_current_schema_and_slack_settings_pass(env):
     assert icam_bot(env, "db", "upgrade").returncode == 0
     env |= {"SLACK_BOT_TOKEN": "xoxb-test-token-value", "SLACK_SIGNING_SECRET": "signing-secret-value"}
+    env["ICAM_DEMO"] = "1"  # the bundled routing file's example ids
     proc = check(env)
     assert proc.returncode == 0, proc.stdout
     assert "newest revision" in line(proc, "database")
     assert "HTTP mode" in line(proc, "slack")
     assert "xoxb-test-token-value" not in proc.stdout + proc.stderr
     assert "signing-secret-value" not in proc.stdout + proc.stderr
+
+
+def test_example_routing_ids_are_reported_and_fail_when_slack_would_serve_them(env):
+    proc = check(env)
+    assert proc.returncode == 0  # console and CLI only: the example routing does no harm
+    assert "example Slack ids" in line(proc, "routing file")
+    env |= {"SLACK_BOT_TOKEN": "xoxb-test-token-value", "SLACK_SIGNING_SECRET": "signing-secret-value"}
+    proc = check(env)
+    assert proc.returncode == 1
+    routing = line(proc, "routing file")
+    assert routing.startswith("FAIL ")
+    assert "U0EXAMPLE" in routing
+    assert "ICAM_DEMO=1" in routing
+    proc = check(env | {"ICAM_DEMO": "1"})
+    assert line(proc, "routing file").startswith("OK ")
+    assert "demo" in line(proc, "routing file")
 
 
 def test_bad_database_url_scheme_fails_the_environment(env):

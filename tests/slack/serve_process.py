@@ -48,6 +48,7 @@ def serve_env(api_url: str, database_url: str, data_dir: Path, **extra: str) -> 
         "ICAM_DATA_DIR": str(data_dir),
         "ICAM_ANSWER_WORKERS": "0",
         "ICAM_EMBEDDINGS": "off",  # lexical matching starts in seconds; these tests are about serving
+        "ICAM_DEMO": "1",  # the bundled routing file's example Slack ids
         "PYTHONUNBUFFERED": "1",
         **extra,
     }

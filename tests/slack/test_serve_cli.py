@@ -46,3 +46,57 @@ def test_bad_port_option_exits_2(monkeypatch, capsys):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_serve_refuses_the_example_routing_file_unless_it_is_a_demo(monkeypatch, capsys):
+    """The bundled knowledge/programs.yaml routes items to made-up ids (U0EXAMPLE..): never in production."""
+    monkeypatch.delenv("ICAM_PROGRAMS_FILE", raising=False)
+    monkeypatch.delenv("ICAM_DEMO", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "example Slack ids" in err
+    assert "U0EXAMPLE" in err
+    for hint in ("ICAM_PROGRAMS_FILE", "--demo", "ICAM_DEMO=1"):
+        assert hint in err
+    assert "Traceback" not in err
+
+
+def test_demo_mode_allows_the_example_routing_file(monkeypatch):
+    from icam_bot.cli import serve as serve_cli
+
+    started = []
+    monkeypatch.setattr(serve_cli, "serve", lambda args, settings, slack, programs: started.append(programs))
+    monkeypatch.delenv("ICAM_PROGRAMS_FILE", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.delenv("ICAM_DEMO", raising=False)
+    assert main(["serve", "--demo"]) == 0
+    monkeypatch.setenv("ICAM_DEMO", "1")
+    assert main(["serve"]) == 0
+    assert len(started) == 2
+
+
+def test_bad_demo_flag_value_exits_2(monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("ICAM_DEMO", "maybe")
+    assert main(["serve"]) == 2
+    assert "ICAM_DEMO" in capsys.readouterr().err
+
+
+def test_a_real_routing_file_needs_no_demo_flag(monkeypatch, tmp_path):
+    from icam_bot.cli import serve as serve_cli
+    from icam_bot.tracker.programs import default_programs_file
+
+    real = tmp_path / "programs.yaml"
+    real.write_text(default_programs_file({}).read_text().replace("0EXAMPLE", "0AGENCY0"), encoding="utf-8")
+    started = []
+    monkeypatch.setattr(serve_cli, "serve", lambda args, settings, slack, programs: started.append(programs))
+    monkeypatch.setenv("ICAM_PROGRAMS_FILE", str(real))
+    monkeypatch.delenv("ICAM_DEMO", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert main(["serve"]) == 0
+    assert started[0].example_ids() == ()

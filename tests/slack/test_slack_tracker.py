@@ -574,6 +574,7 @@ def serve_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ICAM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("ICAM_DEMO", "1")
     return tmp_path
 
 
