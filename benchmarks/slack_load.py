@@ -59,7 +59,7 @@ def run_fake() -> None:
     asyncio.run(main())
 
 
-def run_app(kind: str, port: int, fake_url: str) -> None:
+def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
     from aiohttp import web
 
     if kind == "icam":
@@ -93,7 +93,7 @@ def run_app(kind: str, port: int, fake_url: str) -> None:
         services_of_app(app).pool.warm_up()
         gc.collect()
         gc.freeze()  # as icam-bot serve does
-        web_app = build_web_app(app, SECRET)
+        web_app = build_web_app(app, SECRET, internal_address=("127.0.0.1", metrics_port))
     else:
         from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
         from slack_bolt.async_app import AsyncApp
@@ -272,9 +272,9 @@ def stats(fake_port: int) -> dict[str, int]:
         return json.loads(resp.read())
 
 
-def turned_away(app_port: int) -> int:
-    """Questions the app refused at the ack because its answer queue was full (from its /metrics)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{app_port}/metrics", timeout=10) as resp:
+def turned_away(metrics_port: int) -> int:
+    """Questions the app refused at the ack because its answer queue was full (from its internal /metrics)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as resp:
         page = resp.read().decode()
     found = re.search(r"^questions_turned_away_total (\S+)$", page, re.MULTILINE)
     return int(float(found.group(1))) if found else 0
@@ -303,8 +303,11 @@ def wait_ready(port: int, timeout: float = 600) -> None:
 
 
 def bench(kind: str, fake_port: int, duration: int, connections: int, *, rate: float = 0, questions: int = 300) -> dict:
-    port = free_port()
-    proc, _ = spawn("--child", kind, "--port", str(port), "--fake-url", f"http://127.0.0.1:{fake_port}/api/")
+    port, metrics_port = free_port(), free_port()
+    proc, _ = spawn(
+        "--child", kind, "--port", str(port), "--metrics-port", str(metrics_port),
+        "--fake-url", f"http://127.0.0.1:{fake_port}/api/",
+    )  # fmt: skip
     try:
         wait_ready(port)
         response_url = f"http://127.0.0.1:{fake_port}/response/{kind}"
@@ -319,7 +322,7 @@ def bench(kind: str, fake_port: int, duration: int, connections: int, *, rate: f
         result["answers_during_load"] = stats(fake_port).get("response_url", 0) - before
         started = time.monotonic()
         answered = before
-        result["turned_away"] = turned_away(port) if kind == "icam" else 0
+        result["turned_away"] = turned_away(metrics_port) if kind == "icam" else 0
         if kind == "icam":
             expected = before + result["requests"] - result["non2xx"] - result["turned_away"]
             while time.monotonic() - started < 120:
@@ -343,13 +346,14 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="paced icam-bot run: requests/s (0 to skip)")
     parser.add_argument("--child", choices=["fake", "icam", "bare"])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--metrics-port", type=int, default=0)
     parser.add_argument("--fake-url", default="")
     args = parser.parse_args()
     if args.child == "fake":
         run_fake()
         return 0
     if args.child:
-        run_app(args.child, args.port, args.fake_url)
+        run_app(args.child, args.port, args.fake_url, args.metrics_port)
         return 0
 
     fake, line = spawn("--child", "fake")

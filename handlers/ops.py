@@ -1,4 +1,10 @@
-"""Operational endpoints shared by both modes: GET /healthz (liveness), /readyz (readiness), /metrics."""
+"""Operational endpoints: GET /healthz (liveness), /readyz (readiness), /metrics.
+
+Two sets. The internal one (Socket Mode's health port, HTTP mode's ICAM_METRICS_PORT) serves all three, and
+/readyz there shows each check's details (schema revisions, entry count). The public one, beside
+/slack/events in HTTP mode, serves /healthz and a /readyz that says only which checks pass: nothing about the
+deployment's schema or contents, and no /metrics.
+"""
 
 from __future__ import annotations
 
@@ -61,8 +67,14 @@ async def readiness(services: Services) -> dict[str, dict[str, Any]]:
     return {"database": database, "knowledge_base": _check_knowledge(services), "migrations": migrations}
 
 
-def add_ops_routes(web_app: web.Application, services: Services) -> None:
-    """Register /healthz, /readyz and /metrics, and time every request into request_duration_seconds."""
+def public_checks(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Only whether each check passes (no schema revision, counts or error names) for the public listener."""
+    return {name: {"ok": bool(check["ok"])} for name, check in checks.items()}
+
+
+def add_ops_routes(web_app: web.Application, services: Services, *, internal: bool = True) -> None:
+    """Register /healthz and /readyz (and, on the ``internal`` listener, /metrics and the readiness details),
+    and time every request into request_duration_seconds."""
     metrics = services.metrics
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -71,9 +83,10 @@ def add_ops_routes(web_app: web.Application, services: Services) -> None:
     async def readyz(_request: web.Request) -> web.Response:
         checks = await readiness(services)
         failing = [name for name, check in checks.items() if not check["ok"]]
+        shown = checks if internal else public_checks(checks)
         if failing:
-            return web.json_response({"ok": False, "checks": checks, "failing": failing}, status=503)
-        return web.json_response({"ok": True, "checks": checks})
+            return web.json_response({"ok": False, "checks": shown, "failing": failing}, status=503)
+        return web.json_response({"ok": True, "checks": shown})
 
     async def metrics_page(_request: web.Request) -> web.Response:
         response = web.Response(body=metrics.exposition())
@@ -93,4 +106,5 @@ def add_ops_routes(web_app: web.Application, services: Services) -> None:
     web_app.middlewares.append(timed)
     web_app.router.add_get(HEALTH_PATH, healthz)
     web_app.router.add_get(READY_PATH, readyz)
-    web_app.router.add_get(METRICS_PATH, metrics_page)
+    if internal:
+        web_app.router.add_get(METRICS_PATH, metrics_page)

@@ -1,4 +1,5 @@
-"""Serving the app: HTTP (aiohttp, POST /slack/events + GET /healthz, /readyz, /metrics) or Socket Mode."""
+"""Serving the app: HTTP (aiohttp: POST /slack/events, GET /healthz and /readyz on the public port; /metrics and
+the readiness details on the internal ICAM_METRICS_PORT) or Socket Mode (the three on ICAM_HEALTH_PORT)."""
 
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ def build_web_app(
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
     *,
     digest_check_seconds: float | None = None,
+    internal_address: tuple[str, int] | None = None,
 ) -> web.Application:
-    """The aiohttp application around ``app``; with ``sweep_seconds`` the SLA sweeper runs alongside.
+    """The aiohttp application around ``app``; with ``sweep_seconds`` the SLA sweeper runs alongside, and with
+    ``internal_address`` (host, port) the internal server (/metrics, detailed /readyz) runs with it.
 
     The signature is checked before the body is parsed so that any unsigned request gets 401, then a
     signed but malformed body gets 400; Bolt verifies the signature again (its verification stays on).
@@ -125,11 +128,23 @@ def build_web_app(
         await services.close()
         logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
 
+    async def internal_server(_web_app: web.Application) -> AsyncIterator[None]:
+        assert internal_address is not None
+        runner = web.AppRunner(build_internal_app(app), access_log=None)
+        await runner.setup()
+        host, port = internal_address
+        await web.TCPSite(runner, host, port).start()
+        logger.info("serving %s, %s and %s on %s:%d (internal)", METRICS_PATH, READY_PATH, HEALTH_PATH, host, port)
+        yield
+        await runner.cleanup()
+
     web_app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
     web_app.router.add_post(EVENTS_PATH, slack_events)
-    add_ops_routes(web_app, services_of_app(app))
+    add_ops_routes(web_app, services_of_app(app), internal=False)
     web_app.on_shutdown.append(shutdown_started)
     web_app.cleanup_ctx.append(lifecycle)
+    if internal_address is not None:
+        web_app.cleanup_ctx.append(internal_server)
     return web_app
 
 
@@ -167,22 +182,33 @@ def run_http(
     sweep_seconds: float | None = None,
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
     digest_check_seconds: float | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: stop listening, finish in-flight requests and
-    the answers they started (bounded by ``shutdown_timeout``), stop the sweeper, close the services."""
+    the answers they started (bounded by ``shutdown_timeout``), stop the sweeper, close the services.
+    ``metrics_port`` (on the same host) serves /metrics and the readiness details, apart from Slack's port."""
     logger.info("serving Slack over HTTP on %s:%d%s", host, port, EVENTS_PATH)
     web_app = build_web_app(
-        app, signing_secret, sweep_seconds, shutdown_timeout, digest_check_seconds=digest_check_seconds
+        app,
+        signing_secret,
+        sweep_seconds,
+        shutdown_timeout,
+        digest_check_seconds=digest_check_seconds,
+        internal_address=(host, metrics_port) if metrics_port is not None else None,
     )
     # No aiohttp access log: Slack requests are logged above with their context, probes need no log line.
     web.run_app(web_app, host=host, port=port, print=None, shutdown_timeout=shutdown_timeout, access_log=None)
 
 
-def build_health_app(app: AsyncApp) -> web.Application:
-    """Socket Mode's small server: only /healthz, /readyz and /metrics (Slack itself comes over the WebSocket)."""
+def build_internal_app(app: AsyncApp) -> web.Application:
+    """The internal server: only /healthz, /readyz (with details) and /metrics. Socket Mode's health port
+    (Slack itself comes over the WebSocket), and HTTP mode's ICAM_METRICS_PORT."""
     web_app = web.Application()
-    add_ops_routes(web_app, services_of_app(app))
+    add_ops_routes(web_app, services_of_app(app), internal=True)
     return web_app
+
+
+build_health_app = build_internal_app
 
 
 def run_socket_mode(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
 MAX_SHUTDOWN_TIMEOUT_S = 300
+DEFAULT_METRICS_PORT = 9090
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -65,6 +66,8 @@ class Settings:
     port: int = 3000
     #: Socket Mode only: the port of the small server answering /healthz, /readyz and /metrics.
     health_port: int = 8080
+    #: HTTP mode only: the internal port serving /metrics and the readiness details (not Slack's port).
+    metrics_port: int = DEFAULT_METRICS_PORT
     log_level: str = "INFO"
     #: json | text; None = the command's default (JSON lines for ``serve``, text for the rest).
     log_format: str | None = None
@@ -126,6 +129,14 @@ class Settings:
             problems.append(f"ICAM_HEALTH_PORT must be a TCP port number 1-65535 (got {health_raw!r})")
         else:
             health_port = int(health_raw)
+        metrics_raw = env.get("ICAM_METRICS_PORT") or str(DEFAULT_METRICS_PORT)
+        metrics_port = DEFAULT_METRICS_PORT
+        if not metrics_raw.isdigit() or not 0 < int(metrics_raw) < 65536:
+            problems.append(f"ICAM_METRICS_PORT must be a TCP port number 1-65535 (got {metrics_raw!r})")
+        else:
+            metrics_port = int(metrics_raw)
+            if metrics_port == port and not env.get("SLACK_APP_TOKEN"):
+                problems.append(f"ICAM_METRICS_PORT must differ from PORT ({port}): /metrics is kept off Slack's port")
         level_name = "ICAM_LOG_LEVEL" if env.get("ICAM_LOG_LEVEL") else "LOG_LEVEL"  # LOG_LEVEL: older name
         level = (env.get(level_name) or "INFO").strip().upper()
         if level not in LOG_LEVELS:
@@ -180,6 +191,7 @@ class Settings:
             slack_api_url=api_url,
             port=port,
             health_port=health_port,
+            metrics_port=metrics_port,
             log_level=level,
             log_format=log_format,
             shutdown_timeout=shutdown_timeout or 20.0,

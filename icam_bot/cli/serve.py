@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     if args.port is not None and not 0 < args.port < 65536:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
+    if not settings.socket_mode and (args.port or settings.port) == settings.metrics_port:
+        raise CommandError(f"--port must differ from ICAM_METRICS_PORT ({settings.metrics_port})")
     programs = programs_or_exit()
     demo = args.demo or settings.demo
     problem = None if demo else example_ids_problem(programs)
@@ -95,6 +97,7 @@ def serve(
                 sweep_seconds=sweep,
                 shutdown_timeout=timeout,
                 digest_check_seconds=digest,
+                metrics_port=settings.metrics_port,
             )
     finally:
         store.close()

@@ -47,3 +47,13 @@ def test_slack_requirements(tmp_path):
     settings = Settings.from_env({"ICAM_DATA_DIR": str(tmp_path)})
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         settings.require_slack()
+
+
+def test_metrics_port_defaults_to_9090_and_must_differ_from_slacks_port(tmp_path):
+    assert Settings.from_env({"ICAM_DATA_DIR": str(tmp_path)}).metrics_port == 9090
+    assert Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "ICAM_METRICS_PORT": "9300"}).metrics_port == 9300
+    for bad in ("metrics", "0", "70000"):
+        with pytest.raises(ConfigError, match="ICAM_METRICS_PORT must be a TCP port"):
+            Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "ICAM_METRICS_PORT": bad})
+    with pytest.raises(ConfigError, match="ICAM_METRICS_PORT must differ from PORT"):
+        Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "PORT": "9090"})

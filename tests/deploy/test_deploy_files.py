@@ -77,6 +77,8 @@ def test_dockerfile_runtime_settings():
     assert instructions(final, "ENTRYPOINT") == ['["icam-bot"]']
     assert instructions(final, "CMD") == ['["serve"]']
     assert "3000" in instructions(final, "EXPOSE")
+    assert "9090" in instructions(final, "EXPOSE")  # ICAM_METRICS_PORT: /metrics, off Slack's port
+    assert any("ICAM_METRICS_PORT=9090" in env for env in instructions(final, "ENV"))
     assert any("ICAM_DATA_DIR=/data" in env for env in instructions(final, "ENV"))
     assert any("/data" in volume for volume in instructions(final, "VOLUME"))
     (healthcheck,) = instructions(final, "HEALTHCHECK")
@@ -275,6 +277,10 @@ def test_deployment():
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 3000}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": 3000}
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": 3000, "metrics": 9090}
+    assert by_kind("ConfigMap")["data"]["ICAM_METRICS_PORT"] == "9090"
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == "9090"
     assert {"requests", "limits"} <= set(container["resources"])
     refs = {next(iter(ref)): next(iter(ref.values()))["name"] for ref in container["envFrom"]}
     assert refs == {"configMapRef": "icam-bot-config", "secretRef": "icam-bot-secrets"}
@@ -296,6 +302,7 @@ def test_migration_job_and_service():
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"][0]["port"] == 80
     assert service["spec"]["ports"][0]["targetPort"] == 3000
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == [3000]  # /metrics (9090) stays internal
 
 
 def test_example_secret_holds_placeholders_only():

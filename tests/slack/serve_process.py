@@ -61,10 +61,16 @@ class Served:
     proc: subprocess.Popen
     port: int
     log_path: Path
+    #: ICAM_METRICS_PORT: /metrics and the readiness details (HTTP mode).
+    metrics_port: int = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -100,6 +106,7 @@ class Served:
 
 def start_serve(env: dict[str, str], log_path: Path, port: int | None = None) -> Served:
     port = port or free_port()
+    metrics_port = int(env.setdefault("ICAM_METRICS_PORT", str(free_port())))  # never a fixed port
     log = log_path.open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "icam_bot.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -109,7 +116,7 @@ def start_serve(env: dict[str, str], log_path: Path, port: int | None = None) ->
         stderr=log,
     )
     log.close()
-    return Served(proc, port, log_path)
+    return Served(proc, port, log_path, metrics_port)
 
 
 async def wait_healthy(session: aiohttp.ClientSession, served: Served, timeout: float = START_TIMEOUT_S) -> None:

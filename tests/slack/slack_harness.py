@@ -15,7 +15,7 @@ from fake_slack import FakeSlack
 from slack_requests import SIGNING_SECRET, event_callback, interactive_body, signature_headers, slash_command
 
 from handlers.app import create_app, services_of_app
-from handlers.server import EVENTS_PATH, build_web_app
+from handlers.server import EVENTS_PATH, build_internal_app, build_web_app
 from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
@@ -45,6 +45,8 @@ class Harness:
     fake: FakeSlack
     store: Store
     services: Services
+    #: The internal server (/metrics and the readiness details), as ICAM_METRICS_PORT serves it.
+    internal_url: str = ""
 
     async def post(
         self, body: str, content_type: str, headers: dict[str, str] | None = None, sign: bool = True
@@ -91,10 +93,15 @@ async def serve_app(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
+    internal = web.AppRunner(build_internal_app(app), access_log=None)
+    await internal.setup()
+    await web.TCPSite(internal, "127.0.0.1", 0).start()
+    internal_url = f"http://127.0.0.1:{internal.addresses[0][1]}"
     try:
         async with aiohttp.ClientSession() as session:
-            yield Harness(f"http://127.0.0.1:{port}", session, fake, store, services_of_app(app))
+            yield Harness(f"http://127.0.0.1:{port}", session, fake, store, services_of_app(app), internal_url)
     finally:
+        await internal.cleanup()
         await runner.cleanup()
         store.close()
         if own_fake:

@@ -34,7 +34,7 @@ METRIC_NAMES = (
 
 
 async def metrics(h: Harness) -> tuple[str, str]:
-    async with h.session.get(h.url + "/metrics") as resp:
+    async with h.session.get(h.internal_url + "/metrics") as resp:
         assert resp.status == 200
         return resp.headers["Content-Type"], await resp.text()
 
@@ -48,9 +48,44 @@ def sample(exposition: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-async def readyz(h: Harness) -> tuple[int, dict]:
-    async with h.session.get(h.url + "/readyz") as resp:
+async def readyz(h: Harness, public: bool = False) -> tuple[int, dict]:
+    """The internal /readyz (with details), or the one on Slack's port."""
+    async with h.session.get((h.url if public else h.internal_url) + "/readyz") as resp:
         return resp.status, await resp.json()
+
+
+def test_slacks_port_serves_probes_but_no_metrics_and_no_schema_revision(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            async with h.session.get(h.url + "/metrics") as resp:
+                assert resp.status == 404
+            async with h.session.get(h.url + "/healthz") as resp:
+                assert resp.status == 200
+            status, body = await readyz(h, public=True)
+            assert status == 200, body
+            assert body == {
+                "ok": True,
+                "checks": {n: {"ok": True} for n in ("database", "knowledge_base", "migrations")},
+            }
+            _, detailed = await readyz(h)
+            head = detailed["checks"]["migrations"]["head"]
+            async with h.session.get(h.url + "/readyz") as resp:
+                assert head not in await resp.text()
+
+    asyncio.run(scenario())
+
+
+def test_public_readyz_still_names_failing_checks(responder, sqlite_url):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            with create_engine(sqlite_url).begin() as conn:
+                conn.execute(text("DROP TABLE alembic_version"))
+            status, body = await readyz(h, public=True)
+            assert status == 503
+            assert body["failing"] == ["migrations"]
+            assert body["checks"]["migrations"] == {"ok": False}
+
+    asyncio.run(scenario())
 
 
 def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder, sqlite_url):

@@ -30,7 +30,7 @@ LONG_AGO = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 
 
 async def counter(session: aiohttp.ClientSession, served: Served, name: str) -> float:
-    async with session.get(served.url + "/metrics") as resp:
+    async with session.get(served.metrics_url + "/metrics") as resp:
         exposition = await resp.text()
     for family in text_string_to_metric_families(exposition):
         for sample in family.samples:

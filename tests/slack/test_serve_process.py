@@ -32,6 +32,15 @@ def test_sigterm_finishes_the_answer_in_flight_then_exits_0_with_json_logs(tmp_p
         try:
             async with aiohttp.ClientSession() as session:
                 await wait_healthy(session, served)
+                async with session.get(served.url + "/metrics") as resp:
+                    assert resp.status == 404  # not on Slack's port
+                async with session.get(served.metrics_url + "/metrics") as resp:
+                    assert resp.status == 200
+                    assert "questions_total" in await resp.text()
+                async with session.get(served.metrics_url + "/readyz") as resp:
+                    assert "head" in (await resp.json())["checks"]["migrations"]
+                async with session.get(served.url + "/readyz") as resp:
+                    assert (await resp.json())["checks"]["migrations"] == {"ok": True}
                 status, timestamp = await post_command(session, served.url, f"ask {QUESTION}", fake.response_url())
                 assert status == 200
                 await asyncio.sleep(0.3)
