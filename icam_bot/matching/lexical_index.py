@@ -1,19 +1,24 @@
 """The lexical side of the index: normalised phrasings, vocabulary, BM25 over phrasings and over answers.
 
-Building it tokenises every phrasing and answer; the result is cached on disk keyed by a hash of the indexed
-text, so a restart with an unchanged knowledge base skips the work.
+Building it tokenises every phrasing and answer; the result is cached on disk (an npz of plain arrays, no
+pickle) keyed by a hash of the indexed text, so a restart with an unchanged knowledge base skips the work.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
-import pickle
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
+from icam_bot.cache_files import remove_obsolete, write_private
 from icam_bot.knowledge.model import GlossaryTerm
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical import BM25Index
@@ -22,7 +27,7 @@ from icam_bot.matching.normalize import content_terms, tokens
 logger = logging.getLogger(__name__)
 
 #: Bump when the structures below change, so old cache files are ignored.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Only words at least this long are typo-correction targets.
 TYPO_MIN_LENGTH = 4
 
@@ -94,29 +99,73 @@ def _key(docs: Sequence[IndexedText], glossary: list[GlossaryTerm]) -> str:
     return digest.hexdigest()
 
 
+def _to_npz(index: LexicalIndex) -> bytes:
+    """The index as an npz of plain arrays: text as one JSON document (UTF-8 bytes), numbers as arrays."""
+    bm25, bm25_arrays = index.bm25.to_arrays("bm25")
+    answer, answer_arrays = index.bm25_answer.to_arrays("bm25_answer")
+    meta = {
+        "format": CACHE_FORMAT,
+        "normalized": index.normalized,
+        "vocab": sorted(index.vocab),
+        "typo_choices": index.typo_choices,
+        "bm25": bm25,
+        "bm25_answer": answer,
+    }
+    text = np.frombuffer(json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=text, **bm25_arrays, **answer_arrays)
+    return buffer.getvalue()
+
+
+def _texts(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of text")
+    return value
+
+
+def _from_npz(path: Path) -> LexicalIndex:
+    """Read ``_to_npz``'s file without unpickling anything; raises when it is malformed."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays.pop("meta").tobytes())
+    if meta["format"] != CACHE_FORMAT:
+        raise ValueError("another cache format")
+    normalized = meta["normalized"]
+    if not isinstance(normalized, list):
+        raise TypeError("normalized is not a list")
+    return LexicalIndex(
+        normalized=[_texts(norms) for norms in normalized],
+        vocab=frozenset(_texts(meta["vocab"])),
+        typo_choices=_texts(meta["typo_choices"]),
+        bm25=BM25Index.from_arrays(meta["bm25"], arrays, "bm25"),
+        bm25_answer=BM25Index.from_arrays(meta["bm25_answer"], arrays, "bm25_answer"),
+    )
+
+
 def load_or_build_lexical(
     docs: Sequence[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm], cache_dir: Path | None
 ) -> LexicalIndex:
-    """The lexical index from the cache when the indexed text is unchanged, else built (and cached)."""
-    path = cache_dir / f"lexical-{_key(docs, glossary)}.pickle" if cache_dir else None
+    """The lexical index from the cache when the indexed text is unchanged, else built (and cached).
+
+    The cache is an npz of plain arrays read with ``allow_pickle=False`` (never a pickle: see cache_files.py).
+    """
+    path = cache_dir / f"lexical-{_key(docs, glossary)}.npz" if cache_dir else None
     if path and path.is_file():
         try:
-            with path.open("rb") as fh:
-                index = pickle.load(fh)  # noqa: S301 - our own cache directory, keyed by content hash
-            if isinstance(index, LexicalIndex):
+            index = _from_npz(path)
+            if len(index.normalized) == len(docs):
                 return index
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            logger.warning("ignoring unreadable lexical cache %s", path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
+            pass
+        logger.warning("ignoring unreadable lexical cache %s", path)
     index = build_lexical(docs, expander, glossary)
     if path:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("lexical-*.pickle"):
-                old.unlink(missing_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
+            write_private(path, _to_npz(index))
+            remove_obsolete(path.parent)
+            for old in path.parent.glob("lexical-*.npz"):
+                if old.name != path.name:
+                    old.unlink(missing_ok=True)
         except OSError:
             logger.warning("could not cache the lexical index in %s", path.parent, exc_info=True)
     return index

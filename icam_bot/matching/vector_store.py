@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from icam_bot.cache_files import write_private
 from icam_bot.matching.embedding import MODEL_NAME, MiniLMEncoder
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class VectorCache:
         self._rows: dict[str, np.ndarray] = {}
         if self.path and self.path.is_file():
             try:
-                with np.load(self.path) as data:
+                with np.load(self.path, allow_pickle=False) as data:  # plain arrays only, never pickled objects
                     keys, vectors = data["keys"], data["vectors"]
                 self._rows = {str(k): vectors[i] for i, k in enumerate(keys)}
             except (OSError, ValueError, KeyError):
@@ -56,10 +56,8 @@ class VectorCache:
             return
         rows = self._rows if len(self._rows) <= MAX_CACHED_ROWS else {k: self._rows[k] for k in current}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, keys=np.array(list(rows)), vectors=np.stack(list(rows.values())))
-            os.replace(tmp, self.path)
+            buffer = io.BytesIO()
+            np.savez(buffer, keys=np.array(list(rows)), vectors=np.stack(list(rows.values())))
+            write_private(self.path, buffer.getvalue())
         except OSError:
             logger.warning("could not write vector cache %s", self.path, exc_info=True)
