@@ -163,7 +163,7 @@ class TrackerComment(Base):
     __tablename__ = "tracker_comments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -188,7 +188,7 @@ class TrackerEvent(AuditEventColumns, Base):
     __table_args__ = (Index("ix_tracker_events_item_id_id", "item_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"))
 
 
 append_only(TrackerEvent, "audit event")
