@@ -197,4 +197,5 @@ append_only(TrackerEvent, "audit event")
 # Register the board and communications tables (they reuse this module's column types) wherever the tracker
 # tables are loaded. Here, not in icam_bot.db.models: importing this module first would hit a circular import.
 import icam_bot.board.models  # noqa: E402
-import icam_bot.comms.models  # noqa: E402, F401 - communications tables
+import icam_bot.comms.models  # noqa: E402 - communications tables
+import icam_bot.records.models  # noqa: E402, F401 - the access log

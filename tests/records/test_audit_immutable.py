@@ -17,13 +17,14 @@ from icam_bot.tracker.service import TrackerService
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 #: Every append-only audit table (migration 0006 puts a trigger on each).
-AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries")
+AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries", "access_events")
 
 
 def _seed(engine: Engine, service: TrackerService) -> int:
     """An item with events and a comment, a board event and an announcement delivery; returns the item id."""
     item = service.create(new_item()).item
     service.comment(item.ref, "Which laptop model?", actor=PMO)
+    service.get(item.ref, actor=PMO)  # an access event
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
         session.add(

@@ -93,8 +93,9 @@ def test_the_bot_works_as_the_least_privilege_role(app_engine, programs):
 
 
 def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, programs):
-    TrackerService(app_engine, programs, clock=Clock()).create(new_item())
-    for table in ("tracker_events", "board_events", "announcement_deliveries"):
+    tracker = TrackerService(app_engine, programs, clock=Clock())
+    tracker.get(tracker.create(new_item()).item.ref, actor=PMO)
+    for table in ("tracker_events", "board_events", "announcement_deliveries", "access_events"):
         _denied(app_engine, f"UPDATE {table} SET id = id")
         _denied(app_engine, f"DELETE FROM {table}")
         _denied(app_engine, f"TRUNCATE {table}")

@@ -5,6 +5,8 @@
   friendlier first line.
 - ``tracker_comments`` are item content, not audit records (the ``commented`` event is the record): never
   deleted, never edited, except that the retention job may replace a body with ``[redacted]``.
+- ``access_events`` (new, audit record): who read or tried to read which item, queue, risks, statistics or
+  export, from Slack or the command line, when, and whether it was allowed (AU-2, AU-12).
 - Foreign keys to these tables are RESTRICT instead of CASCADE: items and announcements are closed, never
   deleted, so deleting one cannot wipe its history.
 
@@ -15,6 +17,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
@@ -25,7 +28,7 @@ depends_on: str | None = None
 #: The text a redacted free-text field holds (icam_bot.records.retention.REDACTED).
 REDACTED = "[redacted]"
 #: Tables whose rows are never updated or deleted.
-AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries")
+AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries", "access_events")
 #: (table, column, referred table): foreign keys onto items and announcements.
 FOREIGN_KEYS = (
     ("tracker_comments", "item_id", "tracker_items"),
@@ -119,8 +122,31 @@ def _drop_triggers(dialect: str) -> None:
             op.execute(f"DROP TRIGGER {table}_no_{operation}")
 
 
+def _create_access_events() -> None:
+    op.create_table(
+        "access_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("actor_id", sa.String(length=64), nullable=False),
+        sa.Column("surface", sa.String(length=16), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=200), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["tracker_items.id"], name=op.f("fk_access_events_item_id_tracker_items"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_events")),
+    )
+    op.create_index("ix_access_events_actor_id_id", "access_events", ["actor_id", "id"])
+    op.create_index("ix_access_events_item_id_id", "access_events", ["item_id", "id"])
+    op.create_index("ix_access_events_created_at", "access_events", ["created_at"])
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    _create_access_events()
     _set_foreign_keys("RESTRICT")  # first: on SQLite this rebuilds the tables (which would drop triggers)
     _create_triggers(dialect)
 
@@ -129,3 +155,6 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     _drop_triggers(dialect)
     _set_foreign_keys("CASCADE")
+    for index in ("ix_access_events_created_at", "ix_access_events_item_id_id", "ix_access_events_actor_id_id"):
+        op.drop_index(index, table_name="access_events")
+    op.drop_table("access_events")
