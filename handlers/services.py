@@ -23,6 +23,7 @@ from icam_bot.board.service import BoardService
 from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.results import Notification
 from icam_bot.tracker.service import TrackerService
 
@@ -53,6 +54,8 @@ class Services:
     board: BoardService | None = None
     #: The app's Web API client (the answer queue replies to events with it when the answer pool fails).
     client: AsyncWebClient | None = None
+    #: Retention periods (ICAM_RETENTION_*): ``serve`` applies them in the background when any is set.
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     _answer_queue: AnswerQueue | None = field(default=None, repr=False)
 
     @property

@@ -7,9 +7,11 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icam_bot.records.policy import RetentionPolicy, parse_days
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
@@ -77,6 +79,8 @@ class Settings:
     digest_channel: str | None = None
     #: ICAM_DIGEST_CHANNEL=off: no digest is scheduled (``icam-bot digest --dry-run`` still works).
     digest_disabled: bool = False
+    #: ICAM_RETENTION_QUESTIONS_DAYS / ICAM_RETENTION_CLOSED_ITEMS_DAYS (unset or off: kept).
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -158,6 +162,14 @@ class Settings:
         if api_url and not api_url.endswith("/"):
             api_url += "/"
         digest = _digest_settings(env, problems)
+        retention = RetentionPolicy(
+            questions_days=parse_days(
+                "ICAM_RETENTION_QUESTIONS_DAYS", env.get("ICAM_RETENTION_QUESTIONS_DAYS"), problems
+            ),
+            closed_items_days=parse_days(
+                "ICAM_RETENTION_CLOSED_ITEMS_DAYS", env.get("ICAM_RETENTION_CLOSED_ITEMS_DAYS"), problems
+            ),
+        )
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -177,6 +189,7 @@ class Settings:
             log_format=log_format,
             shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
+            retention=retention,
             **digest,
         )
 

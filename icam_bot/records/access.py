@@ -45,6 +45,7 @@ class Outcome(enum.StrEnum):
 class Surface(enum.StrEnum):
     SLACK = "slack"
     CLI = "cli"
+    SERVE = "serve"  # a background job of `icam-bot serve` (the retention job)
 
 
 @dataclass

@@ -28,7 +28,7 @@ class AccessEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor_id: Mapped[str] = mapped_column(String(ACTOR_LEN))
-    surface: Mapped[str] = mapped_column(String(16))  # slack | cli
+    surface: Mapped[str] = mapped_column(String(16))  # slack | cli | serve
     action: Mapped[str] = mapped_column(String(32))  # item_view | queue | risks | stats | export | audit | retention
     target: Mapped[str] = mapped_column(String(TARGET_LEN))  # ICAM-<n>, a program, or the query
     item_id: Mapped[int | None] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"))

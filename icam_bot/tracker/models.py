@@ -144,6 +144,8 @@ class TrackerItem(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: When the retention job replaced the free text (title, description, resolution, comments) with [redacted].
+    redacted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     @property
     def ref(self) -> str:

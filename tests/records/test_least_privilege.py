@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from tracker_support import CRED_OWNER, PMO, new_item
 
 from icam_bot.db import Store, make_engine, upgrade
+from icam_bot.records.retention import RetentionJob, RetentionPolicy
 from icam_bot.tracker.service import TrackerService
 
 pytestmark = pytest.mark.postgres
@@ -90,6 +92,10 @@ def test_the_bot_works_as_the_least_privilege_role(app_engine, programs):
     store.record_unanswered("how do I get a parking permit?", "U2")
     assert store.claim_event("Ev1")
     store.prune_events()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    report = RetentionJob(app_engine, RetentionPolicy(1, 1), clock=lambda: later).run(actor="ops")
+    assert (report.question_log, report.unanswered, report.items, report.comments) == (1, 1, 1, 1)
+    assert tracker.get(ref, actor=PMO).title == "[redacted]"
 
 
 def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, programs):

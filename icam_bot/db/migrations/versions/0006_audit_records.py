@@ -7,6 +7,8 @@
   deleted, never edited, except that the retention job may replace a body with ``[redacted]``.
 - ``access_events`` (new, audit record): who read or tried to read which item, queue, risks, statistics or
   export, from Slack or the command line, when, and whether it was allowed (AU-2, AU-12).
+- ``tracker_items.redacted_at``: when the retention job replaced a finished item's free text with
+  ``[redacted]`` (it writes a ``redacted`` event; the audit rows themselves are never changed).
 - Foreign keys to these tables are RESTRICT instead of CASCADE: items and announcements are closed, never
   deleted, so deleting one cannot wipe its history.
 
@@ -146,6 +148,7 @@ def _create_access_events() -> None:
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.add_column("tracker_items", sa.Column("redacted_at", sa.DateTime(timezone=True), nullable=True))
     _create_access_events()
     _set_foreign_keys("RESTRICT")  # first: on SQLite this rebuilds the tables (which would drop triggers)
     _create_triggers(dialect)
@@ -158,3 +161,6 @@ def downgrade() -> None:
     for index in ("ix_access_events_created_at", "ix_access_events_item_id_id", "ix_access_events_actor_id_id"):
         op.drop_index(index, table_name="access_events")
     op.drop_table("access_events")
+    # Not batch mode on SQLite: rebuilding tracker_items would drop the parent table of the (now cascading)
+    # events and comments. SQLite 3.35+ drops a column in place.
+    op.execute("ALTER TABLE tracker_items DROP COLUMN redacted_at")
