@@ -55,8 +55,9 @@ GRANT UPDATE, DELETE ON
     :"schema".board_workstreams,
     :"schema".board_milestones
 TO :"app";
--- Items and announcements change state but are never deleted.
-GRANT UPDATE ON :"schema".tracker_items, :"schema".announcements TO :"app";
+-- Items change state but are never deleted; announcements only move through their status.
+GRANT UPDATE ON :"schema".tracker_items TO :"app";
+GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :"app";
 -- Comments: only the body, and the trigger allows only its redaction.
 GRANT UPDATE (body) ON :"schema".tracker_comments TO :"app";
 -- The migration history is the migrator's; the bot only reads it (its schema check).

@@ -104,3 +104,11 @@ def test_foreign_keys_onto_items_and_announcements_restrict(engine):
         "tracker_events": ("tracker_items", "RESTRICT"),
         "announcement_deliveries": ("announcements", "RESTRICT"),
     }
+
+
+def test_what_was_announced_cannot_be_rewritten(seeded):
+    engine, _ = seeded
+    for change in ("body = 'rewritten'", "headline = 'new'", "author_id = 'U0SOMEONE1'", "audience = 'pacs'"):
+        assert "announcement" in _refused(engine, f"UPDATE announcements SET {change}")
+    with engine.begin() as conn:  # its progress still moves on
+        conn.execute(text("UPDATE announcements SET status = 'sent'"))

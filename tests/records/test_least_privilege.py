@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from tracker_support import CRED_OWNER, PMO, new_item
 
+from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
 from icam_bot.db import Store, make_engine, upgrade
 from icam_bot.records.retention import RetentionJob, RetentionPolicy
 from icam_bot.tracker.service import TrackerService
@@ -92,6 +93,11 @@ def test_the_bot_works_as_the_least_privilege_role(app_engine, programs):
     store.record_unanswered("how do I get a parking permit?", "U2")
     assert store.claim_event("Ev1")
     store.prune_events()
+    announcements = AnnouncementService(app_engine)
+    draft = announcements.save_draft(PMO, AnnouncementDraft(audience="all", body="Hello"))
+    assert announcements.confirm(draft.id, PMO) is not None
+    announcements.record_delivery(draft.id, "C0EXAMPLE01", message_ts="1.1")
+    announcements.finish(draft.id)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
     report = RetentionJob(app_engine, RetentionPolicy(1, 1), clock=lambda: later).run(actor="ops")
     assert (report.question_log, report.unanswered, report.items, report.comments) == (1, 1, 1, 1)
@@ -106,6 +112,8 @@ def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, pr
         _denied(app_engine, f"DELETE FROM {table}")
         _denied(app_engine, f"TRUNCATE {table}")
     _denied(app_engine, "DELETE FROM tracker_items")
+    _denied(app_engine, "UPDATE announcements SET body = 'rewritten'")
+    _denied(app_engine, "DELETE FROM announcements")
     _denied(app_engine, "DELETE FROM tracker_comments")
     _denied(app_engine, "UPDATE tracker_comments SET author_id = 'U0SOMEONE1'")
     _denied(app_engine, "INSERT INTO alembic_version VALUES ('9999')")

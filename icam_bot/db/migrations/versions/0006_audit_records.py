@@ -9,6 +9,8 @@
   export, from Slack or the command line, when, and whether it was allowed (AU-2, AU-12).
 - ``tracker_items.redacted_at``: when the retention job replaced a finished item's free text with
   ``[redacted]`` (it writes a ``redacted`` event; the audit rows themselves are never changed).
+- ``announcements``: never deleted, and what one says (author, audience, headline, body) never changes once
+  written; only its status and times move on.
 - Foreign keys to these tables are RESTRICT instead of CASCADE: items and announcements are closed, never
   deleted, so deleting one cannot wipe its history.
 
@@ -38,6 +40,8 @@ FOREIGN_KEYS = (
     ("announcement_deliveries", "announcement_id", "announcements"),
 )
 COMMENT_COLUMNS = ("id", "item_id", "author_id", "created_at")
+#: What an announcement said, to whom, by whom: fixed once written (its status and times still move on).
+ANNOUNCEMENT_COLUMNS = ("id", "author_id", "audience", "headline", "body", "created_at")
 
 PG_REFUSE = """
 CREATE FUNCTION icam_refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,6 +60,19 @@ BEGIN
         END IF;
     END IF;
     RAISE EXCEPTION 'icam-bot: tracker comments are never deleted or edited, only redacted: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+PG_ANNOUNCEMENTS = f"""
+CREATE FUNCTION icam_announcement_content_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF {" AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in ANNOUNCEMENT_COLUMNS)} THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    RAISE EXCEPTION 'icam-bot: an announcement is never deleted and what it says never changes: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END
 $$
@@ -98,6 +115,15 @@ def _create_triggers(dialect: str) -> None:
             "CREATE TRIGGER tracker_comments_no_truncate BEFORE TRUNCATE ON tracker_comments "
             "FOR EACH STATEMENT EXECUTE FUNCTION icam_comment_redaction_only()"
         )
+        op.execute(PG_ANNOUNCEMENTS)
+        op.execute(
+            "CREATE TRIGGER announcements_content_fixed BEFORE UPDATE OR DELETE ON announcements "
+            "FOR EACH ROW EXECUTE FUNCTION icam_announcement_content_fixed()"
+        )
+        op.execute(
+            "CREATE TRIGGER announcements_no_truncate BEFORE TRUNCATE ON announcements "
+            "FOR EACH STATEMENT EXECUTE FUNCTION icam_announcement_content_fixed()"
+        )
         return
     for table in AUDIT_TABLES:
         for operation in ("UPDATE", "DELETE"):
@@ -107,6 +133,10 @@ def _create_triggers(dialect: str) -> None:
     message = "tracker comments are never deleted or edited, only redacted"
     op.execute(_sqlite_refuse("tracker_comments", "UPDATE", message, when))
     op.execute(_sqlite_refuse("tracker_comments", "DELETE", message))
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in ANNOUNCEMENT_COLUMNS)
+    message = "an announcement is never deleted and what it says never changes"
+    op.execute(_sqlite_refuse("announcements", "UPDATE", message, f" WHEN {changed}"))
+    op.execute(_sqlite_refuse("announcements", "DELETE", message))
 
 
 def _drop_triggers(dialect: str) -> None:
@@ -116,10 +146,13 @@ def _drop_triggers(dialect: str) -> None:
             op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         op.execute("DROP TRIGGER tracker_comments_redaction_only ON tracker_comments")
         op.execute("DROP TRIGGER tracker_comments_no_truncate ON tracker_comments")
+        op.execute("DROP TRIGGER announcements_content_fixed ON announcements")
+        op.execute("DROP TRIGGER announcements_no_truncate ON announcements")
+        op.execute("DROP FUNCTION icam_announcement_content_fixed()")
         op.execute("DROP FUNCTION icam_comment_redaction_only()")
         op.execute("DROP FUNCTION icam_refuse_audit_change()")
         return
-    for table in (*AUDIT_TABLES, "tracker_comments"):
+    for table in (*AUDIT_TABLES, "tracker_comments", "announcements"):
         for operation in ("update", "delete"):
             op.execute(f"DROP TRIGGER {table}_no_{operation}")
 
