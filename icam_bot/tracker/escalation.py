@@ -51,13 +51,15 @@ def reminder_time(start: dt.datetime, item: Schedulable, routing: ProgramRouting
     return add_business_hours(start, hours, routing.calendar)
 
 
-def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox) -> str:
-    """Move the item one level up (caller checks there is a level above); returns the new target."""
+def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, recorded: str | None = None) -> str:
+    """Move the item one level up (caller checks there is a level above); returns the new target. ``reason``
+    goes to the people told; the event records ``recorded`` instead when given (a person's reason is kept in a
+    comment the event points at, see Recorder.note)."""
     item = rec.item
     old = item.escalation_level
     new = old + 1
     target = routing.escalation_target(new)
-    rec.set("escalation_level", new, action="escalated", detail=reason)
+    rec.set("escalation_level", new, action="escalated", detail=reason if recorded is None else recorded)
     item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
     item.next_escalation_at = next_check(item, routing)
     detail = f"escalated to the {LEVEL_NAMES[new]} ({reason})"

@@ -62,11 +62,20 @@ class TrackerService(TrackerQueries):
             rec.set("first_response_at", rec.now, action="first_response")
             item.remind_at = None
 
-    def _set_status(self, rec: Recorder, status: Status, outbox: Outbox, detail: str | None = None) -> None:
+    def _set_status(
+        self, rec: Recorder, status: Status, outbox: Outbox, detail: str | None = None, recorded: str | None = None
+    ) -> None:
+        """Change the status; the reporter is told ``detail``, the event records ``recorded`` (which points at
+        the comment keeping a person's text) or, when None, ``detail``."""
         before = rec.item.status
-        if rec.set("status", status, action="status_changed", detail=detail):
+        if rec.set("status", status, action="status_changed", detail=detail if recorded is None else recorded):
             text = f"{before.value} -> {status.value}" + (f": {detail}" if detail else "")
             outbox.add(rec.item.reporter_id, NotificationKind.STATUS_CHANGED, text)
+
+    @staticmethod
+    def _noted(rec: Recorder, label: str, text: str | None, what: str = "note") -> str | None:
+        """Keep a person's text as their comment; the event's reference to it (None without text)."""
+        return f"{what} in comment {rec.note(label, text)}" if text else None
 
     def _finish(self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = ()) -> ActionResult:
         routing = self.programs.program(rec.item.program)
@@ -149,7 +158,7 @@ class TrackerService(TrackerQueries):
             if item.status is target:
                 raise InvalidTransitionError(f"{item.ref} is already {target.value}")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            self._set_status(rec, target, outbox, note)
+            self._set_status(rec, target, outbox, note, self._noted(rec, "Status note", note))
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -190,7 +199,8 @@ class TrackerService(TrackerQueries):
             if item.escalation_level >= routing.max_level:
                 raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            escalation.escalate(rec, routing, f"by <@{actor}>: {reason}", outbox)
+            recorded = f"by <@{actor}>: {self._noted(rec, 'Escalation reason', reason, 'reason')}"
+            escalation.escalate(rec, routing, f"by <@{actor}>: {reason}", outbox, recorded)
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -206,9 +216,10 @@ class TrackerService(TrackerQueries):
             require(self.programs, actor, Action.RESOLVE, item)
             self._require_not_finished(item, "resolve")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            rec.set("resolution", resolution)
+            comment = rec.note("Resolution", resolution)
+            rec.set("resolution", resolution, shown_after=f"comment {comment}")
             rec.set("resolved_at", rec.now)
-            self._set_status(rec, Status.RESOLVED, outbox, resolution)
+            self._set_status(rec, Status.RESOLVED, outbox, resolution, f"resolution in comment {comment}")
             self._first_response(rec)
             item.remind_at = None
             return self._finish(rec, outbox)
@@ -222,7 +233,7 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(f"{item.ref} is already closed")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             rec.set("closed_at", rec.now)
-            self._set_status(rec, Status.CLOSED, outbox, note)
+            self._set_status(rec, Status.CLOSED, outbox, note, self._noted(rec, "Closing note", note))
             self._first_response(rec)
             item.remind_at = None
             return self._finish(rec, outbox)
@@ -243,7 +254,8 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(message + ": only resolved or closed items reopen")
             routing = self.programs.program(item.program)
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            self._set_status(rec, target, outbox, f"reopened: {reason}")
+            noted = self._noted(rec, "Reopen reason", reason, "reason")
+            self._set_status(rec, target, outbox, f"reopened: {reason}", f"reopened: {noted}")
             rec.set("resolved_at", None)
             rec.set("closed_at", None)
             rec.set("resolution", None)

@@ -67,11 +67,11 @@ def test_finished_items_past_their_period_are_redacted_and_their_history_kept(en
         history_before = [(e.id, e.action, e.before, e.after, e.detail) for e in session.scalars(select(TrackerEvent))]
     assert job(engine, clock, items=90).run(actor="ops", dry_run=True).items == 1
     report = job(engine, clock, items=90).run(actor="ops")
-    assert (report.items, report.comments, report.question_log) == (1, 1, 0)
+    assert (report.items, report.comments, report.question_log) == (1, 2, 0)  # the comment and the resolution
     view = tracker.get(old, actor=PMO)
     assert (view.title, view.description, view.resolution, view.bureau) == (REDACTED, REDACTED, REDACTED, None)
     events, comments = tracker.history(old, actor=PMO)
-    assert [c.body for c in comments] == [REDACTED]
+    assert [c.body for c in comments] == [REDACTED, REDACTED]
     assert events[-1].action == "redacted"
     assert events[-1].actor_id == "icam-bot"
     assert "90 days" in (events[-1].detail or "")
@@ -84,7 +84,7 @@ def test_finished_items_past_their_period_are_redacted_and_their_history_kept(en
     again = job(engine, clock, items=90).run(actor="ops")
     assert again.items == 0  # idempotent
     assert count(engine, TrackerItem, TrackerItem.redacted_at.is_not(None)) == 1
-    assert count(engine, TrackerComment, TrackerComment.body == REDACTED) == 1
+    assert count(engine, TrackerComment, TrackerComment.body == REDACTED) == 2
 
 
 def test_nothing_happens_when_retention_is_off(engine, tracker, clock):
