@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
@@ -106,7 +106,7 @@ class RetentionJob:
     def _items(self, cutoff: dt.datetime | None, now: dt.datetime, dry_run: bool) -> tuple[int, int]:
         if cutoff is None:
             return 0, 0
-        due = (
+        due: tuple[ColumnElement[bool], ...] = (
             TrackerItem.status.in_(FINISHED),
             TrackerItem.redacted_at.is_(None),
             or_(
@@ -114,12 +114,18 @@ class RetentionJob:
                 and_(TrackerItem.closed_at.is_(None), TrackerItem.resolved_at < cutoff),
             ),
         )
-        with self.sessions() as session:
-            ids = list(session.scalars(select(TrackerItem.id).where(*due).order_by(TrackerItem.id)))
         if dry_run:
             with self.sessions() as session:
-                comments = _count(session, TrackerComment, TrackerComment.item_id.in_(ids)) if ids else 0
-            return len(ids), comments
+                items = _count(session, TrackerItem, *due)
+                comments = session.scalar(
+                    select(func.count())
+                    .select_from(TrackerComment)
+                    .join(TrackerItem, TrackerComment.item_id == TrackerItem.id)
+                    .where(*due)
+                )
+                return items, int(comments or 0)
+        with self.sessions() as session:
+            ids = list(session.scalars(select(TrackerItem.id).where(*due).order_by(TrackerItem.id)))
         items = comments = 0
         for start in range(0, len(ids), BATCH):
             with self.sessions.begin() as session:
@@ -130,7 +136,9 @@ class RetentionJob:
                         comments += redacted
         return items, comments
 
-    def _redact(self, session: Session, item_id: int, due: tuple, now: dt.datetime) -> int | None:
+    def _redact(
+        self, session: Session, item_id: int, due: tuple[ColumnElement[bool], ...], now: dt.datetime
+    ) -> int | None:
         """Redact one item unless another run did first; returns its comments redacted, None if skipped."""
         won = session.execute(
             update(TrackerItem)
