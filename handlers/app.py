@@ -62,6 +62,7 @@ def create_app(
         comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel),
         board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
         client=client,
+        retention=settings.retention,
     )
     middleware.install(app, services)
     register_all(app)

@@ -21,6 +21,7 @@ class ActionId(enum.StrEnum):
     ITEM_ASSIGN_ME = "icam_item_assign_me"
     ITEM_ESCALATE = "icam_item_escalate"
     ITEM_RESOLVE = "icam_item_resolve"
+    ITEM_SHOW_DETAILS = "icam_item_show_details"  # restricted items: the details, privately, after a check
     #: The input element inside every modal input block (the block id says which field it is).
     FIELD = "icam_field"
 

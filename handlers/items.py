@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import decode_value
-from handlers.blocks.tracker import error_message, triage_message
+from handlers.blocks.tracker import error_message, item_detail_message, restricted_message, triage_message
 from handlers.blocks.tracker_modals import ReasonModalMeta, reason_modal
 from handlers.flows import tell_user
 from handlers.home import publish_home
@@ -27,6 +27,25 @@ logger = logging.getLogger(__name__)
 def register(app: AsyncApp) -> None:
     for action_id in ITEM_ACTIONS:
         app.action(action_id)(on_item_action)
+    app.action(ActionId.ITEM_SHOW_DETAILS)(on_show_details)
+
+
+async def on_show_details(
+    ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: Any, client: AsyncWebClient
+) -> None:
+    """A restricted item's details, privately, if the person may view it (the read or refusal is recorded)."""
+    await ack()
+    services = services_of(context)
+    item_id = decode_value(action.get("value")).get("i")
+    actor = str((body.get("user") or {}).get("id") or "")
+    if not isinstance(item_id, int) or not actor:
+        logger.warning("show-details button without an item id ignored")
+        return
+    try:
+        reply = item_detail_message(await asyncio.to_thread(services.tracker.get, item_id, actor=actor))
+    except TrackerError as exc:
+        reply = error_message(exc)
+    await tell_user(services, client, body, reply)
 
 
 async def on_item_action(
@@ -85,8 +104,12 @@ async def refresh_after_action(
         return
     if not channel or not message_ts:
         return
+    if services.restricted_in(channel, result.item.program):
+        updated = restricted_message(result.item, last_action=what, actor=actor)
+    else:
+        updated = triage_message(result.item, what, actor)
     try:
-        await client.chat_update(channel=channel, ts=message_ts, **triage_message(result.item, what, actor))
+        await client.chat_update(channel=channel, ts=message_ts, **updated)
     except SEND_ERRORS:
         services.metrics.slack_error("chat.update")
         logger.exception("chat.update failed for %s (channel=%s)", result.item.ref, channel)

@@ -50,3 +50,8 @@ def new_item_from_state(values: Mapping[str, Any], reporter_id: str, meta: Issue
         impact=_score(field_value(values, BlockId.IMPACT)) if risk else None,
         mitigation_owner_id=field_value(values, BlockId.MITIGATION_OWNER) if risk else None,
     )
+
+
+def is_shared_conversation(conversation: str | None) -> bool:
+    """A channel or group conversation (``C…``, ``G…``) rather than a direct message or a user id."""
+    return bool(conversation) and str(conversation)[:1] in ("C", "G")

@@ -20,6 +20,7 @@ from handlers.digest import DigestTask
 from handlers.inflight import InFlight, mark_handling, unmark
 from handlers.ops import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
 from handlers.request_log import new_request_id, slack_fields
+from handlers.retention import RetentionTask
 from handlers.sweep import SweeperTask
 from icam_bot.logs import bind, unbind
 
@@ -114,9 +115,12 @@ def build_web_app(
         inflight.install()
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds is not None else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
+        retention = RetentionTask.maybe_start(services)
         yield
         if digest is not None:
             await digest.stop()
+        if retention is not None:
+            await retention.stop(timeout=max(deadline[0] - time.monotonic(), 1.0) if deadline[0] else shutdown_timeout)
         budget = max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else shutdown_timeout
         # The sweeper finishes its current sweep (never cut mid-transaction) while started answers finish.
         sweeper_stopped = asyncio.ensure_future(sweeper.stop(timeout=max(budget, 1.0))) if sweeper else None
@@ -257,6 +261,7 @@ def run_socket_mode(
         logger.info("connecting to Slack in Socket Mode")
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
+        retention = RetentionTask.maybe_start(services)
         try:
             await handler.connect_async()
             await stop.wait()
@@ -271,6 +276,8 @@ def run_socket_mode(
         finally:
             if digest is not None:
                 await digest.stop()
+            if retention is not None:
+                await retention.stop(timeout=shutdown_timeout)
             if sweeper is not None:
                 await sweeper.stop(timeout=shutdown_timeout)
             await health.cleanup()

@@ -14,6 +14,7 @@ from handlers.answer_job import make_answer_worker
 from handlers.answer_queue import AnswerQueue
 from handlers.blocks.tracker import notification_message
 from handlers.metrics import Metrics
+from handlers.parsing import is_shared_conversation
 from handlers.sender import Sender
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
@@ -22,6 +23,7 @@ from icam_bot.board.service import BoardService
 from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.results import Notification
 from icam_bot.tracker.service import TrackerService
 
@@ -52,6 +54,8 @@ class Services:
     board: BoardService | None = None
     #: The app's Web API client (the answer queue replies to events with it when the answer pool fails).
     client: AsyncWebClient | None = None
+    #: Retention periods (ICAM_RETENTION_*): ``serve`` applies them in the background when any is set.
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     _answer_queue: AnswerQueue | None = field(default=None, repr=False)
 
     @property
@@ -106,7 +110,13 @@ class Services:
     async def deliver(self, client: AsyncWebClient, notifications: Iterable[Notification]) -> None:
         """Send tracker notifications: a DM to a user id (chat.postMessage opens it) or a channel message."""
         for note in notifications:
-            await self.sender.post_message(client, note.recipient, **notification_message(note))
+            restricted = self.restricted_in(note.recipient, note.item.program)
+            await self.sender.post_message(client, note.recipient, **notification_message(note, restricted=restricted))
+
+    def restricted_in(self, conversation: str | None, program: str) -> bool:
+        """Whether a ``program`` item must show as "ICAM-n (restricted)" in ``conversation``: a channel (not a
+        direct message) and a program marked ``sensitive`` in the routing file."""
+        return is_shared_conversation(conversation) and self.tracker.programs.is_sensitive(program)
 
     async def close(self) -> None:
         """Stop the answer consumers, release the HTTP session and the answer pool (on server shutdown)."""

@@ -7,9 +7,11 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icam_bot.records.policy import RetentionPolicy, parse_days
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
@@ -84,6 +86,8 @@ class Settings:
     digest_disabled: bool = False
     #: ICAM_DEMO=1: a demonstration; ``serve`` accepts the bundled routing file's example Slack ids.
     demo: bool = False
+    #: ICAM_RETENTION_QUESTIONS_DAYS / ICAM_RETENTION_CLOSED_ITEMS_DAYS (unset or off: kept).
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -176,6 +180,14 @@ class Settings:
         demo_raw = (env.get("ICAM_DEMO") or "").strip().lower()
         if demo_raw not in TRUE_WORDS + FALSE_WORDS:
             problems.append(f"ICAM_DEMO must be 1 (a demonstration) or 0 (got {demo_raw[:20]!r})")
+        retention = RetentionPolicy(
+            questions_days=parse_days(
+                "ICAM_RETENTION_QUESTIONS_DAYS", env.get("ICAM_RETENTION_QUESTIONS_DAYS"), problems
+            ),
+            closed_items_days=parse_days(
+                "ICAM_RETENTION_CLOSED_ITEMS_DAYS", env.get("ICAM_RETENTION_CLOSED_ITEMS_DAYS"), problems
+            ),
+        )
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -197,6 +209,7 @@ class Settings:
             shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
             demo=demo_raw in TRUE_WORDS,
+            retention=retention,
             **digest,
         )
 

@@ -75,18 +75,46 @@ def item_fields(item: ItemView) -> str:
     return text
 
 
-def item_buttons(item: ItemView, block_id: str = BlockId.ITEM_ACTIONS) -> list[Block]:
-    """Acknowledge / Assign to me / Escalate / Resolve, for an open item."""
+def _action_buttons(item: ItemView) -> list[Block]:
     if item.status in FINISHED:
         return []
     value = encode_value(i=item.id)
-    buttons = [
+    return [
         button("Acknowledge", ActionId.ITEM_ACKNOWLEDGE, value, style="primary"),
         button("Assign to me", ActionId.ITEM_ASSIGN_ME, value),
         button("Escalate", ActionId.ITEM_ESCALATE, value, style="danger"),
         button("Resolve", ActionId.ITEM_RESOLVE, value),
     ]
-    return [actions(block_id, buttons)]
+
+
+def item_buttons(item: ItemView, block_id: str = BlockId.ITEM_ACTIONS) -> list[Block]:
+    """Acknowledge / Assign to me / Escalate / Resolve, for an open item."""
+    buttons = _action_buttons(item)
+    return [actions(block_id, buttons)] if buttons else []
+
+
+RESTRICTED_NOTE = (
+    ":lock: Details are restricted to the item's reporter and assignee, the program's staff and the ICAM PMO: "
+    "*Show details* shows them to you privately if you are one of them."
+)
+
+
+def last_action_line(last_action: str, actor: str | None = None) -> str:
+    """``Last action: <the bot's words> by <@actor>``: the words escaped, the mention written by the bot."""
+    return f"Last action: {escape(last_action)}" + (f" by {mention(actor)}" if actor else "")
+
+
+def restricted_message(
+    item: ItemView, headline: str | None = None, last_action: str | None = None, actor: str | None = None
+) -> dict[str, Any]:
+    """An item of a sensitive program as a channel sees it: its id only, a way in for those allowed, the buttons;
+    ``last_action`` by ``actor`` as in ``triage_message``."""
+    label = f"{item.ref} (restricted)" + (f" {headline}" if headline else "")
+    blocks = sections(f"*{item.ref}* (restricted)" + (f" {headline}" if headline else ""))
+    blocks.append(context(RESTRICTED_NOTE, *([last_action_line(last_action, actor)] if last_action else [])))
+    show = button("Show details", ActionId.ITEM_SHOW_DETAILS, encode_value(i=item.id))
+    blocks.append(actions(BlockId.ITEM_ACTIONS, [show, *_action_buttons(item)]))
+    return message(label, blocks)
 
 
 def triage_message(item: ItemView, last_action: str | None = None, actor: str | None = None) -> dict[str, Any]:
@@ -97,7 +125,7 @@ def triage_message(item: ItemView, last_action: str | None = None, actor: str | 
     blocks.extend(sections(f">{description}".replace("\n", "\n>")))
     extra = [f"<{item.permalink}|Original message>"] if item.permalink else []
     if last_action:
-        extra.append(f"Last action: {escape(last_action)}" + (f" by {mention(actor)}" if actor else ""))
+        extra.append(last_action_line(last_action, actor))
     if extra:
         blocks.append(context(*extra))
     blocks.extend(item_buttons(item))
@@ -197,9 +225,27 @@ _ACTIONABLE = {
 }
 
 
-def notification_message(note: Notification) -> dict[str, Any]:
-    """The message delivering one tracker notification (a DM, or the triage channel's message)."""
+#: What a restricted notification says instead of its headline and detail (no title, no free text).
+_RESTRICTED_HEADLINES: dict[NotificationKind, str] = {
+    NotificationKind.REPORTER_CONFIRMATION: "is logged",
+    NotificationKind.NEW_ITEM_OWNER: "is new",
+    NotificationKind.STATUS_CHANGED: "changed status",
+    NotificationKind.ASSIGNED: "was assigned",
+    NotificationKind.COMMENT_ADDED: "has a new comment",
+    NotificationKind.ESCALATED: "was escalated",
+    NotificationKind.SLA_BREACHED: "missed its SLA and was escalated",
+    NotificationKind.ESCALATED_PAST: "was escalated",
+    NotificationKind.SLA_REMINDER: "needs a first response",
+    NotificationKind.REOPENED: "was reopened",
+}
+
+
+def notification_message(note: Notification, *, restricted: bool = False) -> dict[str, Any]:
+    """The message delivering one tracker notification (a DM, or the triage channel's message); ``restricted``:
+    a sensitive program's item posted in a channel (see ``restricted_message``)."""
     item = note.item
+    if restricted:
+        return restricted_message(item, _RESTRICTED_HEADLINES.get(note.kind))
     if note.kind is NotificationKind.NEW_ITEM_CHANNEL:
         return triage_message(item)
     headline = _HEADLINES[note.kind].format(

@@ -16,6 +16,7 @@ from icam_bot.board.names import resolve_program
 from icam_bot.board.plan import Plan, Planned, ProgramPlan
 from icam_bot.board.results import BoardEventView, EnterpriseView, MilestoneView, ProgramView, RiskView
 from icam_bot.board.validation import MilestoneFields, WorkstreamFields
+from icam_bot.records.access import ALL_PROGRAMS, AccessAction, AccessNote, Outcome
 from icam_bot.tracker.errors import PermissionDeniedError
 from icam_bot.tracker.programs import ProgramsConfig
 from icam_bot.tracker.transactions import TransactionalService
@@ -79,18 +80,23 @@ class BoardReader(TransactionalService):
             shown = None
             if allowed is None or slug in allowed:
                 shown = tuple(risks.top_risks(session, self.programs, programs=(slug,), limit=5))
+                note = AccessNote(AccessAction.RISKS, actor, slug, detail=f"program view: {len(shown)} risk(s)")
+                session.add(note.event(Outcome.ALLOWED, self.clock()))
             return overview.program_view(session, summary, today, shown)
 
     def top_risks(self, *, actor: str, limit: int = risks.DEFAULT_TOP) -> list[RiskView]:
         """The highest-scoring open risks ``actor`` may see; PermissionDeniedError for everyone else."""
         allowed = self.risk_programs(actor)
-        if allowed == ():
-            raise PermissionDeniedError(
-                "the risk register is for ICAM PMO and ESC members and program staff (who see their own "
-                "program's risks); the board's risk counts are on `/icam status`"
-            )
-        with self._transaction("top risks") as session:
-            return risks.top_risks(session, self.programs, programs=allowed, limit=limit)
+        note = AccessNote(AccessAction.RISKS, actor, ", ".join(allowed or ()) or ALL_PROGRAMS)
+        with self._audited(note, "top risks") as session:
+            if allowed == ():
+                raise PermissionDeniedError(
+                    "the risk register is for ICAM PMO and ESC members and program staff (who see their own "
+                    "program's risks); the board's risk counts are on `/icam status`"
+                )
+            found = risks.top_risks(session, self.programs, programs=allowed, limit=limit)
+            note.detail = f"{len(found)} risk(s)"
+            return found
 
     def milestones(self, program: str) -> list[MilestoneView]:
         """Every milestone of a program (slug), by due date."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import sys
 
 from icam_bot.answers import Responder
@@ -29,6 +31,30 @@ def responder_or_exit(settings: Settings | None = None) -> Responder:
         return build_responder(settings)
     except KnowledgeError as exc:
         raise CommandError(f"{exc}\nThe knowledge base must be fixed before icam-bot can answer.") from exc
+
+
+#: The longest name ``--actor`` accepts (the access log's actor column).
+MAX_ACTOR_LEN = 64
+
+
+def add_actor_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--actor",
+        help="who is running this, recorded in the access log (default: the operating-system user)",
+    )
+
+
+def cli_actor(value: str | None) -> str:
+    """The person a command that reads records is recorded as: ``--actor``, else the operating-system user."""
+    if value is None:
+        try:
+            return getpass.getuser()[:MAX_ACTOR_LEN]
+        except (OSError, KeyError):
+            raise CommandError("cannot tell who is running this: name yourself with --actor") from None
+    name = " ".join(value.split())
+    if not name or len(name) > MAX_ACTOR_LEN:
+        raise CommandError(f"--actor must name the person running this (1-{MAX_ACTOR_LEN} characters)")
+    return name
 
 
 def fail(message: str) -> int:

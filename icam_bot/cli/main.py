@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "icam_bot.cli.serve",
     "icam_bot.cli.db",
     "icam_bot.cli.report",
+    "icam_bot.cli.audit",
+    "icam_bot.cli.retention",
     "icam_bot.cli.config",
     "icam_bot.cli.programs",
     "icam_bot.cli.digest",

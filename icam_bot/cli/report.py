@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from icam_bot.cli.common import CommandError, settings_or_exit
+from icam_bot.cli.common import CommandError, add_actor_argument, cli_actor, settings_or_exit
+
+if TYPE_CHECKING:
+    from icam_bot.records.access import AccessLog, AccessNote
 
 STATUSES = ("new", "triaged", "in_progress", "waiting", "resolved", "closed")
 
@@ -23,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--since", help="created on or after this date (YYYY-MM-DD, UTC)")
     parser.add_argument("--until", help="created on or before this date (YYYY-MM-DD, UTC)")
     parser.add_argument("-o", "--output", help="write to this file instead of standard output")
+    add_actor_argument(parser)
     parser.set_defaults(func=run_report)
 
 
@@ -65,14 +70,22 @@ def open_private(path: str) -> TextIO:
     return open(fd, "w", encoding="utf-8", newline="")
 
 
+def describe_filters(args: argparse.Namespace) -> str:
+    """The export's query as the access log records it, e.g. ``program=pacs since=2026-01-01``."""
+    parts = [f"{name}={getattr(args, name)}" for name in ("program", "status", "since", "until") if getattr(args, name)]
+    return " ".join(parts) or "all items"
+
+
 def run_report(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
     from icam_bot.db import make_engine, schema_status
     from icam_bot.db.session import make_session_factory
+    from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome, Surface
     from icam_bot.tracker.export import iter_rows, write_csv, write_json
 
     filters = parse_filters(args)
+    note = AccessNote(AccessAction.EXPORT, cli_actor(args.actor), describe_filters(args), Surface.CLI)
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     try:
@@ -86,9 +99,11 @@ def run_report(args: argparse.Namespace) -> int:
         writer = write_csv if args.format == "csv" else write_json
         with make_session_factory(engine)() as session:
             count = writer(iter_rows(session, filters), out)
+        AccessLog(engine).record(note, Outcome.ALLOWED, f"{args.format}, {count} item(s)")
     except SQLAlchemyError as exc:
         raise CommandError(f"could not read the database at DATABASE_URL: {exc.__class__.__name__}: {exc}") from exc
     except OSError as exc:
+        _record_failure(AccessLog(engine), note, f"could not write the report: {exc.__class__.__name__}")
         raise CommandError(f"could not write the report: {exc}") from exc
     finally:
         if out is not sys.stdout:
@@ -96,3 +111,13 @@ def run_report(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{count} item(s) exported", file=sys.stderr)
     return 0
+
+
+def _record_failure(log: AccessLog, note: AccessNote, detail: str) -> None:
+    """Record an export that failed part-way (rows may have been written); best effort."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from icam_bot.records.access import Outcome
+
+    with contextlib.suppress(SQLAlchemyError):
+        log.record(note, Outcome.FAILED, detail)

@@ -25,6 +25,8 @@ from icam_bot.tracker.stats import overdue_clause
 
 #: How many of each list the digest shows (the counts are always complete).
 LIST_LIMIT = 10
+#: The title the digest shows for an item of a program marked ``sensitive`` in the routing file.
+RESTRICTED_TITLE = "(restricted)"
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ def build_digest(
     entries: Sequence[Entry],
     previous_entry_ids: Sequence[str] | None,
     board: object | None = None,
+    restricted: frozenset[str] = frozenset(),
 ) -> Digest:
-    """Read the week's figures in one session (read-only)."""
+    """Read the week's figures in one session (read-only); items of the ``restricted`` programs (sensitive)
+    are listed without their titles."""
     start, end = period.start, period.end
     opened_where = (TrackerItem.created_at >= start, TrackerItem.created_at < end)
     resolved_where = (TrackerItem.resolved_at >= start, TrackerItem.resolved_at < end)
@@ -114,7 +118,7 @@ def build_digest(
         session.scalars(select(TrackerItem).where(TrackerItem.id.in_(list(escalations)))).all() if escalations else []
     )
     breaches = sorted(
-        (BreachLine(i.ref, i.title, i.program, escalations[i.id]) for i in breach_items),
+        (BreachLine(i.ref, _title(i, restricted), i.program, escalations[i.id]) for i in breach_items),
         key=lambda b: (-b.escalations, int(b.ref.split("-")[1])),
     )
     due = _due(entries, end)
@@ -123,9 +127,9 @@ def build_digest(
         tz=tz,
         board=board,
         opened_count=_count(session, *opened_where),
-        opened=_items(session, TrackerItem.created_at, *opened_where),
+        opened=_items(session, restricted, TrackerItem.created_at, *opened_where),
         resolved_count=_count(session, *resolved_where),
-        resolved=_items(session, TrackerItem.resolved_at, *resolved_where),
+        resolved=_items(session, restricted, TrackerItem.resolved_at, *resolved_where),
         breach_count=len(escalations),
         breaches=tuple(breaches[:LIST_LIMIT]),
         open_now=_count(session, TrackerItem.status.in_(OPEN_STATUSES), TrackerItem.created_at < end),
@@ -142,9 +146,13 @@ def _count(session: Session, *where: object) -> int:
     return int(session.execute(select(func.count()).select_from(TrackerItem).where(*where)).scalar_one())
 
 
-def _items(session: Session, order: object, *where: object) -> tuple[ItemLine, ...]:
+def _title(item: TrackerItem, restricted: frozenset[str]) -> str:
+    return RESTRICTED_TITLE if item.program in restricted else item.title
+
+
+def _items(session: Session, restricted: frozenset[str], order: object, *where: object) -> tuple[ItemLine, ...]:
     rows = session.scalars(select(TrackerItem).where(*where).order_by(order, TrackerItem.id).limit(LIST_LIMIT))
-    return tuple(ItemLine(i.ref, i.title, i.program, i.severity.value, i.status.value) for i in rows)
+    return tuple(ItemLine(i.ref, _title(i, restricted), i.program, i.severity.value, i.status.value) for i in rows)
 
 
 def _unanswered(session: Session, start: dt.datetime, end: dt.datetime) -> tuple[QuestionLine, ...]:

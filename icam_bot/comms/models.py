@@ -59,7 +59,7 @@ class AnnouncementDelivery(Base):
     __table_args__ = (UniqueConstraint("announcement_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"))
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="RESTRICT"))
     channel_id: Mapped[str] = mapped_column(String(TARGET_LEN))
     status: Mapped[str] = mapped_column(String(16))
     message_ts: Mapped[str | None] = mapped_column(String(32))

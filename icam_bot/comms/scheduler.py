@@ -75,6 +75,7 @@ class DigestComposer:
                 entries=self.entries(),
                 previous_entry_ids=previous,
                 board=board,
+                restricted=self.programs.sensitive_programs(),
             )
 
 

@@ -9,11 +9,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from icam_bot.db.audit import audit_text
-from icam_bot.tracker.models import TrackerEvent, TrackerItem
+from icam_bot.tracker.models import TrackerComment, TrackerEvent, TrackerItem
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "icam-bot"
+#: Item fields holding text people type: their events never copy it (audit rows are immutable, so copied text
+#: could never be redacted); the text stays on the item and in the comment the event points at.
+TEXT_FIELDS = frozenset({"title", "description", "resolution"})
+#: What an event shows for a text field's value when no comment is named.
+TEXT_KEPT = "(text, kept with the item)"
+
+
+def _shown(field: str, value: Any) -> Any:
+    return TEXT_KEPT if field in TEXT_FIELDS and value is not None else value
 
 
 class Recorder:
@@ -42,13 +51,34 @@ class Recorder:
             )
         )
 
-    def set(self, field: str, value: Any, *, action: str = "changed", detail: str | None = None) -> bool:
-        """Set ``item.field`` and record it, if the value differs; returns whether it changed."""
+    def note(self, label: str, text: str) -> int:
+        """Keep text the actor typed for this action (a reason, a note, a resolution) as their comment on the
+        item, ``<label>: <text>``; returns its id for the event to point at. Comments are item content: the
+        retention job redacts them, while the event that points at them is never changed."""
+        comment = TrackerComment(
+            item_id=self.item.id, author_id=self.actor, body=f"{label}: {text}", created_at=self.now
+        )
+        self.session.add(comment)
+        self.session.flush()
+        return comment.id
+
+    def set(
+        self,
+        field: str,
+        value: Any,
+        *,
+        action: str = "changed",
+        detail: str | None = None,
+        shown_after: str | None = None,
+    ) -> bool:
+        """Set ``item.field`` and record it, if the value differs; returns whether it changed. Text fields are
+        recorded as ``shown_after`` (e.g. ``comment 12``) or a placeholder, never as the text."""
         before = getattr(self.item, field)
         if before == value:
             return False
         setattr(self.item, field, value)
-        self.event(action, field=field, before=before, after=value, detail=detail)
+        after = shown_after if shown_after is not None and value is not None else _shown(field, value)
+        self.event(action, field=field, before=_shown(field, before), after=after, detail=detail)
         self.changed.append(field)
         self.item.updated_at = self.now
         return True

@@ -59,14 +59,19 @@ def reporter_window_end(item: Schedulable, routing: ProgramRouting) -> dt.dateti
     return add_business_hours(item.last_escalated_at, routing.sla.first_response[item.severity], routing.calendar)
 
 
-def escalate(rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, *, actor: str) -> str:
+def escalate(
+    rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, *, actor: str, recorded: str | None = None
+) -> str:
     """Move the item one level up at ``actor``'s request (caller checks there is a level above); returns the
-    new target. The reason is what the person wrote: notifications carry it apart from the tracker's words."""
+    new target. The reason is what the person wrote: notifications carry it apart from the tracker's words. The
+    event records ``recorded`` instead when given (a person's reason is kept in a comment the event points at,
+    see Recorder.note)."""
     item = rec.item
     old = item.escalation_level
     new = old + 1
     target = routing.escalation_target(new)
-    rec.set("escalation_level", new, action="escalated", detail=f"by <@{actor}>: {reason}")
+    audit = f"by <@{actor}>: {reason}" if recorded is None else recorded
+    rec.set("escalation_level", new, action="escalated", detail=audit)
     item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
     item.next_escalation_at = next_check(item, routing)
     detail = f"to the {LEVEL_NAMES[new]}"

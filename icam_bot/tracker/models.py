@@ -144,6 +144,8 @@ class TrackerItem(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: When the retention job replaced the free text (title, description, resolution, comments) with [redacted].
+    redacted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     @property
     def ref(self) -> str:
@@ -163,7 +165,7 @@ class TrackerComment(Base):
     __tablename__ = "tracker_comments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -188,7 +190,7 @@ class TrackerEvent(AuditEventColumns, Base):
     __table_args__ = (Index("ix_tracker_events_item_id_id", "item_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"))
 
 
 append_only(TrackerEvent, "audit event")
@@ -197,4 +199,5 @@ append_only(TrackerEvent, "audit event")
 # Register the board and communications tables (they reuse this module's column types) wherever the tracker
 # tables are loaded. Here, not in icam_bot.db.models: importing this module first would hit a circular import.
 import icam_bot.board.models  # noqa: E402
-import icam_bot.comms.models  # noqa: E402, F401 - communications tables
+import icam_bot.comms.models  # noqa: E402 - communications tables
+import icam_bot.records.models  # noqa: E402, F401 - the access log

@@ -38,7 +38,7 @@ LEVEL_NAMES = ("owner", "program lead", "PMO lead", "ESC")
 MAX_SLA_HOURS = 24 * 365
 TOP_KEYS = {"version", "defaults", "pmo_members", "esc_members", "pmo_channel", "programs"}
 OVERRIDABLE = {"timezone", "business_hours", "holidays", "sla_hours"}
-PROGRAM_KEYS = {"name", "owners", "backup_owner", "triage_channel", "escalation"} | OVERRIDABLE
+PROGRAM_KEYS = {"name", "owners", "backup_owner", "triage_channel", "escalation", "sensitive"} | OVERRIDABLE
 
 
 def _problem(file: str, program: str, field: str, message: str) -> Problem:
@@ -75,6 +75,9 @@ class ProgramRouting:
     escalation: tuple[str, ...]  # targets of levels 1..n (program lead, PMO lead, ESC)
     sla: SlaHours
     calendar: BusinessCalendar
+    #: Items hold personnel-security or similar details: channel posts name only the item (``ICAM-n
+    #: (restricted)``) and the details are shown privately to those allowed to view the item.
+    sensitive: bool = False
 
     @property
     def primary_owner(self) -> str:
@@ -111,6 +114,14 @@ class ProgramsConfig:
 
     def is_pmo(self, user_id: str) -> bool:
         return user_id in self.pmo_members
+
+    def is_sensitive(self, slug: str) -> bool:
+        """Whether the program's items are restricted in channels and the digest (``sensitive: true``)."""
+        routing = self.programs.get(slug)
+        return routing is not None and routing.sensitive
+
+    def sensitive_programs(self) -> frozenset[str]:
+        return frozenset(slug for slug, routing in self.programs.items() if routing.sensitive)
 
     def programs_staffed_by(self, user_id: str) -> tuple[str, ...]:
         return tuple(slug for slug, p in self.programs.items() if user_id in p.staff)
@@ -243,6 +254,9 @@ def _parse_program(check: _Checker, slug: str, raw: Any, defaults: dict[str, Any
                 check.fail(slug, f"escalation.{level}", message)
             else:
                 chain.append(target)
+    sensitive = raw.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        check.fail(slug, "sensitive", f"must be true or false, got {sensitive!r}")
     merged = {**defaults, **{k: v for k, v in raw.items() if k in OVERRIDABLE}}
     calendar = check.calendar(merged, slug)
     sla = check.sla(merged.get("sla_hours"), slug)
@@ -257,6 +271,7 @@ def _parse_program(check: _Checker, slug: str, raw: Any, defaults: dict[str, Any
         escalation=tuple(chain),
         sla=sla,
         calendar=calendar,
+        sensitive=sensitive is True,
     )
 
 

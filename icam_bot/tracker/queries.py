@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.records.access import ALL_PROGRAMS, AccessAction, AccessNote
 from icam_bot.tracker.errors import ItemNotFoundError, ItemValidationError
 from icam_bot.tracker.models import OPEN_STATUSES, TrackerComment, TrackerEvent, TrackerItem
 from icam_bot.tracker.permissions import Action, require, require_queue_access, require_stats_access
@@ -30,17 +31,24 @@ class TrackerQueries(TransactionalService):
             raise ItemNotFoundError(f"there is no item ICAM-{item_id}")
         return item
 
+    def _view_note(self, ref: str | int, actor: str, detail: str | None = None) -> AccessNote:
+        return AccessNote(AccessAction.ITEM_VIEW, actor, f"ICAM-{parse_item_id(ref)}", detail=detail)
+
     def get(self, ref: str | int, *, actor: str) -> ItemView:
-        """Status lookup: the item, if ``actor`` may see it."""
-        with self._transaction("status lookup") as session:
+        """Status lookup: the item, if ``actor`` may see it (recorded in the access log either way)."""
+        note = self._view_note(ref, actor)
+        with self._audited(note, "status lookup") as session:
             item = self._load(session, ref, lock=False)
+            note.item_id = item.id
             require(self.programs, actor, Action.VIEW, item)
             return ItemView.of(item)
 
     def history(self, ref: str | int, *, actor: str) -> tuple[list[EventView], list[CommentView]]:
-        """The audit trail and the comments of an item, oldest first."""
-        with self._transaction("history lookup") as session:
+        """The audit trail and the comments of an item, oldest first (the read is recorded)."""
+        note = self._view_note(ref, actor, "history")
+        with self._audited(note, "history lookup") as session:
             item = self._load(session, ref, lock=False)
+            note.item_id = item.id
             require(self.programs, actor, Action.VIEW, item)
             events = session.scalars(
                 select(TrackerEvent).where(TrackerEvent.item_id == item.id).order_by(TrackerEvent.id)
@@ -63,16 +71,19 @@ class TrackerQueries(TransactionalService):
         """Open items, most urgent (earliest resolution due) first; PMO for all, owners for their program."""
         if program is not None and program not in PROGRAMS:
             raise ItemValidationError({"program": f"must be one of {', '.join(PROGRAMS)}"})
-        require_queue_access(self.programs, actor, program)
         query = select(TrackerItem).where(TrackerItem.status.in_(OPEN_STATUSES))
         if program is not None:
             query = query.where(TrackerItem.program == program)
         query = query.order_by(TrackerItem.resolution_due_at, TrackerItem.id).limit(limit)
-        with self._transaction("queue") as session:
-            return [ItemView.of(i) for i in session.scalars(query)]
+        note = AccessNote(AccessAction.QUEUE, actor, program or ALL_PROGRAMS)
+        with self._audited(note, "queue") as session:
+            require_queue_access(self.programs, actor, program)
+            items = [ItemView.of(i) for i in session.scalars(query)]
+            note.detail = f"{len(items)} item(s)"
+            return items
 
     def stats(self, *, actor: str, program: str | None = None) -> TrackerStats:
         """Counts by status / program / severity, overdue, median hours to first response and resolution."""
-        require_stats_access(self.programs, actor)
-        with self._transaction("statistics") as session:
+        with self._audited(AccessNote(AccessAction.STATS, actor, program or ALL_PROGRAMS), "statistics") as session:
+            require_stats_access(self.programs, actor)
             return compute_stats(session, self.clock(), program=program)

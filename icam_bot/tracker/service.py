@@ -64,14 +64,27 @@ class TrackerService(TrackerQueries):
             item.remind_at = None
 
     def _set_status(
-        self, rec: Recorder, status: Status, outbox: Outbox, text: str | None = None, label: str = ""
+        self,
+        rec: Recorder,
+        status: Status,
+        outbox: Outbox,
+        text: str | None = None,
+        label: str = "",
+        *,
+        recorded: str | None = None,
     ) -> None:
-        """Change the status; the reporter is told who did it and what they wrote (``text``, kept apart)."""
+        """Change the status; the reporter is told who did it and what they wrote (``text``, kept apart). The event
+        records ``recorded`` (which points at the comment keeping a person's text) or, when None, the label."""
         before = rec.item.status
-        audit = f"{label}: {text}" if label and text else (text or label or None)
+        audit = recorded if recorded is not None else (label or None)
         if rec.set("status", status, action="status_changed", detail=audit):
             change = f"{before.value} -> {status.value}" + (f" ({label})" if label else "")
             outbox.add(rec.item.reporter_id, NotificationKind.STATUS_CHANGED, change, actor=rec.actor, text=text or "")
+
+    @staticmethod
+    def _noted(rec: Recorder, label: str, text: str | None, what: str = "note") -> str | None:
+        """Keep a person's text as their comment; the event's reference to it (None without text)."""
+        return f"{what} in comment {rec.note(label, text)}" if text else None
 
     def _finish(self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = ()) -> ActionResult:
         routing = self.programs.program(rec.item.program)
@@ -154,7 +167,7 @@ class TrackerService(TrackerQueries):
             if item.status is target:
                 raise InvalidTransitionError(f"{item.ref} is already {target.value}")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            self._set_status(rec, target, outbox, note)
+            self._set_status(rec, target, outbox, note, recorded=self._noted(rec, "Status note", note))
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -196,7 +209,8 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             self._require_reporter_window(item, routing, actor, rec.now)
-            escalation.escalate(rec, routing, reason, outbox, actor=actor)
+            recorded = f"by <@{actor}>: {self._noted(rec, 'Escalation reason', reason, 'reason')}"
+            escalation.escalate(rec, routing, reason, outbox, actor=actor, recorded=recorded)
             self._first_response(rec)
             return self._finish(rec, outbox)
 
@@ -212,9 +226,10 @@ class TrackerService(TrackerQueries):
             require(self.programs, actor, Action.RESOLVE, item)
             self._require_not_finished(item, "resolve")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            rec.set("resolution", resolution)
+            comment = rec.note("Resolution", resolution)
+            rec.set("resolution", resolution, shown_after=f"comment {comment}")
             rec.set("resolved_at", rec.now)
-            self._set_status(rec, Status.RESOLVED, outbox, resolution)
+            self._set_status(rec, Status.RESOLVED, outbox, resolution, recorded=f"resolution in comment {comment}")
             self._first_response(rec)
             item.remind_at = None
             return self._finish(rec, outbox)
@@ -228,7 +243,7 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(f"{item.ref} is already closed")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             rec.set("closed_at", rec.now)
-            self._set_status(rec, Status.CLOSED, outbox, note)
+            self._set_status(rec, Status.CLOSED, outbox, note, recorded=self._noted(rec, "Closing note", note))
             self._first_response(rec)
             item.remind_at = None
             return self._finish(rec, outbox)
@@ -249,7 +264,8 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(message + ": only resolved or closed items reopen")
             routing = self.programs.program(item.program)
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
-            self._set_status(rec, target, outbox, reason, label="reopened")
+            noted = self._noted(rec, "Reopen reason", reason, "reason")
+            self._set_status(rec, target, outbox, reason, label="reopened", recorded=f"reopened: {noted}")
             rec.set("resolved_at", None)
             rec.set("closed_at", None)
             rec.set("resolution", None)

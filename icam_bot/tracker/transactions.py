@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
-from icam_bot.tracker.errors import TrackerUnavailableError
+from icam_bot.records.access import AccessNote, Outcome
+from icam_bot.tracker.errors import ItemNotFoundError, PermissionDeniedError, TrackerUnavailableError
 from icam_bot.tracker.programs import ProgramsConfig
 
 logger = logging.getLogger(__name__)
@@ -54,3 +55,18 @@ class TransactionalService:
         """One short transaction; a database that is down becomes TrackerUnavailableError (with the text)."""
         with database_guard(operation, text), self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _audited(self, note: AccessNote, operation: str) -> Iterator[Session]:
+        """A read's transaction, recorded in the access log: allowed when the body completes (same transaction);
+        refused or not found, in a transaction of its own, when it raises PermissionDeniedError or
+        ItemNotFoundError (which propagate)."""
+        try:
+            with self._transaction(operation) as session:
+                yield session
+                session.add(note.event(Outcome.ALLOWED, self.clock()))
+        except (PermissionDeniedError, ItemNotFoundError) as exc:
+            outcome = Outcome.REFUSED if isinstance(exc, PermissionDeniedError) else Outcome.NOT_FOUND
+            with self._transaction("access record") as session:
+                session.add(note.event(outcome, self.clock(), str(exc)))
+            raise

@@ -27,6 +27,7 @@ TABLES = {
     "board_workstreams",
     "board_milestones",
     "board_events",
+    "access_events",
     "alembic_version",
 }
 

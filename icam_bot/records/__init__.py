@@ -1,0 +1,1 @@
+"""Records management: the access log (who read what), and the retention job (question logs, closed items)."""

@@ -1,0 +1,122 @@
+"""deploy/sql/least-privilege.sql on PostgreSQL: the bot's role works, and cannot rewrite history or the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from database_support import PG_URL, postgres_schema
+from fake_clock import Clock
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from tracker_support import CRED_OWNER, PMO, new_item
+
+from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
+from icam_bot.db import Store, make_engine, upgrade
+from icam_bot.records.retention import RetentionJob, RetentionPolicy
+from icam_bot.tracker.service import TrackerService
+
+pytestmark = pytest.mark.postgres
+
+SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "sql" / "least-privilege.sql"
+
+
+def _psql(url: str, schema: str, migrator: str, app: str) -> None:
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    plain = plain.split("?")[0]
+    variables = {"schema": schema, "migrator": migrator, "app": app}
+    args = [arg for name, value in variables.items() for arg in ("-v", f"{name}={value}")]
+    subprocess.run(["psql", plain, "-q", "-v", "ON_ERROR_STOP=1", *args, "-f", str(SCRIPT)], check=True)
+
+
+def _as_role(url: str, role: str) -> Engine:
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f'SET ROLE "{role}"')
+        dbapi_connection.commit()
+
+    return engine
+
+
+@pytest.fixture
+def app_engine() -> Iterator[Engine]:
+    if not PG_URL:
+        pytest.skip("ICAM_TEST_DATABASE_URL is not set")
+    suffix = uuid.uuid4().hex[:8]
+    migrator, app = f"icam_migrator_{suffix}", f"icam_app_{suffix}"
+    admin = create_engine(PG_URL)
+    with postgres_schema(PG_URL) as url:
+        owner = make_engine(url)
+        upgrade(owner)
+        owner.dispose()
+        schema = make_url(url).query["options"].split("=", 1)[1]
+        try:
+            _psql(PG_URL, schema, migrator, app)
+            _psql(PG_URL, schema, migrator, app)  # idempotent: run after every upgrade
+            engine = _as_role(url, app)
+            yield engine
+            engine.dispose()
+        finally:
+            with admin.begin() as conn:
+                for role in (app, migrator):
+                    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                        conn.execute(text(f'DROP OWNED BY "{role}" CASCADE'))
+                        conn.execute(text(f'DROP ROLE "{role}"'))
+    admin.dispose()
+
+
+def _denied(engine: Engine, statement: str) -> None:
+    with pytest.raises(DBAPIError, match=r"permission denied|must be owner"), engine.begin() as conn:
+        conn.execute(text(statement))
+
+
+def test_the_bot_works_as_the_least_privilege_role(app_engine, programs):
+    tracker = TrackerService(app_engine, programs, clock=Clock())
+    ref = tracker.create(new_item()).item.ref
+    tracker.assign(ref, CRED_OWNER, actor=PMO)
+    tracker.comment(ref, "Which laptop model?", actor=CRED_OWNER)
+    tracker.resolve(ref, "replaced the reader", actor=CRED_OWNER)
+    tracker.close(ref, actor=PMO)
+    assert tracker.get(ref, actor=PMO).status.value == "closed"
+    store = Store(app_engine)
+    store.log_question(user_id="U1", text="q", decision="abstain", surface="dm")
+    store.record_unanswered("how do I get a parking permit?", "U1")
+    store.record_unanswered("how do I get a parking permit?", "U2")
+    assert store.claim_event("Ev1")
+    store.prune_events()
+    announcements = AnnouncementService(app_engine)
+    draft = announcements.save_draft(PMO, AnnouncementDraft(audience="all", body="Hello"))
+    assert announcements.confirm(draft.id, PMO) is not None
+    announcements.record_delivery(draft.id, "C0EXAMPLE01", message_ts="1.1")
+    announcements.finish(draft.id)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    report = RetentionJob(app_engine, RetentionPolicy(1, 1), clock=lambda: later).run(actor="ops")
+    assert (report.question_log, report.unanswered, report.items, report.comments) == (1, 1, 1, 2)
+    assert tracker.get(ref, actor=PMO).title == "[redacted]"
+
+
+def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, programs):
+    tracker = TrackerService(app_engine, programs, clock=Clock())
+    tracker.get(tracker.create(new_item()).item.ref, actor=PMO)
+    for table in ("tracker_events", "board_events", "announcement_deliveries", "access_events"):
+        _denied(app_engine, f"UPDATE {table} SET id = id")
+        _denied(app_engine, f"DELETE FROM {table}")
+        _denied(app_engine, f"TRUNCATE {table}")
+    _denied(app_engine, "DELETE FROM tracker_items")
+    _denied(app_engine, "UPDATE announcements SET body = 'rewritten'")
+    _denied(app_engine, "DELETE FROM announcements")
+    _denied(app_engine, "DELETE FROM tracker_comments")
+    _denied(app_engine, "UPDATE tracker_comments SET author_id = 'U0SOMEONE1'")
+    _denied(app_engine, "INSERT INTO alembic_version VALUES ('9999')")
+    _denied(app_engine, "CREATE TABLE sneaky (id int)")
+    _denied(app_engine, "ALTER TABLE tracker_events DISABLE TRIGGER ALL")
+    _denied(app_engine, "DROP TRIGGER tracker_events_append_only ON tracker_events")
