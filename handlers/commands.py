@@ -12,7 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.answer_job import AnswerJob
 from handlers.blocks import BUSY_TEXT, ERROR_TEXT, help_message, text_message
-from handlers.blocks.tracker import done_message, error_message, item_detail_message, items_message, stats_message
+from handlers.blocks.tracker import (
+    done_message,
+    error_message,
+    item_detail_message,
+    items_message,
+    stats_message,
+    unsaved_message,
+)
 from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.board import is_item_ref, open_program_modal, risks_reply, status_reply
 from handlers.comms import COMMS_SUBCOMMANDS, comms_reply
@@ -20,7 +27,8 @@ from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref
 from handlers.services import Services, services_of
-from icam_bot.tracker.errors import TrackerError
+from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
+from icam_bot.tracker.idempotency import content_key
 from icam_bot.tracker.results import ActionResult
 
 logger = logging.getLogger(__name__)
@@ -77,7 +85,9 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
             reply = await tracker_reply(services, client, subcommand, rest, user_id)
         except Exception:
             logger.exception("/icam %s failed (user=%s)", subcommand, user_id)
-            reply = text_message(ERROR_TEXT)
+            # what the person typed comes back with the apology: nothing they wrote is lost
+            failed = TrackerNotSavedError(subcommand, split_ref(rest)[1])
+            reply = unsaved_message(failed) if subcommand in NEEDS_TEXT else text_message(ERROR_TEXT)
         await services.sender.respond(command.get("response_url"), **reply)
         return
     if subcommand in COMMS_SUBCOMMANDS:
@@ -147,7 +157,8 @@ async def tracker_reply(
             result = await asyncio.to_thread(tracker.assign, ref, assignee, actor=user)
             what = f"is assigned to <@{assignee}>"
         elif subcommand == "comment":
-            result = await asyncio.to_thread(tracker.comment, ref, text, actor=user)
+            key = content_key("comment", tracker.clock(), user, ref, text)
+            result = await asyncio.to_thread(tracker.comment, ref, text, actor=user, keys=(key,))
             what = "has your comment"
         elif subcommand == "escalate":
             result = await asyncio.to_thread(tracker.escalate, ref, text, actor=user)

@@ -45,6 +45,7 @@ COMMS_SUBCOMMANDS = {"announce", "subscribe", "unsubscribe", "subscriptions"}
 PMO_ONLY = "Only ICAM PMO members can send announcements."
 NOT_A_CHANNEL = "Run this in the channel you want to change: subscriptions belong to channels, not direct messages."
 DATABASE_DOWN = "The database is unavailable right now; nothing was changed. Please try again in a minute."
+NOT_SAVED = "The database did not take this right now, so nothing was saved or sent. Please try again in a minute."
 INVITE_FIRST = (
     "I am not a member of this channel, so I could not post here and did not subscribe it. "
     "Invite me first (`/invite @icam-bot`), then run `{command}` again."
@@ -220,9 +221,9 @@ async def on_announce_composed(
             )
             return
         saved = await asyncio.to_thread(comms.announcements.save_draft, user, draft)
-    except SQLAlchemyError:
+    except Exception:  # the database down or refusing: the form stays open with the text in it
         logger.exception("could not save an announcement draft")
-        await ack(response_action="errors", errors={BlockId.BODY: DATABASE_DOWN + " Your text is still here."})
+        await ack(response_action="errors", errors={BlockId.BODY: NOT_SAVED + " Your text is still here."})
         return
     await ack(response_action="push", view=preview_modal(saved, channels, names))
 
@@ -243,7 +244,7 @@ async def on_announce_confirmed(
     try:
         confirmed = await asyncio.to_thread(comms.announcements.confirm, announcement_id, user)
         channels = await asyncio.to_thread(comms.subscriptions.audience, confirmed.audience) if confirmed else []
-    except SQLAlchemyError:
+    except Exception:  # the draft stays stored: nothing was sent, the author is told
         logger.exception("could not confirm announcement %d", announcement_id)
         await ack(response_action="clear")
         await services.sender.post_message(client, user, **text_message(DATABASE_DOWN + " Nothing was sent."))

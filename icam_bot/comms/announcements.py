@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from icam_bot.comms.models import ALL_PROGRAMS, Announcement, AnnouncementDelivery
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.textclean import clean_text
 
 #: A header block's plain text holds at most 150 characters.
 HEADLINE_LIMIT = 150
@@ -58,14 +59,14 @@ def validate_draft(draft: AnnouncementDraft, programs: Collection[str]) -> Annou
     errors: dict[str, str] = {}
     if draft.audience != ALL_PROGRAMS and draft.audience not in programs:
         errors["audience"] = "must be all subscribed channels or one program"
-    headline = (draft.headline or "").strip() or None
+    headline = clean_text(draft.headline).strip() or None
     if headline is not None and len(headline) > HEADLINE_LIMIT:
         errors["headline"] = (
             f"is {len(headline):,} characters; Slack shows at most {HEADLINE_LIMIT} in a headline. Shorten it."
         )
     if headline is not None and "\n" in headline:
         errors["headline"] = "must be a single line"
-    body = draft.body.strip()
+    body = clean_text(draft.body).strip()
     if not body:
         errors["body"] = "is empty: write the announcement"
     elif len(body) > BODY_LIMIT:

@@ -27,6 +27,9 @@ TABLES = {
     "board_workstreams",
     "board_milestones",
     "board_events",
+    "outbox",
+    "pending_questions",
+    "tracker_submission_keys",
     "alembic_version",
 }
 

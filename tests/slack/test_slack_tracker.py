@@ -231,20 +231,20 @@ def test_a_risk_keeps_its_likelihood_impact_and_mitigation_owner(responder, sqli
     asyncio.run(scenario())
 
 
-def test_database_down_tells_the_reporter_nothing_was_saved_and_echoes_the_text(responder, sqlite_url, tmp_path):
+def test_database_down_shows_not_saved_on_the_form_which_keeps_the_text(responder, sqlite_url, tmp_path):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
             broken = create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.sqlite3'}")
             h.services.tracker = TrackerService(broken, h.services.tracker.programs)
             view_state = issue_state(**{BlockId.DESCRIPTION: text_value("Readers down <!channel> & more")})
-            status, _ = await h.interact(submission(CallbackId.ISSUE_MODAL, view_state, ""))
+            status, body = await h.interact(submission(CallbackId.ISSUE_MODAL, view_state, ""))
             assert status == 200
-            (call,) = await h.fake.wait_for("chat.postMessage")
-            assert call.params["channel"] == STAFF
-            sent = call.texts()
-            assert "NOT saved" in sent
-            assert "Readers down &lt;!channel&gt; &amp; more" in sent
-            assert "<!channel>" not in sent
+            reply = json.loads(body)
+            assert reply["response_action"] == "errors"
+            assert "Not saved" in reply["errors"][BlockId.DESCRIPTION]
+            assert "unavailable" in reply["errors"][BlockId.DESCRIPTION]
+            await asyncio.sleep(0.2)
+            assert h.fake.calls_to("chat.postMessage") == []
             broken.dispose()
 
     asyncio.run(scenario())
