@@ -14,10 +14,11 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import AnswerJob, with_log_context
+from handlers.answer_job import DEFERRED, SKIPPED, AnswerJob, with_log_context
 from handlers.blocks import ERROR_TEXT, text_message
 from handlers.metrics import Metrics
 from handlers.sender import Sender
+from handlers.spool import Spool
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.logs import log_context
 
@@ -32,8 +33,18 @@ ANSWER_CONSUMERS = 4
 class AnswerQueue:
     """Queued questions and the consumer tasks that answer them through ``pool``."""
 
-    def __init__(self, pool: AnswerPool, metrics: Metrics, sender: Sender, client: AsyncWebClient | None) -> None:
+    def __init__(
+        self,
+        pool: AnswerPool,
+        metrics: Metrics,
+        sender: Sender,
+        client: AsyncWebClient | None,
+        *,
+        spool: Spool | None = None,
+    ) -> None:
         self.pool = pool
+        #: Question records the database did not take while answering (written when it returns).
+        self.spool = spool
         self.metrics = metrics
         self.sender = sender
         #: The app's Web API client (replies to events when the answer pool itself fails).
@@ -98,6 +109,10 @@ class AnswerQueue:
             logger.exception("the answer pool failed (user=%s surface=%s)", job.user_id, job.surface)
             await self._reply_error(job)
             return
+        if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
+            return
+        if outcome.unrecorded is not None and self.spool is not None:
+            self.spool.add("question", outcome.unrecorded)
         self.metrics.question(outcome.decision)
         for _ in range(outcome.retries):
             self.metrics.slack_retry()

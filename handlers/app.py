@@ -62,6 +62,7 @@ def create_app(
         comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel),
         board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
         client=client,
+        lease_seconds=slack_settings.lease_seconds,
     )
     middleware.install(app, services)
     register_all(app)

@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answer_job import AnswerJob
 from handlers.blocks import BUSY_TEXT, ERROR_TEXT, help_message, text_message
 from handlers.blocks.tracker import (
     done_message,
@@ -26,7 +26,9 @@ from handlers.comms import COMMS_SUBCOMMANDS, comms_reply
 from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref
+from handlers.questions import answer_job
 from handlers.services import Services, services_of
+from icam_bot.inbox.service import Question
 from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
 from icam_bot.tracker.idempotency import content_key
 from icam_bot.tracker.results import ActionResult
@@ -113,14 +115,26 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         services.metrics.questions_turned_away.inc()
         await ack(**text_message(BUSY_TEXT))
         return
+    await _ask(ack, services, command, question)
+
+
+async def _ask(ack: AsyncAck, services: Services, command: dict[str, Any], text: str) -> None:
+    """Store the question before the ack and answer it from the store; with the database down, answer it
+    anyway and keep its record for when the database returns."""
+    user = str(command.get("user_id") or "")
+    key = f"command:{user}:{command.get('trigger_id') or command.get('response_url') or ''}"
+    question = Question(key, user, command.get("channel_id"), "command", text, command.get("response_url"))
+    try:
+        stored = await services.store_question(question)
+    except SQLAlchemyError:
+        logger.warning("could not store a question before its ack (database unavailable); answering it anyway")
+        stored = None
     await ack()
-    job = AnswerJob(
-        question=question,
-        user_id=str(command.get("user_id") or ""),
-        channel_id=command.get("channel_id"),
-        surface="command",
-        response_url=command.get("response_url"),
-    )
+    if stored is not None and not stored.new:
+        logger.info("command %s was delivered again; its question is already stored", key)
+        return
+    lease = services.lease_seconds
+    job = answer_job(question, stored.id, services.replica_id, lease) if stored is not None else answer_job(question)
     services.answer_queue.start(job)
 
 
@@ -173,5 +187,5 @@ async def tracker_reply(
             what = "is reopened"
     except TrackerError as exc:
         return error_message(exc)
-    await services.deliver(client, result.notifications)
+    services.notify()
     return done_message(result, what)

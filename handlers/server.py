@@ -20,6 +20,7 @@ from handlers.digest import DigestTask
 from handlers.inflight import InFlight, mark_handling, unmark
 from handlers.ops import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
 from handlers.payload_shape import shape_problem
+from handlers.question_task import QuestionTask
 from handlers.request_log import new_request_id, slack_fields
 from handlers.sweep import SweeperTask
 from icam_bot.logs import bind, unbind
@@ -110,7 +111,10 @@ def build_web_app(
         inflight.install()
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds is not None else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
+        services.outbox_task.start()  # also delivers what this replica (or a dead one) left in the outbox
+        questions = QuestionTask(services).start()  # and answers the questions a dead replica left
         yield
+        await questions.stop()
         if digest is not None:
             await digest.stop()
         budget = max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else shutdown_timeout
@@ -226,6 +230,8 @@ def run_socket_mode(
         logger.info("connecting to Slack in Socket Mode")
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
+        services.outbox_task.start()
+        questions = QuestionTask(services).start()
         try:
             await handler.connect_async()
             await stop.wait()
@@ -238,6 +244,7 @@ def run_socket_mode(
             left += await services.answer_queue.drain(max(deadline - time.monotonic(), 0.0))
             logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
         finally:
+            await questions.stop()
             if digest is not None:
                 await digest.stop()
             if sweeper is not None:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks.tracker import unsaved_submission_message
 from handlers.blocks.tracker_modals import IssueModalMeta, ReasonModalMeta, field_errors, field_value, logged_modal
+from handlers.guard import guarded
 from handlers.ids import ActionId, BlockId, CallbackId
 from handlers.items import refresh_after_action
 from handlers.parsing import new_item_from_state
@@ -27,8 +28,8 @@ WRITE_BEFORE_ACK_S = 2.0
 
 
 def register(app: AsyncApp) -> None:
-    app.view(CallbackId.ISSUE_MODAL)(on_issue_submitted)
-    app.view(CallbackId.REASON_MODAL)(on_reason_submitted)
+    app.view(CallbackId.ISSUE_MODAL)(guarded(on_issue_submitted))
+    app.view(CallbackId.REASON_MODAL)(guarded(on_reason_submitted))
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -80,7 +81,7 @@ async def on_issue_submitted(
     if result.duplicate:
         return
     services.metrics.tracker_items_created.inc()
-    await services.deliver(client, result.notifications)
+    services.notify()
 
 
 async def on_reason_submitted(
@@ -115,7 +116,7 @@ async def on_reason_submitted(
         return
     await ack()
     (services.metrics.tracker_items_escalated if escalating else services.metrics.tracker_items_resolved).inc()
-    await services.deliver(client, result.notifications)
+    services.notify()
     what = "escalated" if escalating else "resolved"
     await refresh_after_action(
         services,

@@ -15,6 +15,7 @@ from icam_bot.tracker import escalation, idempotency
 from icam_bot.tracker.audit import Recorder
 from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
 from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
+from icam_bot.tracker.notes import enqueue_notes
 from icam_bot.tracker.permissions import Action, require
 from icam_bot.tracker.programs import USER_RE
 from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
@@ -75,7 +76,9 @@ class TrackerService(TrackerQueries):
         rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
         rec.session.flush()
         view = ItemView.of(rec.item)
-        return ActionResult(view, outbox.build(view), tuple(dict.fromkeys(rec.changed)), notices)
+        notes = outbox.build(view)
+        enqueue_notes(rec.session, notes)  # owed in the same transaction as the change
+        return ActionResult(view, notes, tuple(dict.fromkeys(rec.changed)), notices)
 
     # -- create --------------------------------------------------------------------------------
 
@@ -125,6 +128,7 @@ class TrackerService(TrackerQueries):
             outbox.add(routing.primary_owner, NotificationKind.NEW_ITEM_OWNER)
             outbox.add(routing.triage_channel, NotificationKind.NEW_ITEM_CHANNEL)
             notifications = outbox.build(view)
+            enqueue_notes(session, notifications)
         logger.info("created %s (%s, %s, %s)", view.ref, view.kind.value, view.program, view.severity.value)
         return CreateResult(view, notifications, ("created",), notices, truncated=bool(notices))
 

@@ -1,0 +1,91 @@
+"""Writes that waited for the database: what a replica did while the database was down (questions answered,
+events handled), kept in memory in order and written when the database answers again.
+
+Bounded: past SPOOL_LIMIT records the oldest are dropped (and counted in the log), so an outage of any length
+cannot exhaust memory. A replica that dies during the outage loses its spool (logged questions only: every
+answer was already sent).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from icam_bot.db.store import Store
+
+logger = logging.getLogger(__name__)
+
+SPOOL_LIMIT = 20_000
+
+
+class Spool:
+    """Records to write later: ``("event", {"event_id"})`` or ``("question", log_question kwargs + can_log)``."""
+
+    def __init__(self, store: Store, limit: int = SPOOL_LIMIT) -> None:
+        self.store = store
+        self._records: collections.deque[tuple[str, dict[str, Any]]] = collections.deque(maxlen=limit)
+        self._lock = threading.Lock()
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def add(self, kind: str, record: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._records) == self._records.maxlen:
+                self.dropped += 1
+                if self.dropped in (1, 100) or self.dropped % 1000 == 0:
+                    logger.error("spool full: %d record(s) dropped so far", self.dropped)
+            self._records.append((kind, record))
+
+    def flush(self) -> int:
+        """Write the records in order (blocking: run it in a thread); stop at the first database error."""
+        written = 0
+        while True:
+            with self._lock:
+                if not self._records:
+                    break
+                kind, record = self._records[0]
+            try:
+                self._write(kind, record)
+            except SQLAlchemyError:
+                logger.warning("spool: the database is still unavailable; %d record(s) wait", len(self._records))
+                break
+            with self._lock:
+                self._records.popleft()
+            written += 1
+        if written:
+            logger.info("spool: wrote %d record(s) kept while the database was down", written)
+        return written
+
+    def _write(self, kind: str, record: dict[str, Any]) -> None:
+        if kind == "event":
+            self.store.claim_event(record["event_id"])
+        elif kind == "question":
+            fields = dict(record)
+            can_log = fields.pop("can_log", False)
+            self.store.log_question(**fields)
+            if can_log:
+                self.store.record_unanswered(fields["text"], fields["user_id"])
+        else:
+            logger.error("spool: unknown record kind %r dropped", kind)
+
+
+class RecentEvents:
+    """Event ids this replica handled while the database could not record them (bounded, oldest forgotten)."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._ids: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._limit = limit
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        self._ids[event_id] = None
+        if len(self._ids) > self._limit:
+            self._ids.popitem(last=False)
