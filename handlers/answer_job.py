@@ -76,6 +76,8 @@ class AnswerOutcome:
     failed_call: str | None = None
     #: The question's record when the database did not take it (the acking process spools it for later).
     unrecorded: dict[str, Any] | None = None
+    #: (question id, owner) when the reply was sent but the database did not take the answered mark.
+    unsettled: tuple[int, str] | None = None
 
 
 class _Counting(RetryHandler):
@@ -141,27 +143,29 @@ class AnswerWorker:
             delivered, call = self._respond(job.response_url, message), "response_url"
         else:
             delivered, call = self._post(job, message), "chat.postMessage"
-        self._settle(job, delivered)
         return AnswerOutcome(
             decision,
             delivered,
             self._retries[0] - retries_before,
             None if delivered else call,
             unrecorded[0] if unrecorded else None,
+            self._settle(job, delivered),
         )
 
-    def _settle(self, job: AnswerJob, delivered: bool) -> None:
-        """Mark the stored question answered (or due for another try); a database error is logged: the lease
-        then runs out and the question is answered again (the one way to answer it twice)."""
+    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str] | None:
+        """Mark the stored question answered (or due for another try). When the database does not take the
+        mark, (id, owner) is returned for the acking process to write when the database is back."""
         if job.question_id is None or job.owner is None:
-            return
+            return None
         try:
             if delivered:
                 self.inbox.answered(job.question_id, job.owner)
             else:
                 self.inbox.not_delivered(job.question_id, job.owner)
         except SQLAlchemyError:
-            logger.exception("could not record question %d as answered", job.question_id)
+            logger.warning("question %d answered; its mark waits for the database", job.question_id)
+            return (job.question_id, job.owner) if delivered else None
+        return None
 
     def _record(self, reply: Reply, job: AnswerJob, unrecorded: list[dict[str, Any]]) -> int | None:
         """Log the question (and it being unanswered); the row id rides on the reply's buttons. When the database

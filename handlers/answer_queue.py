@@ -50,6 +50,8 @@ class AnswerQueue:
         #: The app's Web API client (replies to events when the answer pool itself fails).
         self.client = client
         self._queue: asyncio.Queue[AnswerJob] | None = None
+        #: Stored questions (ids) waiting in this queue or being answered: not taken over again meanwhile.
+        self.queued_ids: set[int] = set()
         self._consumers: list[asyncio.Task[None]] = []
         self._answering = 0
 
@@ -63,7 +65,12 @@ class AnswerQueue:
                 loop.create_task(self._consume(), name=f"icam-answers-{n}", context=contextvars.Context())
                 for n in range(ANSWER_CONSUMERS)
             ]
+        if job.question_id is not None:
+            self.queued_ids.add(job.question_id)
         self._queue.put_nowait(with_log_context(job))
+
+    def __len__(self) -> int:
+        return (self._queue.qsize() if self._queue is not None else 0) + self._answering
 
     def overloaded(self) -> bool:
         """True when so many answers are queued that a new question should be turned away at the ack."""
@@ -99,6 +106,8 @@ class AnswerQueue:
                     await self._answer(job)
             finally:
                 self._answering -= 1
+                if job.question_id is not None:
+                    self.queued_ids.discard(job.question_id)
                 self._queue.task_done()
 
     async def _answer(self, job: AnswerJob) -> None:
@@ -109,6 +118,8 @@ class AnswerQueue:
             logger.exception("the answer pool failed (user=%s surface=%s)", job.user_id, job.surface)
             await self._reply_error(job)
             return
+        if outcome.unsettled is not None and self.spool is not None:  # the answered mark, when the database is back
+            self.spool.add("answered", {"question_id": outcome.unsettled[0], "owner": outcome.unsettled[1]})
         if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
             return
         if outcome.unrecorded is not None and self.spool is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -59,6 +60,11 @@ class OutboxTask:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+        #: Sends Slack accepted whose record the database did not take yet (recorded before anything else).
+        self._unsettled: list[tuple[Claimed, Outcome]] = []
+        #: When this replica may take over rows other replicas held: a lease after it lost the database,
+        #: so that the holders (back at the same time) record what they sent before anyone sends it again.
+        self._take_over_after = 0.0
 
     @property
     def running(self) -> bool:
@@ -91,8 +97,16 @@ class OutboxTask:
         self._task = None
 
     async def deliver_due(self) -> int:
-        """One pass: claim due rows and send them; returns how many were claimed."""
-        rows = await asyncio.to_thread(self.outbox.claim)
+        """One pass: record earlier sends first, then claim due rows and send them; returns how many were
+        claimed. Raises when the database does not answer."""
+        while self._unsettled:
+            row, outcome = self._unsettled[0]
+            await asyncio.to_thread(self.outbox.settle, row, outcome)
+            if self._unsettled and self._unsettled[0][0].id == row.id:  # (another pass may have done it)
+                self._unsettled.pop(0)
+            logger.info("outbox row %d recorded after the database came back", row.id)
+        take_over = time.monotonic() >= self._take_over_after
+        rows = await asyncio.to_thread(self.outbox.claim, take_over=take_over)
         if rows:
             await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
@@ -103,7 +117,8 @@ class OutboxTask:
             try:
                 claimed = await self.deliver_due()
             except Exception:
-                logger.warning("outbox: could not claim messages (database unavailable?); retrying", exc_info=True)
+                logger.warning("outbox: database unavailable; messages wait in the outbox", exc_info=True)
+                self._take_over_after = time.monotonic() + self.outbox.lease.total_seconds()
                 claimed = 0
             if claimed >= CLAIM_BATCH:
                 continue  # more may be due
@@ -116,8 +131,11 @@ class OutboxTask:
                 outcome = await self._send(row)
                 try:
                     await asyncio.to_thread(self.outbox.settle, row, outcome)
-                except Exception:  # the row stays leased: after the lease it is sent again (logged)
-                    logger.exception("outbox row %d sent (ts=%s) but not recorded", row.id, outcome.ts)
+                except Exception:  # recorded when the database is back, before anything new is claimed
+                    logger.warning(
+                        "outbox row %d sent (ts=%s); recording it waits for the database", row.id, outcome.ts
+                    )
+                    self._unsettled.append((row, outcome))
 
     async def _send(self, row: Claimed) -> Outcome:
         try:

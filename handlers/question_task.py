@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from handlers.questions import stored_job
 from handlers.services import Services
@@ -14,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 #: How often to look: a dead replica's questions are answered within a lease (30 s) plus this.
 LOOK_EVERY_S = 5.0
+#: A replica with this many answers queued takes over nothing more.
+BUSY_QUEUE = 200
 
 
 class QuestionTask:
@@ -25,6 +28,7 @@ class QuestionTask:
         self.interval = interval if interval is not None else min(LOOK_EVERY_S, services.lease_seconds / 3)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._take_over_after = 0.0
 
     def start(self) -> QuestionTask:
         self._stop.clear()
@@ -32,13 +36,23 @@ class QuestionTask:
         return self
 
     async def look_once(self) -> int:
-        """Write the spool, then take over abandoned questions and queue them; returns how many were taken."""
+        """Write the spool, then take over abandoned questions and queue them; returns how many were taken.
+
+        Nothing is taken over while this replica's own queue is long (it is busy enough; its own questions
+        would only be queued twice), nor for a lease after it lost the database (the holders, back at the
+        same time, first record what they answered)."""
         services = self.services
         if len(services.spool):
             await asyncio.to_thread(services.spool.flush)
-        taken = await asyncio.to_thread(services.inbox.take_over, services.replica_id)
+            if len(services.spool):
+                raise RuntimeError("the database is still unavailable")
+        queue = services.answer_queue
+        if len(queue) >= BUSY_QUEUE or time.monotonic() < self._take_over_after:
+            return 0
+        exclude = set(queue.queued_ids)
+        taken = await asyncio.to_thread(services.inbox.take_over, services.replica_id, exclude=exclude)
         for stored in taken:
-            services.answer_queue.start(stored_job(stored, services.replica_id, services.lease_seconds))
+            queue.start(stored_job(stored, services.replica_id, services.lease_seconds))
         return len(taken)
 
     async def _run(self) -> None:
@@ -47,6 +61,7 @@ class QuestionTask:
                 await self.look_once()
             except Exception:
                 logger.warning("could not look for abandoned questions (database unavailable?)", exc_info=True)
+                self._take_over_after = time.monotonic() + self.services.lease_seconds
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
 

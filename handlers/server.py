@@ -9,6 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -31,6 +32,8 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 #: Slack's rule: a request whose timestamp is more than five minutes off is refused (replays).
 SIGNATURE_MAX_AGE_S = 300
+#: Threads for blocking database calls (each mostly waits on the database).
+IO_THREADS = 16
 #: How long shutdown waits for in-flight requests and the work they started, unless told otherwise.
 DEFAULT_SHUTDOWN_TIMEOUT_S = 20.0
 
@@ -106,6 +109,7 @@ def build_web_app(
         )
 
     async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
+        use_io_threads()
         services = services_of_app(app)
         inflight = InFlight()
         inflight.install()
@@ -134,6 +138,12 @@ def build_web_app(
     web_app.on_shutdown.append(shutdown_started)
     web_app.cleanup_ctx.append(lifecycle)
     return web_app
+
+
+def use_io_threads() -> None:
+    """Database calls run in threads (``asyncio.to_thread``): give the loop enough of them that a burst of
+    writes before acks (questions, submissions) and outbox records do not queue behind each other."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(IO_THREADS, thread_name_prefix="icam-io"))
 
 
 def signature_ok(secret: str, raw: bytes, headers: Mapping[str, str], now: float | None = None) -> bool:
@@ -215,6 +225,7 @@ def run_socket_mode(
                 unbind(log_token)
 
     async def main() -> None:
+        use_io_threads()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):

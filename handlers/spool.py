@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from icam_bot.db.store import Store
+from icam_bot.inbox.service import QuestionInbox
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ SPOOL_LIMIT = 20_000
 
 
 class Spool:
-    """Records to write later: ``("event", {"event_id"})`` or ``("question", log_question kwargs + can_log)``."""
+    """Records to write later: ``("event", {"event_id"})``, ``("question", log_question kwargs + can_log)`` or
+    ``("answered", {"question_id", "owner"})``."""
 
     def __init__(self, store: Store, limit: int = SPOOL_LIMIT) -> None:
         self.store = store
@@ -65,6 +67,8 @@ class Spool:
     def _write(self, kind: str, record: dict[str, Any]) -> None:
         if kind == "event":
             self.store.claim_event(record["event_id"])
+        elif kind == "answered":
+            QuestionInbox(self.store.engine).answered(record["question_id"], record["owner"])
         elif kind == "question":
             fields = dict(record)
             can_log = fields.pop("can_log", False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, or_, select, update
@@ -154,8 +154,9 @@ class QuestionInbox:
 
     # -- taking over ---------------------------------------------------------------------------------
 
-    def take_over(self, owner: str, limit: int = 100) -> list[Stored]:
-        """Questions whose holder's lease ran out (a dead replica, a stuck queue), now held by ``owner``."""
+    def take_over(self, owner: str, limit: int = 100, *, exclude: Collection[int] = ()) -> list[Stored]:
+        """Questions whose holder's lease ran out (a dead replica, a stuck queue), now held by ``owner``;
+        ``exclude``: ids ``owner`` already has queued (left alone)."""
         now = self.clock()
         with self.sessions.begin() as session:
             query = (
@@ -169,6 +170,8 @@ class QuestionInbox:
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
+            if exclude:
+                query = query.where(PendingQuestion.id.not_in(list(exclude)))
             taken = []
             for row in session.scalars(query):
                 row.status, row.claimed_by, row.lease_until = (

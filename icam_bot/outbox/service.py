@@ -120,19 +120,25 @@ class OutboxService:
         self.lease = dt.timedelta(seconds=lease_s)
         self.clock = clock
 
-    def _due(self, now: dt.datetime) -> Any:
+    def _due(self, now: dt.datetime, take_over: bool) -> Any:
+        free = OutboxMessage.lease_until.is_(None)
         return (
             OutboxMessage.status == OutboxStatus.PENDING.value,
             OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            or_(free, OutboxMessage.lease_until < now) if take_over else free,
         )
 
-    def claim(self, limit: int = CLAIM_BATCH) -> list[Claimed]:
-        """Take the lease on up to ``limit`` due rows, oldest first; rows another replica holds are skipped."""
+    def claim(self, limit: int = CLAIM_BATCH, *, take_over: bool = True) -> list[Claimed]:
+        """Take the lease on up to ``limit`` due rows, oldest first; rows another replica holds are skipped.
+
+        ``take_over=False`` leaves rows whose holder's lease ran out alone (only rows nobody held are taken):
+        a replica that just got its database back lets the holders record what they sent first.
+        """
         now = self.clock()
         until = now + self.lease
         with self.sessions.begin() as session:
-            query = select(OutboxMessage.id).where(*self._due(now)).order_by(OutboxMessage.id).limit(limit)
+            due = self._due(now, take_over)
+            query = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
@@ -140,7 +146,7 @@ class OutboxService:
                 return []
             session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), *self._due(now))
+                .where(OutboxMessage.id.in_(ids), *due)
                 .values(lease_until=until, claimed_by=self.owner, attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
             )

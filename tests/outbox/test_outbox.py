@@ -150,3 +150,16 @@ def test_concurrent_replicas_claim_each_row_once(engine):
     assert len(every) == len(set(every)) == 400
     assert sum(1 for ids in claimed.values() if ids) >= 2
     assert {r.status for r in rows(engine)} == {"sent"}
+
+
+def test_a_replica_back_from_an_outage_takes_only_rows_nobody_held(engine):
+    _owe(engine, 2)
+    clock = Moving()
+    a = OutboxService(engine, "replica-a", clock=clock, lease_s=60)
+    held = a.claim(limit=1)
+    clock.now += dt.timedelta(seconds=61)  # the lease ran out during the outage
+    b = OutboxService(engine, "replica-b", clock=clock, lease_s=60)
+    fresh = b.claim(take_over=False)
+    assert [r.id for r in fresh] == [held[0].id + 1]  # the row nobody held
+    assert a.settle(held[0], Outcome(ts="1.1"))  # the holder records what it sent first
+    assert b.claim() == []

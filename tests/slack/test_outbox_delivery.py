@@ -7,6 +7,7 @@ import datetime as dt
 
 from slack_harness import Harness, serve_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from icam_bot.db import make_engine
 from icam_bot.outbox.models import OutboxMessage
@@ -96,5 +97,31 @@ def test_slack_failing_for_a_while_delays_a_message_never_drops_it(responder, da
             await asyncio.sleep(0.3)
             assert len(h.fake.calls_to("chat.postMessage")) == 3
             assert {(r.status, r.attempts) for r in await settled_rows(h)} == {("sent", 2)}
+
+    asyncio.run(scenario())
+
+
+def test_a_send_whose_record_failed_is_recorded_later_not_sent_again(responder, database_url, monkeypatch):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            outbox = h.services.outbox
+            real_settle = outbox.settle
+            failures = [1]
+
+            def settle_after_an_outage(row, outcome):
+                if failures:
+                    failures.pop()
+                    raise OperationalError("UPDATE outbox", {}, ConnectionRefusedError("connection refused"))
+                return real_settle(row, outcome)
+
+            monkeypatch.setattr(outbox, "settle", settle_after_an_outage)
+            create_items(database_url, 1)
+            h.services.notify()
+            await h.fake.wait_for("chat.postMessage", 3)
+            for _ in range(3):  # the database is back: the next passes record the send, nothing is sent twice
+                await h.services.deliver_outbox()
+            rows = await settled_rows(h)
+            assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+            assert len(h.fake.calls_to("chat.postMessage")) == 3
 
     asyncio.run(scenario())
