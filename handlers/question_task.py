@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 #: How often to look: a dead replica's questions are answered within a lease (30 s) plus this.
 LOOK_EVERY_S = 5.0
+SPOOL_LOOK_S = 0.5
 #: A replica with this many answers queued takes over nothing more.
 BUSY_QUEUE = 200
 
@@ -62,8 +63,10 @@ class QuestionTask:
             except Exception:
                 logger.warning("could not look for abandoned questions (database unavailable?)", exc_info=True)
                 self._take_over_after = time.monotonic() + self.services.lease_seconds
+            # while records wait in the spool, look often: the database may be back any moment
+            interval = SPOOL_LOOK_S if len(self.services.spool) else self.interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+                await asyncio.wait_for(self._stop.wait(), timeout=interval)
 
     async def stop(self) -> None:
         if self._task is None:

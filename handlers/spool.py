@@ -31,6 +31,7 @@ class Spool:
         self.store = store
         self._records: collections.deque[tuple[str, dict[str, Any]]] = collections.deque(maxlen=limit)
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()
         self.dropped = 0
 
     def __len__(self) -> int:
@@ -45,8 +46,33 @@ class Spool:
             self._records.append((kind, record))
 
     def flush(self) -> int:
-        """Write the records in order (blocking: run it in a thread); stop at the first database error."""
-        written = 0
+        """Write the records in order (blocking: run it in a thread); stop at the first database error.
+
+        The event ids go first, all in one statement: until they are recorded another replica would take a
+        retry of those events for new ones. One flush at a time (a second caller returns at once)."""
+        if not self._flushing.acquire(blocking=False):
+            return 0
+        try:
+            return self._flush()
+        finally:
+            self._flushing.release()
+
+    def _flush(self) -> int:
+        with self._lock:
+            events = [record["event_id"] for kind, record in self._records if kind == "event"]
+        if events:
+            try:
+                self.store.record_events(events)
+            except SQLAlchemyError:
+                logger.warning("spool: the database is still unavailable; %d record(s) wait", len(self._records))
+                return 0
+            flushed = set(events)
+            with self._lock:
+                self._records = collections.deque(
+                    (r for r in self._records if r[0] != "event" or r[1]["event_id"] not in flushed),
+                    maxlen=self._records.maxlen,
+                )
+        written = len(events)
         while True:
             with self._lock:
                 if not self._records:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -210,3 +210,14 @@ def _question(row: PendingQuestion) -> Question:
     return Question(
         row.request_key, row.user_id, row.channel_id, row.surface, row.text, row.response_url, row.thread_ts
     )
+
+
+def prune(engine: Engine, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Forget questions answered (or given up) more than ``older_than`` ago (the question log keeps them)."""
+    cutoff = utcnow() - older_than
+    done = (QuestionStatus.ANSWERED.value, QuestionStatus.FAILED.value)
+    with make_session_factory(engine).begin() as session:
+        result = session.execute(
+            delete(PendingQuestion).where(PendingQuestion.status.in_(done), PendingQuestion.created_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
@@ -198,3 +198,15 @@ class OutboxService:
         with self.sessions() as session:
             query = select(func.count()).select_from(OutboxMessage)
             return int(session.scalar(query.where(OutboxMessage.status == OutboxStatus.PENDING.value)) or 0)
+
+
+def prune(engine: Engine, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Forget messages sent (or given up) more than ``older_than`` ago; returns how many rows were removed."""
+    cutoff = utcnow() - older_than
+    with make_session_factory(engine).begin() as session:
+        result = session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status != OutboxStatus.PENDING.value, OutboxMessage.created_at < cutoff
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -163,3 +163,16 @@ def test_a_replica_back_from_an_outage_takes_only_rows_nobody_held(engine):
     assert [r.id for r in fresh] == [held[0].id + 1]  # the row nobody held
     assert a.settle(held[0], Outcome(ts="1.1"))  # the holder records what it sent first
     assert b.claim() == []
+
+
+def test_delivered_messages_are_pruned_after_30_days_pending_ones_never(engine):
+    from icam_bot.outbox.service import prune
+
+    _owe(engine, 3)
+    outbox = OutboxService(engine, "replica-a")
+    first, second, _ = outbox.claim()
+    outbox.settle(first, Outcome(ts="1.1"))
+    outbox.settle(second, Outcome(error="user_not_found"))
+    assert prune(engine) == 0
+    assert prune(engine, dt.timedelta(seconds=-1)) == 2  # everything settled is "old" now
+    assert [r.status for r in rows(engine)] == ["pending"]
