@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Mapping
@@ -73,7 +74,9 @@ class OutboxTask:
     def start(self) -> OutboxTask:
         if not self.running:
             self._stop.clear()
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="icam-outbox")
+            # a fresh context: the dispatcher outlives the request that may start it (see handlers.inflight)
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), name="icam-outbox", context=contextvars.Context())
         return self
 
     def kick(self) -> None:
