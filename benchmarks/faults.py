@@ -474,13 +474,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             driver.latencies = run.latencies
             load = asyncio.create_task(burst(driver, run, args.load_seconds, args.rate))
             await asyncio.sleep(args.kill_at)
-            replicas[0].proc.send_signal(signal.SIGKILL)
-            note("replica A killed (SIGKILL) mid-burst")
-            await asyncio.sleep(args.restart_after)
-            port = replicas[0].port
-            replicas[0] = start_serve(envs[0], work / "a2.log", port=port)
-            await wait_healthy(session, replicas[0])
-            note("replica A restarted")
+            if not args.no_kill:
+                replicas[0].proc.send_signal(signal.SIGKILL)
+                note("replica A killed (SIGKILL) mid-burst")
+                await asyncio.sleep(args.restart_after)
+                port = replicas[0].port
+                replicas[0] = start_serve(envs[0], work / "a2.log", port=port)
+                await wait_healthy(session, replicas[0])
+                note("replica A restarted")
             await asyncio.sleep(3)
             await asyncio.to_thread(pg.stop)
             note(f"PostgreSQL stopped for {args.db_stop_seconds:.0f} s")
@@ -515,6 +516,7 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=45.0)
     parser.add_argument("--kill-at", type=float, default=8.0, help="seconds into the burst replica A is killed")
     parser.add_argument("--restart-after", type=float, default=5.0)
+    parser.add_argument("--no-kill", action="store_true", help="no replica is killed (a control run)")
     parser.add_argument("--db-stop-seconds", type=float, default=20.0)
     parser.add_argument("--lease-seconds", type=float, default=10.0, help="ICAM_LEASE_SECONDS of the replicas")
     parser.add_argument("--answer-workers", type=int, default=1, help="ICAM_ANSWER_WORKERS of each replica")
