@@ -40,8 +40,9 @@ def answers(h: Harness) -> list[Any]:
 
 
 async def spool_written(h: Harness) -> None:
-    """The server's question task writes the spool soon after the database is back (it looks every 0.5 s)."""
-    for _ in range(100):
+    """The server's question task writes the spool soon after the database is back (it looks every 0.5 s while
+    the spool holds records, else every 5 s: the first look after the record was added may take that long)."""
+    for _ in range(300):
         if not len(h.services.spool):
             await asyncio.sleep(0.1)  # the last record's transaction is committed
             return
