@@ -22,6 +22,7 @@ from handlers.blocks import (
 )
 from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.flows import open_issue_modal
+from handlers.guard import guarded
 from handlers.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
 from icam_bot.answers import Suggestion
@@ -33,12 +34,12 @@ UNKNOWN_ENTRY_TEXT = "That answer is no longer in the knowledge base. Please ask
 
 
 def register(app: AsyncApp) -> None:
-    app.action(ActionId.HELPFUL)(on_feedback)
-    app.action(ActionId.NOT_HELPFUL)(on_feedback)
-    app.action(ActionId.SHOW_OTHER)(on_show_other)
-    app.action(PICK_ENTRY_PATTERN)(on_pick_entry)
-    app.action(ActionId.LOG_ISSUE)(on_log_issue)
-    app.action(ActionId.LOG_FOR_PMO)(on_log_for_pmo)
+    app.action(ActionId.HELPFUL)(guarded(on_feedback))
+    app.action(ActionId.NOT_HELPFUL)(guarded(on_feedback))
+    app.action(ActionId.SHOW_OTHER)(guarded(on_show_other))
+    app.action(PICK_ENTRY_PATTERN)(guarded(on_pick_entry))
+    app.action(ActionId.LOG_ISSUE)(guarded(on_log_issue))
+    app.action(ActionId.LOG_FOR_PMO)(guarded(on_log_for_pmo))
 
 
 def _user(body: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from handlers.retry_policy import policy_handlers
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
 from icam_bot.db import Store, make_engine
+from icam_bot.inbox.service import QuestionInbox
 from icam_bot.logs import context_fields, log_context
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ class AnswerJob(NamedTuple):
     thread_ts: str | None = None
     #: The request's logging context (request id, command, user), so the worker's log lines carry it.
     log_fields: tuple[tuple[str, object], ...] = ()
+    #: The stored question (pending_questions) this job answers, and the replica holding it; None when the
+    #: question could not be stored (the database was down at the ack): then its record waits in the spool.
+    question_id: int | None = None
+    owner: str | None = None
+    #: How long the worker holds the question while answering it (then another replica may take it over).
+    answer_lease_s: float = 60.0
+
+
+#: What became of a job that was not answered: another replica or worker has the question, or the database
+#: could not say (the question stays stored and is taken over when its lease runs out).
+SKIPPED = "skipped"
+DEFERRED = "deferred"
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,10 @@ class AnswerOutcome:
     delivered: bool
     retries: int = 0
     failed_call: str | None = None
+    #: The question's record when the database did not take it (the acking process spools it for later).
+    unrecorded: dict[str, Any] | None = None
+    #: (question id, owner) when the reply was sent but the database did not take the answered mark.
+    unsettled: tuple[int, str] | None = None
 
 
 class _Counting(RetryHandler):
@@ -91,6 +108,7 @@ class AnswerWorker:
     def __init__(self, responder: Responder, store: Store, token: str | None, api_url: str | None) -> None:
         self.responder = responder
         self.store = store
+        self.inbox = QuestionInbox(store.engine)
         #: Retries made by this worker's clients so far (a job's retries are the difference it makes).
         self._retries = [0]
         self._retry_handlers = sync_retry_handlers(self._retries)
@@ -104,9 +122,18 @@ class AnswerWorker:
             return self._answer(job)
 
     def _answer(self, job: AnswerJob) -> AnswerOutcome:
+        if job.question_id is not None and job.owner is not None:
+            try:
+                if not self.inbox.start_answering(job.question_id, job.owner, lease_s=job.answer_lease_s):
+                    logger.info("question %d is answered elsewhere; skipped", job.question_id)
+                    return AnswerOutcome(SKIPPED, delivered=False)
+            except SQLAlchemyError:
+                logger.warning("question %d waits for the database (answered when it returns)", job.question_id)
+                return AnswerOutcome(DEFERRED, delivered=False)
+        unrecorded: list[dict[str, Any]] = []
         try:
             reply = self.responder.ask(job.question)
-            message = answer_message(reply, self._record(reply, job))
+            message = answer_message(reply, self._record(reply, job, unrecorded))
             decision = reply.decision.value
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
@@ -116,26 +143,56 @@ class AnswerWorker:
             delivered, call = self._respond(job.response_url, message), "response_url"
         else:
             delivered, call = self._post(job, message), "chat.postMessage"
-        return AnswerOutcome(decision, delivered, self._retries[0] - retries_before, None if delivered else call)
+        return AnswerOutcome(
+            decision,
+            delivered,
+            self._retries[0] - retries_before,
+            None if delivered else call,
+            unrecorded[0] if unrecorded else None,
+            self._settle(job, delivered),
+        )
 
-    def _record(self, reply: Reply, job: AnswerJob) -> int | None:
-        """Log the question (and it being unanswered); the row id rides on the reply's buttons."""
-        if reply.reason in UNRECORDED_REASONS:
+    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str] | None:
+        """Mark the stored question answered (or due for another try). When the database does not take the
+        mark, (id, owner) is returned for the acking process to write when the database is back."""
+        if job.question_id is None or job.owner is None:
             return None
         try:
-            log_id = self.store.log_question(
-                user_id=job.user_id,
-                channel_id=job.channel_id,
-                surface=job.surface,
-                text=reply.question,
-                decision=reply.decision.value,
-                entry_id=reply.entry.id if reply.entry else None,
-                score=reply.score,
-            )
+            if delivered:
+                self.inbox.answered(job.question_id, job.owner)
+            else:
+                self.inbox.not_delivered(job.question_id, job.owner)
+        except SQLAlchemyError:
+            logger.warning("question %d answered; its mark waits for the database", job.question_id)
+            return (job.question_id, job.owner) if delivered else None
+        return None
+
+    def _record(self, reply: Reply, job: AnswerJob, unrecorded: list[dict[str, Any]]) -> int | None:
+        """Log the question (and it being unanswered); the row id rides on the reply's buttons. When the database
+        does not take it, the record is handed back (``unrecorded``) to be written when it returns."""
+        if reply.reason in UNRECORDED_REASONS:
+            return None
+        record = {
+            "user_id": job.user_id,
+            "channel_id": job.channel_id,
+            "surface": job.surface,
+            "text": reply.question,
+            "decision": reply.decision.value,
+            "entry_id": reply.entry.id if reply.entry else None,
+            "score": reply.score,
+        }
+        try:
+            log_id = self.store.log_question(**record)
             if reply.can_log:
                 self.store.record_unanswered(reply.question, job.user_id)
         except SQLAlchemyError:
-            logger.exception("could not record a question (user=%s surface=%s)", job.user_id, job.surface)
+            logger.warning(  # the database's error, never the question: engines hide SQL parameters
+                "could not record a question now (user=%s surface=%s); kept for later",
+                job.user_id,
+                job.surface,
+                exc_info=True,
+            )
+            unrecorded.append({**record, "can_log": reply.can_log})
             return None
         return log_id
 

@@ -14,10 +14,11 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import AnswerJob, with_log_context
+from handlers.answer_job import DEFERRED, SKIPPED, AnswerJob, with_log_context
 from handlers.blocks import ERROR_TEXT, text_message
 from handlers.metrics import Metrics
 from handlers.sender import Sender
+from handlers.spool import Spool
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.logs import log_context
 
@@ -32,13 +33,25 @@ ANSWER_CONSUMERS = 4
 class AnswerQueue:
     """Queued questions and the consumer tasks that answer them through ``pool``."""
 
-    def __init__(self, pool: AnswerPool, metrics: Metrics, sender: Sender, client: AsyncWebClient | None) -> None:
+    def __init__(
+        self,
+        pool: AnswerPool,
+        metrics: Metrics,
+        sender: Sender,
+        client: AsyncWebClient | None,
+        *,
+        spool: Spool | None = None,
+    ) -> None:
         self.pool = pool
+        #: Question records the database did not take while answering (written when it returns).
+        self.spool = spool
         self.metrics = metrics
         self.sender = sender
         #: The app's Web API client (replies to events when the answer pool itself fails).
         self.client = client
         self._queue: asyncio.Queue[AnswerJob] | None = None
+        #: Stored questions (ids) waiting in this queue or being answered: not taken over again meanwhile.
+        self.queued_ids: set[int] = set()
         self._consumers: list[asyncio.Task[None]] = []
         self._answering = 0
 
@@ -52,7 +65,12 @@ class AnswerQueue:
                 loop.create_task(self._consume(), name=f"icam-answers-{n}", context=contextvars.Context())
                 for n in range(ANSWER_CONSUMERS)
             ]
+        if job.question_id is not None:
+            self.queued_ids.add(job.question_id)
         self._queue.put_nowait(with_log_context(job))
+
+    def __len__(self) -> int:
+        return (self._queue.qsize() if self._queue is not None else 0) + self._answering
 
     def overloaded(self) -> bool:
         """True when so many answers are queued that a new question should be turned away at the ack."""
@@ -88,6 +106,8 @@ class AnswerQueue:
                     await self._answer(job)
             finally:
                 self._answering -= 1
+                if job.question_id is not None:
+                    self.queued_ids.discard(job.question_id)
                 self._queue.task_done()
 
     async def _answer(self, job: AnswerJob) -> None:
@@ -98,6 +118,12 @@ class AnswerQueue:
             logger.exception("the answer pool failed (user=%s surface=%s)", job.user_id, job.surface)
             await self._reply_error(job)
             return
+        if outcome.unsettled is not None and self.spool is not None:  # the answered mark, when the database is back
+            self.spool.add("answered", {"question_id": outcome.unsettled[0], "owner": outcome.unsettled[1]})
+        if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
+            return
+        if outcome.unrecorded is not None and self.spool is not None:
+            self.spool.add("question", outcome.unrecorded)
         self.metrics.question(outcome.decision)
         for _ in range(outcome.retries):
             self.metrics.slack_retry()

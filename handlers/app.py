@@ -63,6 +63,7 @@ def create_app(
         board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
         client=client,
         retention=settings.retention,
+        lease_seconds=slack_settings.lease_seconds,
     )
     middleware.install(app, services)
     register_all(app)

@@ -14,6 +14,7 @@ from handlers.blocks import text_message
 from handlers.blocks.board import enterprise_message, program_message, risks_message, saved_message
 from handlers.blocks.board_modal import ProgramDraft, ProgramModalMeta, edit_from_state, form_errors, program_modal
 from handlers.blocks.tracker import error_message
+from handlers.guard import guarded
 from handlers.ids import BlockId, CallbackId
 from handlers.sender import SEND_ERRORS
 from handlers.services import Services, services_of
@@ -29,7 +30,7 @@ _ITEM_REF = re.compile(r"^\s*icam-", re.IGNORECASE)
 
 
 def register(app: AsyncApp) -> None:
-    app.view(CallbackId.PROGRAM_MODAL)(on_program_submitted)
+    app.view(CallbackId.PROGRAM_MODAL)(guarded(on_program_submitted))
 
 
 def is_item_ref(text: str) -> bool:

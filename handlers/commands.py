@@ -4,23 +4,34 @@ subcommands; replies are ephemeral."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answer_job import AnswerJob
 from handlers.blocks import BUSY_TEXT, ERROR_TEXT, help_message, text_message
-from handlers.blocks.tracker import done_message, error_message, item_detail_message, items_message, stats_message
+from handlers.blocks.tracker import (
+    done_message,
+    error_message,
+    item_detail_message,
+    items_message,
+    stats_message,
+    unsaved_message,
+)
 from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.board import is_item_ref, open_program_modal, risks_reply, status_reply
 from handlers.comms import COMMS_SUBCOMMANDS, comms_reply
 from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref
+from handlers.questions import answer_job
 from handlers.services import Services, services_of
-from icam_bot.tracker.errors import TrackerError
+from icam_bot.inbox.service import Question
+from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
+from icam_bot.tracker.idempotency import content_key
 from icam_bot.tracker.results import ActionResult
 
 logger = logging.getLogger(__name__)
@@ -77,7 +88,9 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
             reply = await tracker_reply(services, client, subcommand, rest, user_id)
         except Exception:
             logger.exception("/icam %s failed (user=%s)", subcommand, user_id)
-            reply = text_message(ERROR_TEXT)
+            # what the person typed comes back with the apology: nothing they wrote is lost
+            failed = TrackerNotSavedError(subcommand, split_ref(rest)[1])
+            reply = unsaved_message(failed) if subcommand in NEEDS_TEXT else text_message(ERROR_TEXT)
         await services.sender.respond(command.get("response_url"), **reply)
         return
     if subcommand in COMMS_SUBCOMMANDS:
@@ -101,14 +114,28 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         services.metrics.questions_turned_away.inc()
         await ack(**text_message(BUSY_TEXT))
         return
+    await _ask(ack, services, command, question)
+
+
+async def _ask(ack: AsyncAck, services: Services, command: dict[str, Any], text: str) -> None:
+    """Store the question before the ack and answer it from the store; with the database down, answer it
+    anyway and keep its record for when the database returns."""
+    user = str(command.get("user_id") or "")
+    # The invocation is named by its trigger id and response URL together (a redelivery carries the same pair)
+    request = f"{command.get('trigger_id') or ''}\x1f{command.get('response_url') or ''}"
+    key = f"command:{user}:{hashlib.sha256(request.encode('utf-8', 'replace')).hexdigest()[:40]}"
+    question = Question(key, user, command.get("channel_id"), "command", text, command.get("response_url"))
+    try:
+        stored = await services.store_question(question)
+    except SQLAlchemyError:
+        logger.warning("could not store a question before its ack (database unavailable); answering it anyway")
+        stored = None
     await ack()
-    job = AnswerJob(
-        question=question,
-        user_id=str(command.get("user_id") or ""),
-        channel_id=command.get("channel_id"),
-        surface="command",
-        response_url=command.get("response_url"),
-    )
+    if stored is not None and not stored.new:
+        logger.info("command %s was delivered again; its question is already stored", key)
+        return
+    lease = services.lease_seconds
+    job = answer_job(question, stored.id, services.replica_id, lease) if stored is not None else answer_job(question)
     services.answer_queue.start(job)
 
 
@@ -145,7 +172,8 @@ async def tracker_reply(
             result = await asyncio.to_thread(tracker.assign, ref, assignee, actor=user)
             what = f"is assigned to <@{assignee}>"
         elif subcommand == "comment":
-            result = await asyncio.to_thread(tracker.comment, ref, text, actor=user)
+            key = content_key("comment", tracker.clock(), user, ref, text)
+            result = await asyncio.to_thread(tracker.comment, ref, text, actor=user, keys=(key,))
             what = "has your comment"
         elif subcommand == "escalate":
             result = await asyncio.to_thread(tracker.escalate, ref, text, actor=user)
@@ -160,5 +188,5 @@ async def tracker_reply(
             what = "is reopened"
     except TrackerError as exc:
         return error_message(exc)
-    await services.deliver(client, result.notifications)
+    services.notify()
     return done_message(result, what)

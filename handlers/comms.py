@@ -19,9 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from handlers.blocks import text_message
 from handlers.blocks.comms import (
     announce_modal,
-    announcement_message,
-    channel_problems_message,
-    delivery_report_message,
     load_preview_metadata,
     preview_modal,
     subscribed_notice,
@@ -30,12 +27,13 @@ from handlers.blocks.comms import (
     unsubscribed_notice,
 )
 from handlers.blocks.tracker_modals import field_value
+from handlers.guard import guarded
 from handlers.ids import SLASH_COMMAND, BlockId, CallbackId
 from handlers.sender import SEND_ERRORS
 from handlers.services import Services, services_of
 from handlers.text import escape, truncate
 from icam_bot.comms.announcements import BODY_LIMIT, AnnouncementDraft, AnnouncementError, validate_draft
-from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS, PostOutcome, deliver_announcement
+from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
 from icam_bot.comms.models import ALL_PROGRAMS
 from icam_bot.comms.subscriptions import Subscribed
 
@@ -45,6 +43,7 @@ COMMS_SUBCOMMANDS = {"announce", "subscribe", "unsubscribe", "subscriptions"}
 PMO_ONLY = "Only ICAM PMO members can send announcements."
 NOT_A_CHANNEL = "Run this in the channel you want to change: subscriptions belong to channels, not direct messages."
 DATABASE_DOWN = "The database is unavailable right now; nothing was changed. Please try again in a minute."
+NOT_SAVED = "The database did not take this right now, so nothing was saved or sent. Please try again in a minute."
 INVITE_FIRST = (
     "I am not a member of this channel, so I could not post here and did not subscribe it. "
     "Invite me first (`/invite @icam-bot`), then run `{command}` again."
@@ -52,8 +51,8 @@ INVITE_FIRST = (
 
 
 def register(app: AsyncApp) -> None:
-    app.view(CallbackId.ANNOUNCE_MODAL)(on_announce_composed)
-    app.view(CallbackId.ANNOUNCE_PREVIEW)(on_announce_confirmed)
+    app.view(CallbackId.ANNOUNCE_MODAL)(guarded(on_announce_composed))
+    app.view(CallbackId.ANNOUNCE_PREVIEW)(guarded(on_announce_confirmed))
 
 
 def _names(services: Services) -> dict[str, str]:
@@ -220,9 +219,9 @@ async def on_announce_composed(
             )
             return
         saved = await asyncio.to_thread(comms.announcements.save_draft, user, draft)
-    except SQLAlchemyError:
+    except Exception:  # the database down or refusing: the form stays open with the text in it
         logger.exception("could not save an announcement draft")
-        await ack(response_action="errors", errors={BlockId.BODY: DATABASE_DOWN + " Your text is still here."})
+        await ack(response_action="errors", errors={BlockId.BODY: NOT_SAVED + " Your text is still here."})
         return
     await ack(response_action="push", view=preview_modal(saved, channels, names))
 
@@ -230,8 +229,9 @@ async def on_announce_composed(
 async def on_announce_confirmed(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
 ) -> None:
-    """Send: confirm the draft once (a repeated submission sends nothing), close the forms, post to each channel
-    at Slack's pace, then tell the author what happened and the PMO channel about channels that failed."""
+    """Send: confirm the draft once (a repeated submission sends nothing) and, in the same transaction, owe one
+    post to each channel (the outbox paces them per channel, records each outcome and, after the last one, tells
+    the author what happened and the PMO channel about channels that failed); then close the forms."""
     services = services_of(context)
     comms = services.communications
     user = _user(body)
@@ -242,8 +242,7 @@ async def on_announce_confirmed(
         return
     try:
         confirmed = await asyncio.to_thread(comms.announcements.confirm, announcement_id, user)
-        channels = await asyncio.to_thread(comms.subscriptions.audience, confirmed.audience) if confirmed else []
-    except SQLAlchemyError:
+    except Exception:  # the draft stays stored: nothing was sent, the author is told
         logger.exception("could not confirm announcement %d", announcement_id)
         await ack(response_action="clear")
         await services.sender.post_message(client, user, **text_message(DATABASE_DOWN + " Nothing was sent."))
@@ -252,19 +251,4 @@ async def on_announce_confirmed(
     if confirmed is None:
         logger.info("announcement %d was already confirmed; not sending it again", announcement_id)
         return
-    payload = announcement_message(confirmed, _names(services))
-
-    async def post(channel: str) -> PostOutcome:
-        return await services.sender.post_outcome(client, channel, **payload)
-
-    report = await deliver_announcement(
-        confirmed,
-        channels,
-        post,
-        announcements=comms.announcements,
-        subscriptions=comms.subscriptions,
-        limiter=comms.limiter,
-    )
-    await services.sender.post_message(client, user, **delivery_report_message(report))
-    if report.failed and comms.pmo_channel:
-        await services.sender.post_message(client, comms.pmo_channel, **channel_problems_message(report))
+    services.notify()

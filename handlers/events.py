@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import AnswerJob
 from handlers.blocks import BUSY_TEXT, text_message
+from handlers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, answer_job, event_question
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -20,38 +20,27 @@ def register(app: AsyncApp) -> None:
     app.event({"type": "message", "channel_type": "im"})(on_direct_message)
 
 
-def _from_person(event: dict[str, Any]) -> bool:
-    """A new message typed by a person (not a bot, not an edit/deletion/join notice)."""
-    return bool(event.get("user")) and not event.get("bot_id") and not event.get("subtype")
+async def on_mention(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+    await _answer(body, context, client)
 
 
-async def on_mention(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-    if not _from_person(event):
-        return
-    thread_ts = event.get("thread_ts") or event.get("ts")
-    await _answer(event, context, client, surface="mention", thread_ts=thread_ts)
+async def on_direct_message(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+    await _answer(body, context, client)
 
 
-async def on_direct_message(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-    if not _from_person(event):
-        return
-    await _answer(event, context, client, surface="dm", thread_ts=event.get("thread_ts"))
-
-
-async def _answer(
-    event: dict[str, Any], context: Any, client: AsyncWebClient, *, surface: str, thread_ts: str | None
-) -> None:
+async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
+    """Queue the answer to the question the middleware stored before the ack (or, with the database down, to
+    the question as it came: its record then waits in the spool)."""
     services = services_of(context)
-    channel = event.get("channel")
-    if not isinstance(channel, str):
-        logger.warning("%s event without a channel ignored", surface)
+    question = event_question(body)
+    if question is None:
         return
-    if services.answer_queue.overloaded():  # the same load shedding as /icam ask: memory stays bounded
+    if context.get(TURNED_AWAY_KEY):  # the answer queue is full (the middleware did not store the question)
         services.metrics.questions_turned_away.inc()
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
-        await services.sender.post_message(client, channel, **extra, **text_message(BUSY_TEXT))
+        extra = {"thread_ts": question.thread_ts} if question.thread_ts else {}
+        assert question.channel_id is not None  # event_question requires a channel
+        await services.sender.post_message(client, question.channel_id, **extra, **text_message(BUSY_TEXT))
         return
-    # The core strips Slack markup (mentions, links, entities) itself; the text goes in as Slack sent it.
-    question = str(event.get("text") or "")
-    job = AnswerJob(question, str(event["user"]), channel, surface, thread_ts=thread_ts)
-    services.answer_queue.start(job)
+    question_id = context.get(QUESTION_ID_KEY)
+    owner = services.replica_id if question_id is not None else None
+    services.answer_queue.start(answer_job(question, question_id, owner, services.lease_seconds))

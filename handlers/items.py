@@ -13,6 +13,7 @@ from handlers.blocks import decode_value
 from handlers.blocks.tracker import error_message, item_detail_message, restricted_message, triage_message
 from handlers.blocks.tracker_modals import ReasonModalMeta, reason_modal
 from handlers.flows import tell_user
+from handlers.guard import guarded
 from handlers.home import publish_home
 from handlers.ids import ITEM_ACTIONS, ActionId
 from handlers.sender import SEND_ERRORS
@@ -26,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 def register(app: AsyncApp) -> None:
     for action_id in ITEM_ACTIONS:
-        app.action(action_id)(on_item_action)
-    app.action(ActionId.ITEM_SHOW_DETAILS)(on_show_details)
+        app.action(action_id)(guarded(on_item_action))
+    app.action(ActionId.ITEM_SHOW_DETAILS)(guarded(on_show_details))
 
 
 async def on_show_details(
@@ -81,7 +82,7 @@ async def on_item_action(
     except TrackerError as exc:
         await tell_user(services, client, body, error_message(exc))
         return
-    await services.deliver(client, result.notifications)
+    services.notify()
     await refresh_after_action(
         services, client, result, channel=channel, message_ts=message_ts, from_home=from_home, what=what, actor=actor
     )

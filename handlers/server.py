@@ -4,21 +4,25 @@ the readiness details on the internal ICAM_METRICS_PORT) or Socket Mode (the thr
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from handlers.app import services_of_app
 from handlers.digest import DigestTask
 from handlers.inflight import InFlight, mark_handling, unmark
 from handlers.ops import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
+from handlers.payload_shape import shape_problem
+from handlers.question_task import QuestionTask
 from handlers.request_log import new_request_id, slack_fields
 from handlers.retention import RetentionTask
 from handlers.sweep import SweeperTask
@@ -28,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
+#: Slack's rule: a request whose timestamp is more than five minutes off is refused (replays).
+SIGNATURE_MAX_AGE_S = 300
+#: Threads for blocking database calls (each mostly waits on the database).
+IO_THREADS = 16
 #: How long shutdown waits for in-flight requests and the work they started, unless told otherwise.
 DEFAULT_SHUTDOWN_TIMEOUT_S = 20.0
 
@@ -68,15 +76,10 @@ def build_web_app(
     requests started after their acks is given the rest of ``shutdown_timeout``, then the sweeper is stopped
     between sweeps and the services closed.
     """
-    verifier = SignatureVerifier(signing_secret)
 
     async def slack_events(request: web.Request) -> web.Response:
         raw = await request.read()
-        try:
-            signed = verifier.is_valid_request(raw, dict(request.headers))
-        except (ValueError, TypeError):  # e.g. a non-numeric timestamp header
-            signed = False
-        if not signed:
+        if not signature_ok(signing_secret, raw, request.headers):
             return _problem(401, "invalid_signature")
         try:
             body = raw.decode("utf-8")
@@ -89,7 +92,7 @@ def build_web_app(
         except Exception:  # anything the parser chokes on is the sender's fault, not ours
             logger.debug("unparseable request body", exc_info=True)
             return _problem(400, "malformed_body")
-        problem = _shape_problem(bolt_request.body)
+        problem = shape_problem(bolt_request.body)
         if problem:
             return _problem(400, problem)
         fields = slack_fields(bolt_request.body)
@@ -110,13 +113,17 @@ def build_web_app(
         )
 
     async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
+        use_io_threads()
         services = services_of_app(app)
         inflight = InFlight()
         inflight.install()
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds is not None else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
         retention = RetentionTask.maybe_start(services)
+        services.outbox_task.start()  # also delivers what this replica (or a dead one) left in the outbox
+        questions = QuestionTask(services).start()  # and answers the questions a dead replica left
         yield
+        await questions.stop()
         if digest is not None:
             await digest.stop()
         if retention is not None:
@@ -152,29 +159,25 @@ def build_web_app(
     return web_app
 
 
-def _shape_problem(body: object) -> str | None:
-    """Why a parsed body cannot be a Slack request, or None if it could be one."""
-    if not isinstance(body, dict) or not body:
-        return "malformed_body"
-    if "command" in body:
-        return None if isinstance(body.get("command"), str) else "malformed_command"
-    if body.get("ssl_check") == "1":
-        return None  # Slack's certificate check of the slash command URL: Bolt answers it with 200
-    kind = body.get("type")
-    if not isinstance(kind, str):
-        return "missing_type"
-    if kind == "event_callback" and not isinstance(body.get("event"), dict):
-        return "malformed_event"
-    if kind == "block_actions":
-        acts = body.get("actions")
-        if not isinstance(acts, list) or not acts or not all(isinstance(a, dict) for a in acts):
-            return "malformed_actions"
-    needs_user = kind in ("block_actions", "shortcut", "message_action", "view_submission", "view_closed")
-    if needs_user and not isinstance(body.get("user"), dict):
-        return "malformed_user"
-    if kind in ("view_submission", "view_closed") and not isinstance(body.get("view"), dict):
-        return "malformed_view"
-    return None
+def use_io_threads() -> None:
+    """Database calls run in threads (``asyncio.to_thread``): give the loop enough of them that a burst of
+    writes before acks (questions, submissions) and outbox records do not queue behind each other."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(IO_THREADS, thread_name_prefix="icam-io"))
+
+
+def signature_ok(secret: str, raw: bytes, headers: Mapping[str, str], now: float | None = None) -> bool:
+    """Slack's v0 signature over the raw bytes (whatever they encode), with a timestamp at most 5 minutes off.
+
+    Checked on bytes so that a correctly signed body that is not UTF-8 is a malformed body (400), not an
+    unsigned one (401).
+    """
+    timestamp, signature = headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")
+    if not timestamp or not signature or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_MAX_AGE_S:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}", signature)
 
 
 def run_http(
@@ -228,11 +231,17 @@ def run_socket_mode(
     """Connect to Slack over Socket Mode (no public URL needed) until SIGTERM/SIGINT; probes and metrics are
     served on ``health_port``. Shutdown disconnects, then lets started work finish as in HTTP mode."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
     class Handler(AsyncSocketModeHandler):
         async def handle(self, client, req) -> None:  # type: ignore[no-untyped-def, override]
             """Each envelope gets its id in the log context; the tasks it starts are tracked."""
             payload = req.payload if isinstance(req.payload, dict) else {}
+            problem = shape_problem(payload) if req.type in ("events_api", "interactive", "slash_commands") else None
+            if problem:  # acked and dropped: Slack must not redeliver it, no listener can use it
+                logger.warning("malformed %s envelope dropped: %s", req.type, problem)
+                await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                return
             fields = slack_fields(payload)
             log_token = bind(**fields, envelope_id=req.envelope_id, request_id=req.envelope_id)
             work_token = mark_handling()
@@ -246,6 +255,7 @@ def run_socket_mode(
                 unbind(log_token)
 
     async def main() -> None:
+        use_io_threads()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -262,6 +272,8 @@ def run_socket_mode(
         sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds else None
         digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
         retention = RetentionTask.maybe_start(services)
+        services.outbox_task.start()
+        questions = QuestionTask(services).start()
         try:
             await handler.connect_async()
             await stop.wait()
@@ -274,6 +286,7 @@ def run_socket_mode(
             left += await services.answer_queue.drain(max(deadline - time.monotonic(), 0.0))
             logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
         finally:
+            await questions.stop()
             if digest is not None:
                 await digest.stop()
             if retention is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import os
+import secrets
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,19 +14,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.answer_job import make_answer_worker
 from handlers.answer_queue import AnswerQueue
-from handlers.blocks.tracker import notification_message
 from handlers.metrics import Metrics
+from handlers.outbox_task import OutboxTask
 from handlers.parsing import is_shared_conversation
 from handlers.sender import Sender
-from handlers.settings import SlackSettings
+from handlers.settings import DEFAULT_LEASE_SECONDS, SlackSettings
+from handlers.spool import RecentEvents, Spool
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
+from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
+from icam_bot.comms.outbox import settle_hook
 from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
+from icam_bot.inbox.service import Question, QuestionInbox, Stored
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.outbox.service import OutboxService
 from icam_bot.records.policy import RetentionPolicy
-from icam_bot.tracker.results import Notification
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
@@ -32,6 +38,11 @@ logger = logging.getLogger(__name__)
 CONTEXT_KEY = "icam"
 #: views.open must use the trigger_id within 3 s of the click: a busy matcher must not make the modal fail.
 SUGGEST_TIMEOUT_S = 1.5
+
+
+def new_replica_id() -> str:
+    """``host:pid:random``, unique among the replicas sharing a database (and across restarts)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass
@@ -56,14 +67,42 @@ class Services:
     client: AsyncWebClient | None = None
     #: Retention periods (ICAM_RETENTION_*): ``serve`` applies them in the background when any is set.
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: This process among the replicas (claims in the outbox and the pending questions carry it).
+    replica_id: str = field(default_factory=new_replica_id)
+    #: ICAM_LEASE_SECONDS: questions this replica acked are its own this long (answering: twice, sending: 4x).
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
     _answer_queue: AnswerQueue | None = field(default=None, repr=False)
+    _outbox: OutboxService | None = field(default=None, repr=False)
+    _inbox: QuestionInbox | None = field(default=None, repr=False)
+    #: What this replica did while the database was down, written when it returns.
+    spool: Spool = field(init=False)
+    #: Events handled while the database could not record them (a redelivery is not answered twice).
+    recent_events: RecentEvents = field(default_factory=RecentEvents)
+
+    def __post_init__(self) -> None:
+        self.spool = Spool(self.store)
+
+    _outbox_task: OutboxTask | None = field(default=None, repr=False)
 
     @property
     def answer_queue(self) -> AnswerQueue:
         """Where listeners put questions; answered through the answer pool by a few consumer tasks."""
         if self._answer_queue is None:
-            self._answer_queue = AnswerQueue(self.pool, self.metrics, self.sender, self.client)
+            self._answer_queue = AnswerQueue(self.pool, self.metrics, self.sender, self.client, spool=self.spool)
         return self._answer_queue
+
+    @property
+    def inbox(self) -> QuestionInbox:
+        """Questions stored before their ack (pending_questions), answered from there exactly once."""
+        if self._inbox is None:
+            lease = self.lease_seconds
+            self._inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
+        return self._inbox
+
+    async def store_question(self, question: Question, event_id: str | None = None) -> Stored | None:
+        """Store a question before its ack, held by this replica; None for an event handled before.
+        Raises SQLAlchemyError when the database does not answer (the caller answers it anyway and spools)."""
+        return await asyncio.to_thread(self.inbox.store, question, self.replica_id, event_id=event_id)
 
     @property
     def pool(self) -> AnswerPool:
@@ -107,21 +146,51 @@ class Services:
         """(slug, name) of every component program, for the modal's program select."""
         return [(slug, routing.name) for slug, routing in self.tracker.programs.programs.items()]
 
-    async def deliver(self, client: AsyncWebClient, notifications: Iterable[Notification]) -> None:
-        """Send tracker notifications: a DM to a user id (chat.postMessage opens it) or a channel message."""
-        for note in notifications:
-            restricted = self.restricted_in(note.recipient, note.item.program)
-            await self.sender.post_message(client, note.recipient, **notification_message(note, restricted=restricted))
-
     def restricted_in(self, conversation: str | None, program: str) -> bool:
         """Whether a ``program`` item must show as "ICAM-n (restricted)" in ``conversation``: a channel (not a
         direct message) and a program marked ``sensitive`` in the routing file."""
         return is_shared_conversation(conversation) and self.tracker.programs.is_sensitive(program)
 
+    @property
+    def outbox(self) -> OutboxService:
+        """The outbox on the tracker's database, settling announcement rows with the communications' hook."""
+        if self._outbox is None:
+            pmo_channel = self.comms.pmo_channel if self.comms is not None else self.tracker.programs.pmo_channel
+            hooks = {ANNOUNCEMENT_TOPIC: settle_hook(pmo_channel)}
+            lease = 4 * self.lease_seconds
+            self._outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=lease)
+        return self._outbox
+
+    @property
+    def outbox_task(self) -> OutboxTask:
+        """This replica's outbox dispatcher (started by the server, or on the first ``notify``)."""
+        if self._outbox_task is None:
+            assert self.client is not None, "create_app gives the services the app's Web API client"
+            limiter = self.comms.limiter if self.comms is not None else None
+            self._outbox_task = OutboxTask(
+                self.outbox,
+                self.sender,
+                self.client,
+                programs=dict(self.program_options()),
+                limiter=limiter,
+                restricted=self.restricted_in,
+            )
+        return self._outbox_task
+
+    def notify(self) -> None:
+        """Messages were just written to the outbox (with the change they report): deliver them now."""
+        self.outbox_task.kick()
+
+    async def deliver_outbox(self) -> int:
+        """Deliver what is due in the outbox now, in this task (tests, the CLI); returns how many rows."""
+        return await self.outbox_task.deliver_due()
+
     async def close(self) -> None:
-        """Stop the answer consumers, release the HTTP session and the answer pool (on server shutdown)."""
+        """Stop the answer consumers and the outbox, release the HTTP session and the answer pool (shutdown)."""
         if self._answer_queue is not None:
             await self._answer_queue.close()
+        if self._outbox_task is not None:
+            await self._outbox_task.stop()
         await self.sender.close()
         if self.answers is not None:
             self.answers.close()

@@ -14,6 +14,8 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 DEFAULT_SWEEP_SECONDS = 60.0
 MAX_SWEEP_SECONDS = 24 * 3600.0
+DEFAULT_LEASE_SECONDS = 30.0
+MAX_LEASE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -21,10 +23,14 @@ class SlackSettings:
     """``ICAM_PMO_MEMBERS``: comma-separated Slack user ids of ICAM PMO staff (added to the routing file's).
 
     ``ICAM_SWEEP_SECONDS``: how often the SLA sweeper runs (default 60).
+
+    ``ICAM_LEASE_SECONDS``: how long a replica holds the questions it acked before another may answer them
+    (default 30; answering holds a question twice as long, sending an outbox message four times as long).
     """
 
     pmo_members: frozenset[str] = frozenset()
     sweep_seconds: float = DEFAULT_SWEEP_SECONDS
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SlackSettings:
@@ -49,6 +55,24 @@ class SlackSettings:
                     f"ICAM_SWEEP_SECONDS must be a number of seconds from 1 to {MAX_SWEEP_SECONDS:.0f} "
                     f"(got {raw_sweep[:20]!r})"
                 )
+        lease = _seconds(env, "ICAM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 2, MAX_LEASE_SECONDS, problems=problems)
         if problems:
             raise ConfigError(problems)
-        return cls(pmo_members=frozenset(members), sweep_seconds=sweep)
+        return cls(pmo_members=frozenset(members), sweep_seconds=sweep, lease_seconds=lease)
+
+
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float, *, problems: list[str]
+) -> float:
+    """A number of seconds from the environment; a bad value is added to ``problems``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # also rejects nan
+        problems.append(f"{name} must be a number of seconds from {low:.0f} to {high:.0f} (got {raw[:20]!r})")
+        return default
+    return value

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
 from handlers.blocks.tracker_modals import IssueModalMeta
 from handlers.flows import open_issue_modal
+from handlers.guard import guarded
 from handlers.ids import CallbackId
 from handlers.services import services_of
 from handlers.text import plain_text
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
-    app.shortcut(CallbackId.SEND_TO_PMO)(on_send_to_pmo)
+    app.shortcut(CallbackId.SEND_TO_PMO)(guarded(on_send_to_pmo))
 
 
 async def on_send_to_pmo(ack: AsyncAck, body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:

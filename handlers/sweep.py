@@ -1,4 +1,4 @@
-"""The SLA sweeper as a background task of the server, delivering its notifications through the sender."""
+"""The SLA sweeper as a background task of the server; its notifications go through the outbox."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.services import Services
-from icam_bot.logs import log_context
-from icam_bot.tracker.results import Notification
 from icam_bot.tracker.sweeper import Sweeper, SweepResult
 
 logger = logging.getLogger(__name__)
@@ -28,12 +26,10 @@ class SweeperTask:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    async def _deliver(self, note: Notification) -> None:
-        with log_context(item_id=note.item.id, command="sla-sweep"):
-            await self.services.deliver(self.client, [note])
-
     def _count(self, result: SweepResult) -> None:
-        """Every sweeper escalation is an SLA breach (and an escalation)."""
+        """Every sweeper escalation is an SLA breach (and an escalation); its messages are in the outbox."""
+        if result.notifications:
+            self.services.notify()
         if result.escalated:
             metrics = self.services.metrics
             metrics.sla_breaches.inc(len(result.escalated))
@@ -45,7 +41,7 @@ class SweeperTask:
 
     def start(self) -> SweeperTask:
         self._stop.clear()
-        coro = self.sweeper.run_forever(self.interval, stop=self._stop, deliver=self._deliver, on_result=self._count)
+        coro = self.sweeper.run_forever(self.interval, stop=self._stop, on_result=self._count)
         self._task = asyncio.create_task(coro, name="icam-sla-sweeper")
         logger.info("SLA sweeper started (every %.0f s)", self.interval)
         return self

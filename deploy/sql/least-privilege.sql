@@ -43,9 +43,11 @@ GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA :"schema" TO :"app";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app";
 
 -- Working tables the bot changes and prunes (event dedup, question logs and retention, feedback votes,
--- subscriptions, the digest claim, the program board).
+-- subscriptions, the digest claim, the program board, the outbox and the pending questions).
 GRANT UPDATE, DELETE ON
     :"schema".processed_events,
+    :"schema".outbox,
+    :"schema".pending_questions,
     :"schema".question_log,
     :"schema".unanswered_questions,
     :"schema".answer_feedback,
@@ -58,6 +60,7 @@ TO :"app";
 -- Items change state but are never deleted; announcements only move through their status.
 GRANT UPDATE ON :"schema".tracker_items TO :"app";
 GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :"app";
+-- Submission keys (a re-submitted form finds its item) are only written and read, like the items they name.
 -- Comments: only the body, and the trigger allows only its redaction.
 GRANT UPDATE (body) ON :"schema".tracker_comments TO :"app";
 -- The migration history is the migrator's; the bot only reads it (its schema check).

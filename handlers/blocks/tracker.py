@@ -11,10 +11,11 @@ from typing import Any
 from handlers.blocks.common import Block, actions, button, context, divider, encode_value, message, plain, sections
 from handlers.ids import ActionId, BlockId
 from handlers.text import INPUT_LIMIT, escape, truncate
-from icam_bot.tracker.errors import TrackerError, TrackerUnavailableError
+from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
 from icam_bot.tracker.models import Status
 from icam_bot.tracker.results import ActionResult, ItemView, Notification, NotificationKind
 from icam_bot.tracker.stats import TrackerStats
+from icam_bot.tracker.submission import NewItem
 
 SUMMARY_LIMIT = 500
 ECHO_LIMIT = 2900
@@ -184,18 +185,43 @@ def refusal_message(error: TrackerError) -> dict[str, Any]:
     return message(text, sections(text))
 
 
-def unsaved_message(error: TrackerUnavailableError, text: str | None = None) -> dict[str, Any]:
-    """The database is down: say plainly that nothing was saved and hand the user's text back."""
-    headline = (
-        f":warning: The ICAM tracker is unavailable right now, so your {error.operation} was *NOT saved*. "
-        "Please try again later."
-    )
+def unsaved_message(error: TrackerNotSavedError, text: str | None = None) -> dict[str, Any]:
+    """Nothing was saved (database down or refusing): say so plainly and hand the user's text back."""
+    headline = f":warning: Sorry, {escape(str(error))}: your {error.operation} was *NOT saved*. Please try again later."
     blocks = sections(headline)
     echo = (text if text is not None else error.text) or ""
     if echo.strip():
         blocks.append(context("Here is what you wrote, so nothing is lost:"))
         blocks.extend(sections("```" + escape(truncate(echo, ECHO_LIMIT)) + "```"))
     return message(headline + ("\n" + escape(truncate(echo, ECHO_LIMIT)) if echo.strip() else ""), blocks)
+
+
+def submission_echo(new: NewItem) -> str:
+    """The whole submission as text: every field the reporter filled in."""
+    lines = [
+        f"Title: {new.title}",
+        f"Kind: {new.kind} · Program: {new.program} · Severity: {new.severity}",
+    ]
+    if new.bureau:
+        lines.append(f"Bureau / office: {new.bureau}")
+    if new.likelihood is not None or new.impact is not None:
+        owner = new.mitigation_owner_id or "—"
+        lines.append(f"Likelihood: {new.likelihood} · Impact: {new.impact} · Mitigation owner: {owner}")
+    if new.permalink:
+        lines.append(f"From: {new.permalink}")
+    lines.append(f"Description:\n{new.description}")
+    return "\n".join(lines)
+
+
+def unsaved_submission_message(new: NewItem, reason: str) -> dict[str, Any]:
+    """A report that could not be saved after its form closed: the reason and the whole submission back."""
+    headline = (
+        f":warning: Sorry, your report *{escape(truncate(new.title, 150))}* was *NOT saved* ({escape(reason)}). "
+        "Please send it again later; here is everything you wrote."
+    )
+    echo = escape(truncate(submission_echo(new), ECHO_LIMIT))
+    blocks = [*sections(headline), *sections("```" + echo + "```")]
+    return message(headline + "\n" + echo, blocks)
 
 
 # -- notifications ----------------------------------------------------------------------------------------
@@ -322,4 +348,4 @@ def tracker_home_blocks(home: TrackerHome) -> list[Block]:
 
 def error_message(error: TrackerError) -> dict[str, Any]:
     """Any tracker refusal as a reply: "not saved" with the user's text when the database is down."""
-    return unsaved_message(error) if isinstance(error, TrackerUnavailableError) else refusal_message(error)
+    return unsaved_message(error) if isinstance(error, TrackerNotSavedError) else refusal_message(error)

@@ -10,8 +10,9 @@ from typing import Any
 from handlers.blocks.common import Block, context, divider, plain
 from handlers.blocks.forms import input_block, static_select, text_input
 from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.text import INPUT_LIMIT, MODAL_TITLE_LIMIT, truncate
+from handlers.text import INPUT_LIMIT, MODAL_TITLE_LIMIT, escape, truncate
 from icam_bot.tracker.models import ItemKind, Severity
+from icam_bot.tracker.results import ItemView
 
 TITLE_INPUT_LIMIT = 200
 BUREAU_INPUT_LIMIT = 100
@@ -158,6 +159,21 @@ def field_errors(errors: Mapping[str, str]) -> dict[str, str]:
         label = name.replace("_id", "").replace("_", " ").capitalize()
         mapped.setdefault(block, f"{label} {problem}")
     return mapped
+
+
+def logged_modal(item: ItemView) -> dict[str, Any]:
+    """What a re-submitted issue form turns into: the item the first submission stored."""
+    text = (
+        f":white_check_mark: This report is already logged as *{item.ref}* "
+        f"({escape(truncate(item.title, 150))}). `/icam status {item.ref}` shows it any time."
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.ISSUE_MODAL,
+        "title": plain("Report to ICAM PMO", MODAL_TITLE_LIMIT),
+        "close": plain("Close", MODAL_TITLE_LIMIT),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
 
 
 # -- the reason modal (Escalate / Resolve buttons) ----------------------------------------------------------

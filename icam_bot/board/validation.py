@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from icam_bot.board.models import NAME_LEN, NOTE_LEN, Rag, WorkStatus
+from icam_bot.textclean import clean_text
 from icam_bot.tracker.programs import USER_RE
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -73,7 +74,7 @@ def check_name(value: Any, fail: Fail, field: str = "name") -> str:
     if not isinstance(value, str) or not value.strip():
         fail(field, "is required")
         return ""
-    text = " ".join(value.split())
+    text = " ".join(clean_text(value, multiline=False).split())
     if len(text) > NAME_LEN:
         fail(field, f"must be at most {NAME_LEN} characters (got {len(text)})")
     return text
@@ -87,7 +88,7 @@ def check_note(value: Any, fail: Fail, field: str = "note") -> str | None:
         return None
     if "\n" in value.strip():
         fail(field, "must be a single line")
-    text = " ".join(value.split())
+    text = " ".join(clean_text(value, multiline=False).split())
     if len(text) > NOTE_LEN:
         fail(field, f"must be at most {NOTE_LEN} characters (got {len(text)})")
     return text

@@ -143,6 +143,8 @@ def open_store(database_url: str) -> Store:
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
     from icam_bot.db import Store, schema_status, upgrade
+    from icam_bot.inbox.service import prune as prune_questions
+    from icam_bot.outbox.service import prune as prune_outbox
 
     store = Store.from_url(database_url)
     try:
@@ -157,7 +159,13 @@ def open_store(database_url: str) -> Store:
                     f"{status.head}: run `icam-bot db upgrade` with the same DATABASE_URL, then start again"
                 )
         removed = store.prune_events()
-        logger.info("database ready (%s); pruned %d old event ids", store.engine.dialect.name, removed)
+        delivered = prune_outbox(store.engine) + prune_questions(store.engine)
+        logger.info(
+            "database ready (%s); pruned %d old event ids and %d delivered messages and answered questions",
+            store.engine.dialect.name,
+            removed,
+            delivered,
+        )
     except SQLAlchemyError as exc:
         store.close()
         raise CommandError(f"cannot use the database at DATABASE_URL: {exc.__class__.__name__}: {exc}") from exc

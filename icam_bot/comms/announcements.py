@@ -10,8 +10,11 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.comms.models import ALL_PROGRAMS, Announcement, AnnouncementDelivery
+from icam_bot.comms.outbox import enqueue_posts
+from icam_bot.comms.subscriptions import audience_channels
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.textclean import clean_text
 
 #: A header block's plain text holds at most 150 characters.
 HEADLINE_LIMIT = 150
@@ -58,14 +61,14 @@ def validate_draft(draft: AnnouncementDraft, programs: Collection[str]) -> Annou
     errors: dict[str, str] = {}
     if draft.audience != ALL_PROGRAMS and draft.audience not in programs:
         errors["audience"] = "must be all subscribed channels or one program"
-    headline = (draft.headline or "").strip() or None
+    headline = clean_text(draft.headline).strip() or None
     if headline is not None and len(headline) > HEADLINE_LIMIT:
         errors["headline"] = (
             f"is {len(headline):,} characters; Slack shows at most {HEADLINE_LIMIT} in a headline. Shorten it."
         )
     if headline is not None and "\n" in headline:
         errors["headline"] = "must be a single line"
-    body = draft.body.strip()
+    body = clean_text(draft.body).strip()
     if not body:
         errors["body"] = "is empty: write the announcement"
     elif len(body) > BODY_LIMIT:
@@ -106,8 +109,9 @@ class AnnouncementService:
             return None if row is None else _view(row)
 
     def confirm(self, announcement_id: int, actor: str) -> AnnouncementView | None:
-        """Move the author's draft to ``sending``; None if it is not their draft or it was confirmed already
-        (a double click or a replayed submission sends nothing twice)."""
+        """Move the author's draft to ``sending`` and owe one post to each channel of its audience (outbox rows
+        in the same transaction); None if it is not their draft or it was confirmed already (a double click or
+        a replayed submission sends nothing twice)."""
         with self.sessions.begin() as session:
             won = session.execute(
                 update(Announcement)
@@ -123,7 +127,9 @@ class AnnouncementService:
                 return None
             row = session.get(Announcement, announcement_id, populate_existing=True)
             assert row is not None
-            return _view(row)
+            view = _view(row)
+            enqueue_posts(session, view, audience_channels(session, view.audience))
+            return view
 
     def record_delivery(
         self, announcement_id: int, channel_id: str, *, message_ts: str | None = None, error: str | None = None

@@ -95,12 +95,8 @@ class SubscriptionService:
     def audience(self, audience: str) -> list[str]:
         """Active channels for an announcement to ``audience``: every subscribed channel for ``"all"``;
         for a program, its subscribers and the channels subscribed to everything. Each channel once."""
-        query = select(ChannelSubscription.channel_id).where(ChannelSubscription.disabled_reason.is_(None))
-        if audience != ALL_PROGRAMS:
-            query = query.where(ChannelSubscription.program.in_((audience, ALL_PROGRAMS)))
         with self.sessions() as session:
-            channels = session.scalars(query.distinct().order_by(ChannelSubscription.channel_id)).all()
-        return list(channels)
+            return audience_channels(session, audience)
 
     def reach(self, programs: Iterable[str]) -> dict[str, int]:
         """How many channels an announcement to each audience (``"all"`` and each program) would reach now."""
@@ -129,6 +125,14 @@ class SubscriptionService:
                 .execution_options(synchronize_session=False)
             )
         return int(result.rowcount or 0)
+
+
+def audience_channels(session: Session, audience: str) -> list[str]:
+    """``SubscriptionService.audience`` in the caller's session (e.g. the transaction confirming an announcement)."""
+    query = select(ChannelSubscription.channel_id).where(ChannelSubscription.disabled_reason.is_(None))
+    if audience != ALL_PROGRAMS:
+        query = query.where(ChannelSubscription.program.in_((audience, ALL_PROGRAMS)))
+    return list(session.scalars(query.distinct().order_by(ChannelSubscription.channel_id)))
 
 
 def _view(row: ChannelSubscription) -> SubscriptionView:

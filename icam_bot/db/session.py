@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30
+#: PostgreSQL connections kept per engine (a serve process: its database threads, the outbox, the sweeper).
+POOL_SIZE = 16
+POOL_OVERFLOW = 8
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -24,7 +27,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        # Connections are kept (not opened and closed per burst): as many as the threads that use them at once.
+        options = {"pool_pre_ping": True, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
+        return create_engine(url, **options)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,6 +86,15 @@ class Store:
         except IntegrityError:
             return False
         return True
+
+    def record_events(self, event_ids: list[str]) -> None:
+        """Record many handled event ids at once (those already recorded are left as they are)."""
+        if not event_ids:
+            return
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        rows = [{"event_id": event_id, "received_at": utcnow()} for event_id in dict.fromkeys(event_ids)]
+        with self.sessions.begin() as session:
+            session.execute(dialect.insert(ProcessedEvent).values(rows).on_conflict_do_nothing())
 
     def prune_events(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
         """Forget processed events older than Slack's retry window; returns how many were removed."""

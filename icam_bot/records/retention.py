@@ -1,10 +1,12 @@
 """The retention job: keep personal and personnel-security text no longer than the records schedule says.
 
 - Question logs (``question_log`` rows asked, ``unanswered_questions`` rows last asked, more than
-  ``questions_days`` ago) are deleted.
+  ``questions_days`` ago) are deleted, and so are stored questions (``pending_questions``) asked before then
+  that were answered or given up.
 - Finished items (resolved or closed more than ``closed_items_days`` ago; closed_at, else resolved_at) have
   their free text replaced with ``[redacted]``: title, description, resolution, comment bodies; the bureau is
   cleared. The item, its dates, people and status stay, and a ``redacted`` event is appended to its history.
+  The item's messages in the outbox (each a copy of the item and of what people wrote) are deleted.
   Audit rows (tracker events, board events, deliveries, the access log) are never changed.
 - Each real run that changed something, and every run from the command line, is recorded in the access log.
 
@@ -25,6 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import QuestionLog, UnansweredQuestion
 from icam_bot.db.session import make_session_factory
+from icam_bot.inbox.models import PendingQuestion, QuestionStatus
+from icam_bot.outbox.models import OutboxMessage
 from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome, Surface
 from icam_bot.records.policy import REDACTED, RetentionPolicy
 from icam_bot.tracker.audit import SYSTEM_ACTOR
@@ -48,16 +52,19 @@ class RetentionReport:
     unanswered: int = 0
     items: int = 0
     comments: int = 0
+    #: Stored questions (``pending_questions``, answered or given up) purged with the question logs.
+    stored_questions: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.question_log or self.unanswered or self.items)
+        return bool(self.question_log or self.unanswered or self.items or self.stored_questions)
 
     def summary(self) -> str:
         verb = ("would purge", "would redact") if self.dry_run else ("purged", "redacted")
+        stored = f", {self.stored_questions} stored question(s)" if self.stored_questions else ""
         return (
-            f"{verb[0]} {self.question_log} question log row(s) and {self.unanswered} unanswered question(s); "
-            f"{verb[1]} {self.items} finished item(s) ({self.comments} comment(s))"
+            f"{verb[0]} {self.question_log} question log row(s){stored} and {self.unanswered} unanswered "
+            f"question(s); {verb[1]} {self.items} finished item(s) ({self.comments} comment(s))"
         )
 
 
@@ -79,9 +86,9 @@ class RetentionJob:
         self, *, actor: str = SYSTEM_ACTOR, surface: Surface = Surface.CLI, dry_run: bool = False
     ) -> RetentionReport:
         now = self.clock()
-        questions, unanswered = self._questions(self.policy.questions_cutoff(now), dry_run)
+        questions, unanswered, stored = self._questions(self.policy.questions_cutoff(now), dry_run)
         items, comments = self._items(self.policy.items_cutoff(now), now, dry_run)
-        report = RetentionReport(dry_run, questions, unanswered, items, comments)
+        report = RetentionReport(dry_run, questions, unanswered, items, comments, stored)
         if not dry_run and (report.changed or surface is Surface.CLI) and self.policy.enabled:
             note = AccessNote(AccessAction.RETENTION, actor, "question logs, finished items", surface)
             AccessLog(self.sessions, clock=self.clock).record(
@@ -91,17 +98,28 @@ class RetentionJob:
             logger.info("retention: %s", report.summary())
         return report
 
-    def _questions(self, cutoff: dt.datetime | None, dry_run: bool) -> tuple[int, int]:
+    def _questions(self, cutoff: dt.datetime | None, dry_run: bool) -> tuple[int, int, int]:
         if cutoff is None:
-            return 0, 0
+            return 0, 0, 0
         old_log = QuestionLog.asked_at < cutoff
         old_gap = UnansweredQuestion.last_asked_at < cutoff
+        done = (QuestionStatus.ANSWERED.value, QuestionStatus.FAILED.value)
+        old_stored = and_(PendingQuestion.created_at < cutoff, PendingQuestion.status.in_(done))
         with self.sessions.begin() as session:
             if dry_run:
-                return _count(session, QuestionLog, old_log), _count(session, UnansweredQuestion, old_gap)
+                return (
+                    _count(session, QuestionLog, old_log),
+                    _count(session, UnansweredQuestion, old_gap),
+                    _count(session, PendingQuestion, old_stored),
+                )
             logs = session.execute(delete(QuestionLog).where(old_log))
             gaps = session.execute(delete(UnansweredQuestion).where(old_gap))
-            return int(getattr(logs, "rowcount", 0) or 0), int(getattr(gaps, "rowcount", 0) or 0)
+            stored = session.execute(delete(PendingQuestion).where(old_stored))
+            return (
+                int(getattr(logs, "rowcount", 0) or 0),
+                int(getattr(gaps, "rowcount", 0) or 0),
+                int(getattr(stored, "rowcount", 0) or 0),
+            )
 
     def _items(self, cutoff: dt.datetime | None, now: dt.datetime, dry_run: bool) -> tuple[int, int]:
         if cutoff is None:
@@ -161,6 +179,8 @@ class RetentionJob:
             .execution_options(synchronize_session=False)
         )
         count = int(comments.rowcount or 0)
+        # the item's messages owed or sent: each holds a copy of the item and of people's text
+        session.execute(delete(OutboxMessage).where(OutboxMessage.item_id == item_id))
         days = self.policy.closed_items_days
         session.add(
             TrackerEvent(

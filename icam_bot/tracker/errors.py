@@ -33,10 +33,24 @@ class ItemValidationError(TrackerError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
-class TrackerUnavailableError(TrackerError):
-    """The database could not be reached: nothing was saved. ``text`` is the user's text, to hand back."""
+class TrackerNotSavedError(TrackerError):
+    """The database did not take the change: nothing was saved. ``text`` is the user's text, to hand back."""
 
-    def __init__(self, operation: str, text: str | None = None) -> None:
+    def __init__(self, operation: str, text: str | None = None, message: str | None = None) -> None:
         self.operation = operation
         self.text = text
-        super().__init__(f"the tracker database is unavailable, so the {operation} was not saved")
+        super().__init__(message or f"the {operation} could not be saved")
+
+
+class TrackerUnavailableError(TrackerNotSavedError):
+    """The database could not be reached."""
+
+    def __init__(self, operation: str, text: str | None = None) -> None:
+        super().__init__(operation, text, f"the tracker database is unavailable, so the {operation} was not saved")
+
+
+class TrackerStorageError(TrackerNotSavedError):
+    """The database refused the write (a constraint, a value it cannot store, a schema problem)."""
+
+    def __init__(self, operation: str, text: str | None = None) -> None:
+        super().__init__(operation, text, f"the tracker database could not store the {operation}, so it was not saved")

@@ -28,6 +28,7 @@ TARGET_LEN = 32
 TITLE_LEN = 200
 BUREAU_LEN = 100
 PERMALINK_LEN = 1000
+SUBMISSION_KEY_LEN = 128
 
 
 class ItemKind(enum.StrEnum):
@@ -196,8 +197,21 @@ class TrackerEvent(AuditEventColumns, Base):
 append_only(TrackerEvent, "audit event")
 
 
+class TrackerSubmissionKey(Base):
+    """A submission already stored (a form's view id, or who + what + minute): a re-submission finds its item."""
+
+    __tablename__ = "tracker_submission_keys"
+
+    key: Mapped[str] = mapped_column(String(SUBMISSION_KEY_LEN), primary_key=True)
+    #: RESTRICT like every foreign key onto items since 0006: items are closed, never deleted.
+    item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 # Register the board and communications tables (they reuse this module's column types) wherever the tracker
 # tables are loaded. Here, not in icam_bot.db.models: importing this module first would hit a circular import.
 import icam_bot.board.models  # noqa: E402
 import icam_bot.comms.models  # noqa: E402 - communications tables
+import icam_bot.inbox.models  # noqa: E402 - durable questions
+import icam_bot.outbox.models  # noqa: E402 - the outbox
 import icam_bot.records.models  # noqa: E402, F401 - the access log

@@ -94,6 +94,8 @@ class ActionResult:
     notifications: tuple[Notification, ...] = ()
     changed: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    #: The submission was stored before (same form, or same person, text and minute): nothing new was written.
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)

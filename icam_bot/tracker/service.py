@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
-from icam_bot.tracker import escalation
+from icam_bot.textclean import clean_text
+from icam_bot.tracker import escalation, idempotency
 from icam_bot.tracker.audit import Recorder
 from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
 from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
+from icam_bot.tracker.notes import enqueue_notes
 from icam_bot.tracker.permissions import Action, require, roles
 from icam_bot.tracker.programs import LEVEL_NAMES, USER_RE, ProgramRouting
 from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
@@ -91,16 +94,23 @@ class TrackerService(TrackerQueries):
         rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
         rec.session.flush()
         view = ItemView.of(rec.item)
-        return ActionResult(view, outbox.build(view), tuple(dict.fromkeys(rec.changed)), notices)
+        notes = outbox.build(view)
+        enqueue_notes(rec.session, notes)  # owed in the same transaction as the change
+        return ActionResult(view, notes, tuple(dict.fromkeys(rec.changed)), notices)
 
     # -- create --------------------------------------------------------------------------------
 
-    def create(self, new: NewItem) -> CreateResult:
+    def create(self, new: NewItem, *, keys: Sequence[str] = ()) -> CreateResult:
         """Validate, route to the program owner, set SLA due times; notify reporter, owner and triage channel.
 
+        ``keys`` identify the submission (the form's view id, who + what + minute): when an item was already
+        stored under one of them, that item is returned (``duplicate``) and nothing is written.
         Raises ItemValidationError with ``errors`` keyed by field (title, description, kind, ...).
         """
         values, notices = validate_submission(new)
+        return idempotency.once(lambda: self._create(new, values, notices, tuple(keys)), keys)
+
+    def _create(self, new: NewItem, values: dict, notices: tuple[str, ...], keys: tuple[str, ...]) -> CreateResult:
         routing = self.programs.program(values["program"])
         now = self.clock()
         severity: Severity = values["severity"]
@@ -117,20 +127,28 @@ class TrackerService(TrackerQueries):
         item.remind_at = escalation.reminder_time(now, item, routing)
         item.next_escalation_at = escalation.next_check(item, routing)
         with self._transaction("new item", new.description) as session:
+            stored = idempotency.stored_item(session, keys)
+            if stored is not None:
+                view = ItemView.of(self._load(session, stored, lock=False))
+                logger.info("%s was already stored for this submission; not creating it again", view.ref)
+                return CreateResult(view, (), (), notices, duplicate=True, truncated=bool(notices))
             session.add(item)
             session.flush()  # assigns the id: the integer primary key (identity / sequence on PostgreSQL)
+            idempotency.remember(session, keys, item.id, now)
             rec = Recorder(session, item, new.reporter_id, now)
             rec.event("created", after=item.status, detail=f"{item.kind.value} for {item.program}, {severity.value}")
             rec.event("assigned", field="assignee_id", after=item.assignee_id, detail="routed to the program owner")
             if notices:
                 rec.event("truncated", field="description", detail=notices[0])
             view = ItemView.of(item)
-        outbox = Outbox()
-        outbox.add(new.reporter_id, NotificationKind.REPORTER_CONFIRMATION, view.ref)
-        outbox.add(routing.primary_owner, NotificationKind.NEW_ITEM_OWNER)
-        outbox.add(routing.triage_channel, NotificationKind.NEW_ITEM_CHANNEL)
+            outbox = Outbox()
+            outbox.add(new.reporter_id, NotificationKind.REPORTER_CONFIRMATION, view.ref)
+            outbox.add(routing.primary_owner, NotificationKind.NEW_ITEM_OWNER)
+            outbox.add(routing.triage_channel, NotificationKind.NEW_ITEM_CHANNEL)
+            notifications = outbox.build(view)
+            enqueue_notes(session, notifications)
         logger.info("created %s (%s, %s, %s)", view.ref, view.kind.value, view.program, view.severity.value)
-        return CreateResult(view, outbox.build(view), ("created",), notices, truncated=bool(notices))
+        return CreateResult(view, notifications, ("created",), notices, truncated=bool(notices))
 
     def validate(self, new: NewItem) -> None:
         """Check a submission without touching the database (e.g. before closing a modal); raises
@@ -171,17 +189,24 @@ class TrackerService(TrackerQueries):
             self._first_response(rec)
             return self._finish(rec, outbox)
 
-    def comment(self, ref: str | int, text: str, *, actor: str) -> ActionResult:
-        """Add a comment; the reporter and the assignee (whoever did not write it) are told."""
-        body = (text or "").strip()
+    def comment(self, ref: str | int, text: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
+        """Add a comment; the reporter and the assignee (whoever did not write it) are told. A comment already
+        stored under one of ``keys`` is not added again (``duplicate``)."""
+        body = clean_text(text).strip()
         if not body:
             raise ItemValidationError({"comment": "is empty"})
         if len(body) > MAX_COMMENT_CHARS:
             raise ItemValidationError({"comment": f"must be at most {MAX_COMMENT_CHARS:,} characters"})
+        return idempotency.once(lambda: self._comment(ref, body, actor, tuple(keys)), keys)
+
+    def _comment(self, ref: str | int, body: str, actor: str, keys: tuple[str, ...]) -> ActionResult:
         with self._transaction("comment", body) as session:
             item = self._load(session, ref)
             require(self.programs, actor, Action.COMMENT, item)
+            if idempotency.stored_item(session, keys) is not None:
+                return ActionResult(ItemView.of(item), duplicate=True)
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            idempotency.remember(session, keys, item.id, rec.now)
             comment = TrackerComment(item_id=item.id, author_id=actor, body=body, created_at=rec.now)
             session.add(comment)
             session.flush()
@@ -195,14 +220,21 @@ class TrackerService(TrackerQueries):
             self._first_response(rec)
             return self._finish(rec, outbox)
 
-    def escalate(self, ref: str | int, reason: str, *, actor: str) -> ActionResult:
-        """Escalate one level up the program's chain (owner -> program lead -> PMO lead -> ESC)."""
-        reason = (reason or "").strip()
+    def escalate(self, ref: str | int, reason: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
+        """Escalate one level up the program's chain (owner -> program lead -> PMO lead -> ESC); a request
+        already stored under one of ``keys`` (the same form submitted twice) does nothing (``duplicate``)."""
+        reason = clean_text(reason).strip()
         if not reason:
             raise ItemValidationError({"reason": "say why the item needs escalating"})
+        return idempotency.once(lambda: self._escalate(ref, reason, actor, tuple(keys)), keys)
+
+    def _escalate(self, ref: str | int, reason: str, actor: str, keys: tuple[str, ...]) -> ActionResult:
         with self._transaction("escalation", reason) as session:
             item = self._load(session, ref)
             require(self.programs, actor, Action.ESCALATE, item)
+            if idempotency.stored_item(session, keys) is not None:
+                return ActionResult(ItemView.of(item), duplicate=True)
+            idempotency.remember(session, keys, item.id, self.clock())
             self._require_not_finished(item, "escalate")
             routing = self.programs.program(item.program)
             if item.escalation_level >= routing.max_level:
@@ -214,16 +246,22 @@ class TrackerService(TrackerQueries):
             self._first_response(rec)
             return self._finish(rec, outbox)
 
-    def resolve(self, ref: str | int, resolution: str, *, actor: str) -> ActionResult:
-        """Resolve an open item with a resolution text; the reporter is told."""
-        resolution = (resolution or "").strip()
+    def resolve(self, ref: str | int, resolution: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
+        """Resolve an open item with a resolution text; the reporter is told. Idempotent on ``keys``."""
+        resolution = clean_text(resolution).strip()
         if not resolution:
             raise ItemValidationError({"resolution": "say how the item was resolved"})
         if len(resolution) > MAX_RESOLUTION_CHARS:
             raise ItemValidationError({"resolution": f"must be at most {MAX_RESOLUTION_CHARS:,} characters"})
+        return idempotency.once(lambda: self._resolve(ref, resolution, actor, tuple(keys)), keys)
+
+    def _resolve(self, ref: str | int, resolution: str, actor: str, keys: tuple[str, ...]) -> ActionResult:
         with self._transaction("resolution", resolution) as session:
             item = self._load(session, ref)
             require(self.programs, actor, Action.RESOLVE, item)
+            if idempotency.stored_item(session, keys) is not None:
+                return ActionResult(ItemView.of(item), duplicate=True)
+            idempotency.remember(session, keys, item.id, self.clock())
             self._require_not_finished(item, "resolve")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             comment = rec.note("Resolution", resolution)
@@ -253,7 +291,7 @@ class TrackerService(TrackerQueries):
         target = _status(status)
         if target not in (Status.TRIAGED, Status.IN_PROGRESS):
             raise InvalidTransitionError("an item reopens to triaged or in_progress")
-        reason = (reason or "").strip()
+        reason = clean_text(reason).strip()
         if not reason:
             raise ItemValidationError({"reason": "say why the item is being reopened"})
         with self._transaction("reopening", reason) as session:

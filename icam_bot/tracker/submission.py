@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass
 
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.textclean import clean_text
 from icam_bot.tracker.errors import InvalidItemIdError, ItemValidationError
-from icam_bot.tracker.models import BUREAU_LEN, TITLE_LEN, ItemKind, Severity
+from icam_bot.tracker.models import BUREAU_LEN, PERMALINK_LEN, TARGET_LEN, TITLE_LEN, ItemKind, Severity
 from icam_bot.tracker.programs import USER_RE
 
 #: Descriptions longer than this are cut (and the result says so); Slack messages can be ~40,000 characters.
 MAX_DESCRIPTION_CHARS = 8000
 MAX_ITEM_ID = 2**31 - 1
+TS_LEN = 32
 ITEM_ID_RE = re.compile(r"^\s*(?:icam-)?#?(\d{1,10})\s*$", re.IGNORECASE)
 
 
@@ -50,7 +52,10 @@ class NewItem:
 
 
 def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
-    """The item's column values and any notices (a cut description); raises ItemValidationError."""
+    """The item's column values and any notices (a cut description); raises ItemValidationError.
+
+    Control characters are stripped from the text fields (a NUL would make the database refuse the row).
+    """
     errors: dict[str, str] = {}
     notices: tuple[str, ...] = ()
 
@@ -62,12 +67,12 @@ def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
     kind = choice("kind", new.kind, tuple(ItemKind))
     severity = choice("severity", new.severity, tuple(Severity))
     program = choice("program", new.program, PROGRAMS)
-    title = (new.title or "").strip()
+    title = clean_text(new.title).strip()
     if not title:
         errors["title"] = "is required"
     elif len(title) > TITLE_LEN:
         errors["title"] = f"must be at most {TITLE_LEN} characters (has {len(title)})"
-    description = (new.description or "").strip()
+    description = clean_text(new.description).strip()
     if not description:
         errors["description"] = "is required"
     elif len(description) > MAX_DESCRIPTION_CHARS:
@@ -78,7 +83,7 @@ def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
         description = description[:MAX_DESCRIPTION_CHARS]
     if not USER_RE.match(new.reporter_id or ""):
         errors["reporter_id"] = "must be a Slack user id"
-    bureau = (new.bureau or "").strip() or None
+    bureau = clean_text(new.bureau, multiline=False).strip() or None
     if bureau and len(bureau) > BUREAU_LEN:
         errors["bureau"] = f"must be at most {BUREAU_LEN} characters"
     if kind == ItemKind.RISK:
@@ -102,11 +107,16 @@ def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
         "bureau": bureau,
         "severity": Severity(severity),
         "reporter_id": new.reporter_id,
-        "channel_id": new.channel_id,
-        "thread_ts": new.thread_ts,
-        "permalink": new.permalink,
+        "channel_id": _bounded(new.channel_id, TARGET_LEN),
+        "thread_ts": _bounded(new.thread_ts, TS_LEN),
+        "permalink": _bounded(new.permalink, PERMALINK_LEN),
         "likelihood": new.likelihood,
         "impact": new.impact,
         "mitigation_owner_id": new.mitigation_owner_id,
     }
     return values, notices
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    """Where the item came from (channel, thread, link) is kept only when it fits its column."""
+    return value if isinstance(value, str) and 0 < len(value) <= limit else None

@@ -26,6 +26,7 @@ from icam_bot.tracker import escalation
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
+from icam_bot.tracker.notes import enqueue_notes
 from icam_bot.tracker.programs import LEVEL_NAMES, ProgramsConfig
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind, Outbox
 from icam_bot.tracker.transactions import database_guard
@@ -189,7 +190,9 @@ class Sweeper:
                 detail = f"to the {LEVEL_NAMES[old + 1]} ({reason})"
                 outbox.add(routing.escalation_target(old + 1), NotificationKind.ESCALATED, detail)
                 outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.SLA_BREACHED, detail)
-                notes += outbox.build(ItemView.of(item))
+                built = outbox.build(ItemView.of(item))
+                enqueue_notes(session, built)  # owed in the batch's transaction, with the escalation
+                notes += built
                 refs.append(item.ref)
         return refs, notes, len(rows)
 
@@ -229,11 +232,11 @@ class Sweeper:
                     )
                 )
                 recipient = item.assignee_id or self.programs.program(item.program).primary_owner
-                notes.append(
-                    Notification(
-                        recipient, NotificationKind.SLA_REMINDER, ItemView.of(item), f"first response due {due}"
-                    )
+                note = Notification(
+                    recipient, NotificationKind.SLA_REMINDER, ItemView.of(item), f"first response due {due}"
                 )
+                enqueue_notes(session, [note])
+                notes.append(note)
                 refs.append(item.ref)
         return refs, notes, len(rows)
 

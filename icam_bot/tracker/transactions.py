@@ -8,14 +8,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
 from icam_bot.records.access import AccessNote, Outcome
-from icam_bot.tracker.errors import ItemNotFoundError, PermissionDeniedError, TrackerUnavailableError
+from icam_bot.tracker.errors import (
+    ItemNotFoundError,
+    PermissionDeniedError,
+    TrackerStorageError,
+    TrackerUnavailableError,
+)
 from icam_bot.tracker.programs import ProgramsConfig
 
 logger = logging.getLogger(__name__)
@@ -23,17 +28,22 @@ logger = logging.getLogger(__name__)
 
 @contextmanager
 def database_guard(operation: str, text: str | None = None) -> Iterator[None]:
-    """Turn "the database is down" errors into TrackerUnavailableError, keeping the user's text."""
+    """Turn every database failure into a TrackerNotSavedError keeping the user's text: "the database is down"
+    (TrackerUnavailableError) or "the database refused it" (TrackerStorageError, e.g. a constraint)."""
     try:
         yield
     except (OperationalError, InterfaceError, PoolTimeout) as exc:
         logger.exception("tracker database unavailable during %s", operation)
         raise TrackerUnavailableError(operation, text) from exc
     except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        logger.exception("tracker database connection lost during %s", operation)
-        raise TrackerUnavailableError(operation, text) from exc
+        if exc.connection_invalidated:
+            logger.exception("tracker database connection lost during %s", operation)
+            raise TrackerUnavailableError(operation, text) from exc
+        logger.exception("tracker database refused the %s", operation)
+        raise TrackerStorageError(operation, text) from exc
+    except SQLAlchemyError as exc:
+        logger.exception("tracker database error during %s", operation)
+        raise TrackerStorageError(operation, text) from exc
 
 
 class TransactionalService:

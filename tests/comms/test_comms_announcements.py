@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 
 import pytest
 from fake_clock import Clock
+from sqlalchemy import update
 
 from icam_bot.comms.announcements import (
     BODY_LIMIT,
@@ -15,10 +16,11 @@ from icam_bot.comms.announcements import (
     AnnouncementService,
     validate_draft,
 )
-from icam_bot.comms.delivery import PostOutcome, deliver_announcement
 from icam_bot.comms.models import ALL_PROGRAMS
-from icam_bot.comms.ratelimit import ChannelRateLimiter
+from icam_bot.comms.outbox import POST_TOPIC, settle_hook
 from icam_bot.comms.subscriptions import Subscribed, SubscriptionService
+from icam_bot.outbox.models import OutboxMessage
+from icam_bot.outbox.service import OutboxService, Outcome
 
 PROGRAMS = ("credentialing", "pacs")
 PMO = "U0EXAMPLEPM1"
@@ -85,7 +87,9 @@ def test_a_draft_is_confirmed_once_and_only_by_its_author(engine):
     assert announcements.confirm(draft.id, PMO) is None  # a second click sends nothing
 
 
-def test_delivery_posts_in_turn_records_each_channel_and_pauses_channels_that_are_gone(engine):
+def test_confirming_owes_one_post_per_channel_records_each_and_reports_once(engine):
+    """The outbox way: rows written with the confirmation; each outcome recorded as its row settles; the last
+    settled row finishes the announcement and owes the author's report (and the PMO channel's) exactly once."""
     clock = Clock()
     subs = SubscriptionService(engine, clock)
     announcements = AnnouncementService(engine, clock)
@@ -93,46 +97,37 @@ def test_delivery_posts_in_turn_records_each_channel_and_pauses_channels_that_ar
         subs.subscribe(channel, ALL_PROGRAMS, "U1")
     draft = announcements.save_draft(PMO, AnnouncementDraft(ALL_PROGRAMS, "Hello"))
     confirmed = announcements.confirm(draft.id, PMO)
-    answers = {
-        "C1": PostOutcome(ts="1.1"),
-        "C2": PostOutcome(error="not_in_channel"),
-        "C4": PostOutcome(ts="4.4"),
+    assert announcements.confirm(draft.id, PMO) is None  # a second click owes nothing more
+    outbox = OutboxService(engine, "replica-a", hooks={POST_TOPIC: settle_hook("C0PMO")})
+    rows = outbox.claim()
+    assert sorted(r.recipient for r in rows) == ["C1", "C2", "C3", "C4"]
+    assert {r.topic for r in rows} == {POST_TOPIC}
+    outcomes = {
+        "C1": Outcome(ts="1.1"),
+        "C2": Outcome(error="not_in_channel"),
+        "C3": Outcome(error="request_failed", retry=True),
+        "C4": Outcome(ts="4.4"),
     }
-    posted: list[str] = []
-
-    async def post(channel: str) -> PostOutcome:
-        posted.append(channel)
-        if channel == "C3":
-            raise RuntimeError("connection reset")
-        return answers[channel]
-
-    waits: list[str] = []
-
-    class RecordingLimiter(ChannelRateLimiter):
-        async def wait(self, channel: str) -> None:
-            waits.append(channel)
-            await super().wait(channel)
-
-    report = asyncio.run(
-        deliver_announcement(
-            confirmed,
-            subs.audience(ALL_PROGRAMS),
-            post,
-            announcements=announcements,
-            subscriptions=subs,
-            limiter=RecordingLimiter(),
-        )
-    )
-    assert posted == waits == ["C1", "C2", "C3", "C4"]  # every post waited for its channel's turn
-    assert report.sent == ["C1", "C4"]
-    assert report.failed == {"C2": "not_in_channel", "C3": "request_failed"}
-    assert report.unsubscribed == ["C2"]
+    for row in rows:
+        assert outbox.settle(row, outcomes[row.recipient])
     assert subs.audience(ALL_PROGRAMS) == ["C1", "C3", "C4"]  # a transient failure does not unsubscribe
+    assert announcements.get(confirmed.id).status == "sending"  # C3 is still owed (retried later)
+    assert outbox.claim() == []  # not due yet: backoff
+    with engine.begin() as conn:
+        conn.execute(update(OutboxMessage).values(next_attempt_at=clock.now - dt.timedelta(days=1000)))
+    (again,) = outbox.claim()
+    assert (again.recipient, again.attempts) == ("C3", 2)
+    assert outbox.settle(again, Outcome(error="channel_not_found"))
     rows = {d.channel_id: (d.status, d.message_ts, d.error) for d in announcements.deliveries(confirmed.id)}
     assert rows == {
         "C1": ("sent", "1.1", None),
         "C2": ("failed", None, "not_in_channel"),
-        "C3": ("failed", None, "request_failed"),
+        "C3": ("failed", None, "channel_not_found"),
         "C4": ("sent", "4.4", None),
     }
     assert announcements.get(confirmed.id).status == "sent"
+    reports = outbox.claim()
+    assert sorted(r.recipient for r in reports) == ["C0PMO", PMO]
+    author = next(r for r in reports if r.recipient == PMO)
+    assert author.payload["sent"] == ["C1", "C4"]
+    assert set(author.payload["failed"]) == {"C2", "C3"}

@@ -28,6 +28,9 @@ TABLES = {
     "board_milestones",
     "board_events",
     "access_events",
+    "outbox",
+    "pending_questions",
+    "tracker_submission_keys",
     "alembic_version",
 }
 

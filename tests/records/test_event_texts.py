@@ -3,9 +3,12 @@ event points at, so the retention job can redact it while the immutable events k
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from tracker_support import CRED_OWNER, PMO, REPORTER, new_item
 
+from icam_bot.outbox.models import OutboxMessage
 from icam_bot.records.retention import REDACTED, RetentionJob, RetentionPolicy
 from icam_bot.tracker.models import Status, TrackerComment, TrackerEvent
 from icam_bot.tracker.results import NotificationKind
@@ -71,9 +74,12 @@ def test_after_retention_the_text_is_nowhere_in_the_database(engine, programs, c
         assert set(session.scalars(select(TrackerComment.body))) == {REDACTED}
     texts = _event_texts(service)
     item = service.get(ref, actor=PMO)
+    with service.sessions() as session:  # the messages owed or sent about it (the outbox) went with it
+        owed = json.dumps([row.payload for row in session.scalars(select(OutboxMessage))])
     for secret in SECRETS.values():
         assert secret not in texts
         assert secret not in f"{item.title} {item.description} {item.resolution}"
+        assert secret not in owed
 
 
 def test_the_sweeper_keeps_its_own_reasons_in_the_event(engine, programs, clock):

@@ -104,6 +104,39 @@ def test_the_bot_works_as_the_least_privilege_role(app_engine, programs):
     assert tracker.get(ref, actor=PMO).title == "[redacted]"
 
 
+def test_the_outbox_and_stored_questions_work_as_the_least_privilege_role(app_engine, programs):
+    """The durability tables (migration 0007) are working tables: claimed, settled, answered, pruned, purged."""
+    from icam_bot.db.session import make_session_factory
+    from icam_bot.inbox.service import Question, QuestionInbox
+    from icam_bot.inbox.service import prune as prune_questions
+    from icam_bot.outbox.service import OutboxService, Outcome
+    from icam_bot.outbox.service import prune as prune_outbox
+
+    tracker = TrackerService(app_engine, programs, clock=Clock())
+    ref = tracker.create(new_item(), keys=("view:V1",)).item.ref
+    assert tracker.create(new_item(), keys=("view:V1",)).duplicate  # the submission key is found
+    tracker.comment(ref, "Which laptop model?", actor=CRED_OWNER, keys=("comment:1",))
+    outbox = OutboxService(make_session_factory(app_engine), "replica-1")
+    rows = outbox.claim()
+    assert rows
+    for row in rows:
+        assert outbox.settle(row, Outcome(ts="1.1"))
+    inbox = QuestionInbox(app_engine)
+    stored = inbox.store(Question("event:Ev9", "U1", "D1", "dm", "how do I reset my PIN?"), "replica-1", event_id="Ev9")
+    assert stored is not None
+    assert inbox.start_answering(stored.id, "replica-1")
+    assert inbox.answered(stored.id, "replica-1")
+    prune_outbox(app_engine)
+    prune_questions(app_engine)
+    tracker.resolve(ref, "replaced the reader", actor=CRED_OWNER)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    report = RetentionJob(app_engine, RetentionPolicy(1, 1), clock=lambda: later).run(actor="ops")
+    assert (report.items, report.stored_questions) == (1, 1)
+    with app_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM outbox")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM pending_questions")).scalar() == 0
+
+
 def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, programs):
     tracker = TrackerService(app_engine, programs, clock=Clock())
     tracker.get(tracker.create(new_item()).item.ref, actor=PMO)

@@ -79,13 +79,17 @@ async def serve_app(
     pmo_members: frozenset[str] = frozenset(),
     sweep_seconds: float | None = None,
     digest_check_seconds: float | None = None,
+    lease_seconds: float | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
     own_fake = fake is None
     fake = fake or await FakeSlack().start()
     store = Store.from_url(database_url)
-    app = create_app(app_settings(fake), responder, store, SlackSettings(pmo_members))
+    slack_settings = SlackSettings(pmo_members)
+    if lease_seconds is not None:
+        slack_settings = SlackSettings(pmo_members, lease_seconds=lease_seconds)
+    app = create_app(app_settings(fake), responder, store, slack_settings)
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )

@@ -38,7 +38,7 @@ def test_sensitive_items_are_restricted_in_channels_and_shown_privately_to_those
                 reporter_id=STAFF,
             )
             result = await asyncio.to_thread(h.services.tracker.create, new)
-            await h.services.deliver(h.services.client, result.notifications)
+            await h.services.deliver_outbox()  # the notifications were written to the outbox with the item
             item = result.item
             (channel_post,) = [
                 c.params for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == PSEC_CHANNEL

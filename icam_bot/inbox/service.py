@@ -1,0 +1,223 @@
+"""Storing questions before their ack and answering each exactly once, whichever replica is alive.
+
+A question is written ``pending`` and held by the replica that acked it (``claimed_by``) for QUEUE_LEASE_S
+while it waits in that replica's answer queue. The worker that answers it first moves it to ``answering``
+(a conditional update: only one worker can), holds it for ANSWER_LEASE_S, replies, then marks it
+``answered``. Every replica looks for questions whose lease ran out (their replica died, or its queue is
+stuck) and takes them over, so a dead replica's questions are answered within a lease plus one look.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from icam_bot.db.base import utcnow
+from icam_bot.db.models import ProcessedEvent
+from icam_bot.db.session import make_session_factory
+from icam_bot.inbox.models import REQUEST_KEY_LEN, URL_LEN, PendingQuestion, QuestionStatus
+from icam_bot.textclean import clean_text
+
+logger = logging.getLogger(__name__)
+
+#: How long the replica that acked a question keeps it to itself while it waits in that replica's queue.
+QUEUE_LEASE_S = 30.0
+#: How long a worker holds a question it is answering (matching and replying take well under this).
+ANSWER_LEASE_S = 60.0
+#: A question whose reply keeps failing is given up after this many attempts (logged).
+MAX_ATTEMPTS = 5
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question to answer and where its reply goes."""
+
+    request_key: str
+    user_id: str
+    channel_id: str | None
+    surface: str
+    text: str
+    response_url: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored question: its row id, and whether this request stored it (False: a redelivery found it)."""
+
+    id: int
+    new: bool
+    question: Question
+
+
+class QuestionInbox:
+    """The ``pending_questions`` table; ``owner`` is the replica (or worker) acting."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | Engine,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        queue_lease_s: float = QUEUE_LEASE_S,
+        answer_lease_s: float = ANSWER_LEASE_S,
+    ) -> None:
+        self.sessions = make_session_factory(sessions) if isinstance(sessions, Engine) else sessions
+        self.clock = clock
+        self.queue_lease = dt.timedelta(seconds=queue_lease_s)
+        self.answer_lease = dt.timedelta(seconds=answer_lease_s)
+
+    # -- before the ack ------------------------------------------------------------------------------
+
+    def store(self, question: Question, owner: str, *, event_id: str | None = None) -> Stored | None:
+        """Store ``question`` held by ``owner``; with ``event_id`` the event is recorded as handled in the same
+        transaction. None when the event was handled before (a retry or duplicate delivery: do nothing)."""
+        now = self.clock()
+        try:
+            with self.sessions.begin() as session:
+                if event_id is not None:
+                    session.add(ProcessedEvent(event_id=event_id, received_at=now))
+                    session.flush()
+                row = _row(question, owner, now + self.queue_lease, now)
+                session.add(row)
+                session.flush()
+                return Stored(row.id, True, question)
+        except IntegrityError:
+            if event_id is not None:
+                return None
+        with self.sessions() as session:  # the same request (command key) again: the stored question
+            found = session.scalar(
+                select(PendingQuestion.id).where(PendingQuestion.request_key == question.request_key[:REQUEST_KEY_LEN])
+            )
+        return Stored(found, False, question) if found is not None else None
+
+    # -- answering --------------------------------------------------------------------------------------
+
+    def start_answering(self, question_id: int, owner: str, *, lease_s: float | None = None) -> bool:
+        """Take the question to answer it now (for ``lease_s``, default the answer lease); False when another
+        replica or worker has it (or had it)."""
+        now = self.clock()
+        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+        with self.sessions.begin() as session:
+            won = session.execute(
+                update(PendingQuestion)
+                .where(
+                    PendingQuestion.id == question_id,
+                    PendingQuestion.status == QuestionStatus.PENDING.value,
+                    or_(
+                        PendingQuestion.claimed_by == owner,
+                        PendingQuestion.claimed_by.is_(None),
+                        PendingQuestion.lease_until < now,
+                    ),
+                )
+                .values(
+                    status=QuestionStatus.ANSWERING.value,
+                    claimed_by=owner,
+                    lease_until=now + lease,
+                    attempts=PendingQuestion.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return won.rowcount == 1
+
+    def answered(self, question_id: int, owner: str) -> bool:
+        """The reply was sent: the question is done."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            done = session.execute(
+                update(PendingQuestion)
+                .where(PendingQuestion.id == question_id, PendingQuestion.claimed_by == owner)
+                .where(PendingQuestion.status == QuestionStatus.ANSWERING.value)
+                .values(status=QuestionStatus.ANSWERED.value, answered_at=now, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            return done.rowcount == 1
+
+    def not_delivered(self, question_id: int, owner: str) -> None:
+        """The reply could not be sent: try again after the queue lease (or give up after MAX_ATTEMPTS)."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            row = session.get(PendingQuestion, question_id, with_for_update=True)
+            if row is None or row.claimed_by != owner or row.status != QuestionStatus.ANSWERING.value:
+                return
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status, row.lease_until = QuestionStatus.FAILED.value, None
+                logger.error("question %d could not be answered after %d attempts", row.id, row.attempts)
+                return
+            row.status, row.claimed_by, row.lease_until = QuestionStatus.PENDING.value, None, now + self.queue_lease
+
+    # -- taking over ---------------------------------------------------------------------------------
+
+    def take_over(self, owner: str, limit: int = 100, *, exclude: Collection[int] = ()) -> list[Stored]:
+        """Questions whose holder's lease ran out (a dead replica, a stuck queue), now held by ``owner``;
+        ``exclude``: ids ``owner`` already has queued (left alone)."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            query = (
+                select(PendingQuestion)
+                .where(
+                    PendingQuestion.status.in_((QuestionStatus.PENDING.value, QuestionStatus.ANSWERING.value)),
+                    PendingQuestion.lease_until < now,
+                )
+                .order_by(PendingQuestion.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            if exclude:
+                query = query.where(PendingQuestion.id.not_in(list(exclude)))
+            taken = []
+            for row in session.scalars(query):
+                row.status, row.claimed_by, row.lease_until = (
+                    QuestionStatus.PENDING.value,
+                    owner,
+                    now + self.queue_lease,
+                )
+                taken.append(Stored(row.id, False, _question(row)))
+            if taken:
+                logger.info("took over %d question(s) whose lease ran out", len(taken))
+            return taken
+
+    def status(self, question_id: int) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(PendingQuestion.status).where(PendingQuestion.id == question_id))
+
+
+def _row(question: Question, owner: str, lease_until: dt.datetime, now: dt.datetime) -> PendingQuestion:
+    return PendingQuestion(
+        request_key=question.request_key[:REQUEST_KEY_LEN],
+        user_id=question.user_id,
+        channel_id=question.channel_id,
+        surface=question.surface,
+        text=clean_text(question.text)[:MAX_TEXT],
+        response_url=(question.response_url or "")[:URL_LEN] or None,
+        thread_ts=question.thread_ts,
+        status=QuestionStatus.PENDING.value,
+        attempts=0,
+        claimed_by=owner,
+        lease_until=lease_until,
+        created_at=now,
+    )
+
+
+def _question(row: PendingQuestion) -> Question:
+    return Question(
+        row.request_key, row.user_id, row.channel_id, row.surface, row.text, row.response_url, row.thread_ts
+    )
+
+
+def prune(engine: Engine, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Forget questions answered (or given up) more than ``older_than`` ago (the question log keeps them)."""
+    cutoff = utcnow() - older_than
+    done = (QuestionStatus.ANSWERED.value, QuestionStatus.FAILED.value)
+    with make_session_factory(engine).begin() as session:
+        result = session.execute(
+            delete(PendingQuestion).where(PendingQuestion.status.in_(done), PendingQuestion.created_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

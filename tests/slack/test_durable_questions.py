@@ -1,0 +1,122 @@
+"""Durable questions: stored before the ack, answered from the store exactly once by whichever replica is alive."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from slack_harness import Harness, serve_app
+from slack_requests import direct_message
+from sqlalchemy import select
+
+from icam_bot.db import make_engine
+from icam_bot.inbox.models import PendingQuestion
+from icam_bot.inbox.service import Question, QuestionInbox
+
+DM_CHANNEL = "D0000DM01"
+
+
+def questions(h: Harness) -> list[PendingQuestion]:
+    with h.store.sessions() as session:
+        return list(session.scalars(select(PendingQuestion).order_by(PendingQuestion.id)))
+
+
+async def settled(h: Harness, count: int) -> list[PendingQuestion]:
+    for _ in range(200):
+        rows = questions(h)
+        if len(rows) >= count and all(r.status == "answered" for r in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    return questions(h)
+
+
+def test_a_dm_is_stored_with_its_event_before_the_ack_and_answered_once(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            h.fake.delays["chat.postMessage"] = 0.5  # the answer is still on its way when the ack returns
+            assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001") == 200
+            (row,) = questions(h)
+            assert (row.request_key, row.surface, row.user_id) == ("event:EvSTORED0001", "dm", "U0000STAFF")
+            assert row.text == "what does PACS stand for?"
+            assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001", retry=1) == 200
+            (row,) = await settled(h, 1)
+            assert (row.status, row.claimed_by, row.attempts) == ("answered", h.services.replica_id, 1)
+            await asyncio.sleep(0.3)
+            answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
+            assert len(answers) == 1
+
+    asyncio.run(scenario())
+
+
+def test_icam_ask_is_stored_before_the_ack_and_answered_from_the_store(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            status, _ = await h.command("ask how do I reset my PIV PIN?")
+            assert status == 200
+            (row,) = await settled(h, 1)
+            assert row.surface == "command"
+            assert row.request_key.startswith("command:U0000STAFF:")
+            assert row.response_url == h.fake.response_url("cmd")
+            await h.fake.wait_for("response_url")
+
+    asyncio.run(scenario())
+
+
+def _abandon(database_url: str, *texts: str, answering: bool = False) -> None:
+    """Questions a dead replica acked: stored and held by it, its lease about to run out."""
+    engine = make_engine(database_url)
+    inbox = QuestionInbox(engine, queue_lease_s=0.5, answer_lease_s=0.5)
+    for n, text in enumerate(texts):
+        stored = inbox.store(Question(f"event:EvDEAD{n:04d}", "U0000STAFF", DM_CHANNEL, "dm", text), "dead-replica")
+        if answering:
+            assert inbox.start_answering(stored.id, "dead-replica")
+    engine.dispose()
+
+
+def test_questions_a_dead_replica_acked_are_answered_by_another_within_the_lease(responder, database_url):
+    _abandon(database_url, "what does PACS stand for?", "how do I reset my PIV PIN?")
+
+    async def scenario():
+        async with serve_app(responder, database_url, lease_seconds=3) as h:
+            rows = await settled(h, 2)
+            assert [(r.status, r.claimed_by) for r in rows] == [("answered", h.services.replica_id)] * 2
+            await asyncio.sleep(1.5)  # another look: nothing answered twice
+            answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
+            assert len(answers) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_question_whose_worker_died_while_answering_is_answered_again(responder, database_url):
+    _abandon(database_url, "what does PACS stand for?", answering=True)
+
+    async def scenario():
+        async with serve_app(responder, database_url, lease_seconds=3) as h:
+            (row,) = await settled(h, 1)
+            assert (row.status, row.attempts) == ("answered", 2)
+            await h.fake.wait_for("chat.postMessage")
+
+    asyncio.run(scenario())
+
+
+def test_a_question_is_answered_by_one_worker_only(database_url):
+    engine = make_engine(database_url)
+    clock = [dt.datetime(2030, 1, 1, tzinfo=dt.UTC)]
+    inbox = QuestionInbox(engine, clock=lambda: clock[0], queue_lease_s=30, answer_lease_s=60)
+    stored = inbox.store(Question("command:U1:t1", "U1", "C1", "command", "hi"), "replica-a")
+    assert stored.new
+    again = inbox.store(Question("command:U1:t1", "U1", "C1", "command", "hi"), "replica-a")
+    assert (again.id, again.new) == (stored.id, False)
+    assert not inbox.start_answering(stored.id, "replica-b")  # a holds it while it waits in a's queue
+    assert inbox.start_answering(stored.id, "replica-a")
+    assert not inbox.start_answering(stored.id, "replica-a")  # a second job for it in a's queue
+    assert inbox.take_over("replica-b") == []
+    clock[0] += dt.timedelta(seconds=61)  # a died while answering
+    (taken,) = inbox.take_over("replica-b")
+    assert taken.id == stored.id
+    assert not inbox.answered(stored.id, "replica-a")  # too late: b has it
+    assert inbox.start_answering(stored.id, "replica-b")
+    assert inbox.answered(stored.id, "replica-b")
+    assert inbox.status(stored.id) == "answered"
+    assert inbox.take_over("replica-c") == []
+    engine.dispose()
