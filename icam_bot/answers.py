@@ -17,6 +17,7 @@ ABSTAIN_TEXT = (
     "I can log your question for the ICAM PMO so a person can answer it and the knowledge base can grow."
 )
 SUGGEST_TEXT = "I'm not sure I understood. Did you mean one of these?"
+RELATED_TEXT = "These entries might be related:"
 EMPTY_TEXT = (
     "I didn't find a question in that message. Ask me about PIV cards, PINs, certificates, building "
     "access, sign-in and MFA, background investigations, or the ICAM program, e.g. _how do I reset my PIV PIN?_"
@@ -161,7 +162,7 @@ class Responder:
                 result.question, Decision.ABSTAIN, text, None, score, (), (), result.redirect.id, result.reason, notes
             )
         text = {"empty": EMPTY_TEXT, "no_words": NO_WORDS_TEXT}.get(result.reason, ABSTAIN_TEXT)
-        return Reply(result.question, Decision.ABSTAIN, text, None, score, (), (), None, result.reason, notes)
+        return Reply(result.question, Decision.ABSTAIN, text, None, score, (), suggestions, None, result.reason, notes)
 
     @staticmethod
     def _suggestion(candidate: Candidate) -> Suggestion:

@@ -16,7 +16,7 @@ from handlers.blocks.common import (
 )
 from handlers.ids import ActionId, BlockId
 from handlers.text import BUTTON_VALUE_LIMIT, escape, truncate
-from icam_bot.answers import Reply, Suggestion
+from icam_bot.answers import RELATED_TEXT, Reply, Suggestion
 from icam_bot.matching.engine import Decision
 
 ECHO_LIMIT = 300
@@ -55,6 +55,10 @@ def answer_message(reply: Reply, log_id: int | None = None) -> dict[str, Any]:
     blocks: list[Block] = sections(reply.text)
     if reply.question.strip() and reply.reason not in ("empty", "no_words"):
         blocks.append(context(you_asked(reply.question), *reply.notes))
+    fallback = reply.text
+    if reply.suggestions:
+        blocks += [*sections(RELATED_TEXT), actions(BlockId.SUGGESTIONS, _picks(reply.suggestions, log_id))]
+        fallback += "\n" + RELATED_TEXT + "\n" + "\n".join(f"• {s.question}" for s in reply.suggestions)
     if reply.can_log:
         blocks.append(
             actions(
@@ -69,7 +73,7 @@ def answer_message(reply: Reply, log_id: int | None = None) -> dict[str, Any]:
                 ],
             )
         )
-    return message(reply.text, blocks)
+    return message(fallback, blocks)
 
 
 def _answered(reply: Reply, log_id: int | None) -> dict[str, Any]:
@@ -105,11 +109,7 @@ def suggestions_message(
     blocks: list[Block] = sections(intro)
     if question.strip():
         blocks.append(context(you_asked(question)))
-    picks = [
-        button(s.question, f"{ActionId.PICK_ENTRY}_{i}", encode_value(e=s.id, q=log_id))
-        for i, s in enumerate(suggestions)
-    ]
-    blocks.append(actions(BlockId.SUGGESTIONS, picks))
+    blocks.append(actions(BlockId.SUGGESTIONS, _picks(suggestions, log_id)))
     if offer_log:
         blocks.append(
             actions(
@@ -125,6 +125,14 @@ def suggestions_message(
         )
     fallback = intro + "\n" + "\n".join(f"• {s.question}" for s in suggestions)
     return message(fallback, blocks)
+
+
+def _picks(suggestions: Sequence[Suggestion], log_id: int | None) -> list[Block]:
+    """One button per close entry; pressing it posts that entry's answer."""
+    return [
+        button(s.question, f"{ActionId.PICK_ENTRY}_{i}", encode_value(e=s.id, q=log_id))
+        for i, s in enumerate(suggestions)
+    ]
 
 
 def text_message(text: str) -> dict[str, Any]:

@@ -57,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
         offered = [s.id for s in reply.suggestions]
         if reply.can_log:
             print("     (In Slack I can log this question for the ICAM PMO: /icam issue.)")
-        elif reply.decision is Decision.ANSWER and offered:
+        if reply.decision is not Decision.SUGGEST and offered:
             print(f"     (Type 1-{len(offered)} to open a related entry.)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from icam_bot.answers import Reply
+from icam_bot.answers import RELATED_TEXT, Reply
 from icam_bot.matching.engine import Decision
 
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
@@ -34,4 +34,7 @@ def format_reply(reply: Reply) -> str:
         lines.extend(f"  {n}. {s.question}  [{s.id}]" for n, s in enumerate(reply.suggestions, 1))
     else:
         lines.append(mrkdwn_to_text(reply.text))
+        if reply.suggestions:
+            lines.append(RELATED_TEXT)
+            lines.extend(f"  {n}. {s.question}  [{s.id}]" for n, s in enumerate(reply.suggestions, 1))
     return "\n".join(lines)

@@ -58,7 +58,8 @@ def outcomes_at(scores: np.ndarray, items: list[Item], ids: list[str], threshold
         order = np.argsort(-row)[:5]
         ranked = tuple(ids[i] for i in order)
         answer = bool(row[order[0]] >= threshold)
-        result.append(Outcome(item.expected, ranked, "answer" if answer else "abstain", ranked[0] if answer else None))
+        decision = "answer" if answer else "abstain"
+        result.append(Outcome(item.expected, ranked, decision, ranked[0] if answer else None, None, item.redirect))
     return result
 
 

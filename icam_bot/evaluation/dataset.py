@@ -1,4 +1,13 @@
-"""The labelled evaluation set: in-scope paraphrases with their entry id, and out-of-scope questions."""
+"""The labelled evaluation sets: in-scope questions with their entry id, and out-of-scope questions.
+
+Two sets live under ``evaluation/``:
+
+- ``dev``: ``items/*.yaml`` (in scope) and ``out-of-scope.yaml``, written by the project;
+- ``real-world``: ``real-world/*.yaml``, questions taken from public agency FAQ pages, forums and help desk
+  pages in their authors' words, each with its source URL. In-scope items name the entry that should answer
+  them, or ``gap`` when the knowledge base has none yet (they count against success, never hidden);
+  off-topic items name the redirect they should get, or ``none``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 
+from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.model import KnowledgeBase
 from icam_bot.matching.normalize import normalize
 
 SPLITS = ("validation", "test")
+#: The label of an in-scope question the knowledge base cannot answer yet.
+GAP = "gap"
+#: The label of an off-topic question no redirect fits.
+NO_REDIRECT = "none"
+DEV_SET = "dev"
+REAL_WORLD_SET = "real-world"
+REAL_WORLD_DIR = "real-world"
 
 
 class DatasetError(Exception):
@@ -19,12 +37,25 @@ class DatasetError(Exception):
 
 @dataclass(frozen=True)
 class Item:
-    """One labelled question; ``expected`` is None for out-of-scope questions."""
+    """One labelled question; ``expected`` is None for out-of-scope questions, ``gap`` for unanswerable ones."""
 
     question: str
     expected: str | None
     split: str
     source: str
+    set: str = DEV_SET
+    style: str = ""
+    #: For out-of-scope questions: the redirect that fits, ``none``, or None when not labelled.
+    redirect: str | None = None
+    url: str = ""
+
+    @property
+    def in_scope(self) -> bool:
+        return self.expected is not None
+
+    @property
+    def gap(self) -> bool:
+        return self.expected == GAP
 
 
 def default_dataset_dir() -> Path:
@@ -40,39 +71,93 @@ def _read_list(path: Path) -> list[dict[str, object]]:
     return data
 
 
+def _text(raw: dict[str, object], key: str) -> str:
+    value = raw.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _in_scope(path: Path, set_name: str) -> list[Item]:
+    items = []
+    for n, raw in enumerate(_read_list(path), 1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("q"), str) or not isinstance(raw.get("id"), str):
+            raise DatasetError(f"{path.name}: item {n} needs q and id")
+        if raw.get("split") not in SPLITS:
+            raise DatasetError(f"{path.name}: item {n} split must be validation or test")
+        if set_name == REAL_WORLD_SET and not _text(raw, "source").startswith(("https://", "http://")):
+            raise DatasetError(f"{path.name}: item {n} needs its source page (an http(s):// URL)")
+        items.append(
+            Item(
+                raw["q"],
+                raw["id"],
+                str(raw["split"]),
+                path.name,
+                set_name,
+                _text(raw, "style"),
+                url=_text(raw, "source"),
+            )
+        )
+    return items
+
+
+def _out_of_scope(path: Path, set_name: str) -> list[Item]:
+    items = []
+    for n, raw in enumerate(_read_list(path), 1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("q"), str) or raw.get("split") not in SPLITS:
+            raise DatasetError(f"{path.name}: item {n} needs q and split (validation or test)")
+        if set_name == REAL_WORLD_SET and not _text(raw, "source").startswith(("https://", "http://")):
+            raise DatasetError(f"{path.name}: item {n} needs its source page (an http(s):// URL)")
+        redirect = raw.get("redirect")
+        if redirect is not None and not isinstance(redirect, str):
+            raise DatasetError(f"{path.name}: item {n} redirect must be a redirect id or 'none'")
+        items.append(
+            Item(raw["q"], None, str(raw["split"]), path.name, set_name, "off-topic", redirect, _text(raw, "source"))
+        )
+    return items
+
+
 def load_dataset(directory: Path | None = None) -> list[Item]:
-    """Read ``items/*.yaml`` (in scope) and ``out-of-scope.yaml``."""
+    """Read the dev set (``items/*.yaml``, ``out-of-scope.yaml``) and the real-world set (``real-world/``)."""
     directory = directory or default_dataset_dir()
     if not directory.is_dir():
         raise DatasetError(f"evaluation set not found at {directory} (pass --set DIR)")
     items: list[Item] = []
     for path in sorted((directory / "items").glob("*.yaml")):
-        for n, raw in enumerate(_read_list(path), 1):
-            if not isinstance(raw, dict) or not isinstance(raw.get("q"), str) or not isinstance(raw.get("id"), str):
-                raise DatasetError(f"{path.name}: item {n} needs q and id")
-            if raw.get("split") not in SPLITS:
-                raise DatasetError(f"{path.name}: item {n} split must be validation or test")
-            items.append(Item(raw["q"], raw["id"], str(raw["split"]), path.name))
+        items += _in_scope(path, DEV_SET)
     oos = directory / "out-of-scope.yaml"
     if oos.is_file():
-        for n, raw in enumerate(_read_list(oos), 1):
-            if not isinstance(raw, dict) or not isinstance(raw.get("q"), str) or raw.get("split") not in SPLITS:
-                raise DatasetError(f"{oos.name}: item {n} needs q and split (validation or test)")
-            items.append(Item(raw["q"], None, str(raw["split"]), oos.name))
+        items += _out_of_scope(oos, DEV_SET)
+    for path in sorted((directory / REAL_WORLD_DIR).glob("*.yaml")):
+        data = _read_list(path)
+        off_topic = bool(data) and isinstance(data[0], dict) and "id" not in data[0]
+        items += _out_of_scope(path, REAL_WORLD_SET) if off_topic else _in_scope(path, REAL_WORLD_SET)
     if not items:
         raise DatasetError(f"no evaluation items in {directory}")
     return items
 
 
+#: An evaluation question this similar (rapidfuzz ratio of the normalised texts) to a KB phrasing counts as copied.
+NEAR_COPY = 90.0
+
+
 def check_against_kb(items: list[Item], kb: KnowledgeBase) -> list[str]:
-    """Problems that would make the figures untrustworthy: unknown ids, or questions copied from the KB."""
+    """Problems that would make the figures untrustworthy: unknown ids, or questions copied (or nearly) into the KB."""
     ids = {e.id for e in kb.entries}
-    phrasings = {normalize(p) for e in kb.entries for p in e.phrasings}
+    redirects = {r.id for r in kb.redirects}
+    # Glossary entries' phrasings are generated from the term by rule ("what is PKI"), not written by hand.
+    phrasings = {normalize(p) for e in kb.entries if e.category != GLOSSARY_CATEGORY for p in e.phrasings}
     phrasings |= {normalize(x) for r in kb.redirects for x in r.examples}
+    choices = sorted(phrasings)
     problems = []
     for item in items:
-        if item.expected is not None and item.expected not in ids:
+        if item.expected is not None and item.expected != GAP and item.expected not in ids:
             problems.append(f"{item.source}: {item.question!r} is labelled with unknown entry {item.expected!r}")
-        if normalize(item.question) in phrasings:
+        if item.redirect not in (None, NO_REDIRECT) and item.redirect not in redirects:
+            problems.append(f"{item.source}: {item.question!r} is labelled with unknown redirect {item.redirect!r}")
+        text = normalize(item.question)
+        if text in phrasings:
             problems.append(f"{item.source}: {item.question!r} appears in the knowledge base")
+            continue
+        near = process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=NEAR_COPY)
+        if near is not None:
+            problems.append(f"{item.source}: {item.question!r} is nearly a knowledge-base phrasing ({near[0]!r})")
     return problems

@@ -1,8 +1,16 @@
-"""Quality figures: top-1, MRR@5, answered precision, answer rate and out-of-scope abstain rate."""
+"""Quality figures. The headline is *success*: the share of in-scope questions answered outright and right.
+
+Beside it: answered precision (share of answers given, in and out of scope, that were right), the "did you
+mean" hit rate, off-topic handled (declined or sent to a redirect: neither answered nor offered ICAM entries),
+redirect accuracy (off-topic questions that have a fitting redirect and got that one), and the ranking
+diagnostics top-1 and MRR@5.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from icam_bot.evaluation.dataset import GAP, NO_REDIRECT
 
 
 @dataclass(frozen=True)
@@ -13,6 +21,8 @@ class Outcome:
     ranked: tuple[str, ...]  # entry ids, best first (at least 5 where available)
     decision: str  # answer | suggest | abstain
     answered_id: str | None
+    redirect: str | None = None  # the redirect given, if any
+    expected_redirect: str | None = None  # for off-topic questions: the fitting redirect, "none", or unlabelled
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,12 @@ class Report:
     suggest_hit_rate: float
     oos_abstain: float
     answered: int
+    success: float = 0.0
+    oos_handled: float = 0.0
+    redirect_accuracy: float = 0.0
+    redirect_labelled: int = 0
+    gaps: int = 0
+    suggested: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
         return self.__dict__.copy()
@@ -35,6 +51,11 @@ class Report:
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den else 0.0
+
+
+def _handled(o: Outcome) -> bool:
+    """An off-topic question is handled when declined or sent elsewhere (not answered, not "did you mean")."""
+    return o.decision == "abstain"
 
 
 def score(outcomes: list[Outcome]) -> Report:
@@ -52,6 +73,7 @@ def score(outcomes: list[Outcome]) -> Report:
     correct = sum(o.answered_id == o.expected for o in answers)
     suggested = [o for o in inside if o.decision == "suggest"]
     suggest_hit = sum(o.expected in o.ranked[:3] for o in suggested)
+    labelled = [o for o in outside if o.expected_redirect not in (None, NO_REDIRECT)]
     return Report(
         in_scope=len(inside),
         out_of_scope=len(outside),
@@ -62,4 +84,10 @@ def score(outcomes: list[Outcome]) -> Report:
         suggest_hit_rate=_ratio(suggest_hit, len(suggested)),
         oos_abstain=_ratio(sum(o.decision == "abstain" for o in outside), len(outside)),
         answered=len(answers),
+        success=_ratio(sum(o.decision == "answer" and o.answered_id == o.expected for o in inside), len(inside)),
+        oos_handled=_ratio(sum(_handled(o) for o in outside), len(outside)),
+        redirect_accuracy=_ratio(sum(o.redirect == o.expected_redirect for o in labelled), len(labelled)),
+        redirect_labelled=len(labelled),
+        gaps=sum(o.expected == GAP for o in inside),
+        suggested=len(suggested),
     )

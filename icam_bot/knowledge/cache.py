@@ -69,6 +69,7 @@ def to_json(kb: KnowledgeBase) -> dict[str, Any]:
                 "reference": _reference(g.reference),
                 "stands_for": g.stands_for,
                 "synonyms": list(g.synonyms),
+                "aliases": list(g.aliases),
             }
             for g in kb.glossary
         ],
@@ -141,6 +142,7 @@ def from_json(data: dict[str, Any]) -> KnowledgeBase:
                 reference=_ref(g["reference"]),
                 stands_for=_str(g, "stands_for"),
                 synonyms=_strs(g, "synonyms"),
+                aliases=_strs(g, "aliases"),
             )
             for g in data["glossary"]
         ],

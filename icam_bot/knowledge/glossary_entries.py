@@ -17,10 +17,17 @@ def glossary_slug(term: str) -> str:
     return f"glossary-{slug or 'term'}"
 
 
+def _everyday_name(term: GlossaryTerm) -> str | None:
+    """The first synonym that is the term plus a noun ("piv card" for PIV), if any."""
+    prefix = term.term.casefold() + " "
+    return next((s for s in term.synonyms if s.casefold().startswith(prefix)), None)
+
+
 def _phrasings(term: GlossaryTerm) -> tuple[str, tuple[str, ...]]:
     name = term.term
     if term.stands_for:
         question = f"What does {name} stand for?"
+        everyday = _everyday_name(term)
         alternates = (
             f"what is {name}",
             f"{name} meaning",
@@ -28,6 +35,7 @@ def _phrasings(term: GlossaryTerm) -> tuple[str, tuple[str, ...]]:
             f"what's a {name}",
             f"{name} acronym",
             f"what is {term.stands_for}",
+            *((f"what is a {everyday}",) if everyday else ()),
         )
     else:
         question = f"What is a {name}?"

@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 GLOSSARY_FILE = "glossary.yaml"
 REDIRECTS_FILE = "redirects.yaml"
 SITE_FILE = "site.yaml"
-#: Part of the fingerprint: bump when loading changes what the same files yield.
-CACHE_FORMAT = 1
+#: Part of the fingerprint: bump when loading changes what the same files yield (2: glossary aliases and the
+#: "what is a <everyday name>" glossary phrasing).
+CACHE_FORMAT = 2
 #: YAML files in the knowledge directory that are not FAQ categories.
 NON_CATEGORY_FILES = {GLOSSARY_FILE, REDIRECTS_FILE, SITE_FILE, "programs.yaml"}
 

@@ -78,6 +78,9 @@ class GlossaryTerm:
     reference: Reference
     stands_for: str = ""
     synonyms: tuple[str, ...] = ()
+    #: Other names for exactly this thing (agency names for the PIV card, ...): a question that uses one is
+    #: read as if it used the everyday name, the first synonym (else the term): "my LincPass" -> "my piv card".
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

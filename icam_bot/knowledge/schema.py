@@ -202,7 +202,7 @@ def parse_entry(raw: Any, index: int, category: str, file: str, problems: list[P
     )
 
 
-GLOSSARY_FIELDS = {"term", "stands_for", "synonyms", "definition", "reference"}
+GLOSSARY_FIELDS = {"term", "stands_for", "synonyms", "aliases", "definition", "reference"}
 
 
 def parse_term(raw: Any, index: int, file: str, problems: list[Problem]) -> GlossaryTerm | None:
@@ -220,10 +220,11 @@ def parse_term(raw: Any, index: int, file: str, problems: list[Problem]) -> Glos
     if not isinstance(stands_for, str):
         check.fail(label, "stands_for", "must be text")
     synonyms = check.texts(raw, "synonyms", label)
+    aliases = check.texts(raw, "aliases", label)
     reference = check.reference(raw.get("reference"), label, "reference")
     if len(problems) > before or reference is None:
         return None
-    return GlossaryTerm(term, definition, reference, stands_for.strip(), synonyms)
+    return GlossaryTerm(term, definition, reference, stands_for.strip(), synonyms, aliases)
 
 
 REDIRECT_FIELDS = {"id", "topic", "examples", "message"}

@@ -15,7 +15,9 @@ from rapidfuzz import fuzz, process
 from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
+from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose
 from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
+from icam_bot.matching.evidence import Evidence, gather_evidence, related_pairs
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
 from icam_bot.matching.normalize import (
@@ -26,6 +28,7 @@ from icam_bot.matching.normalize import (
     content_terms,
     normalize,
     plain_answer,
+    strip_chatter,
     tokens,
 )
 from icam_bot.matching.vector_store import VectorCache
@@ -75,6 +78,10 @@ class MatchResult:
     redirect: Redirect | None = None
     reason: str = ""
     truncated: bool = False
+    #: How sure the matcher is that ``candidates[0]`` is the right answer (the answerability model), when known.
+    confidence: float | None = None
+    #: Entries close enough to list beside an abstain ("these might be related").
+    related: tuple[Candidate, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -87,7 +94,7 @@ class MatchResult:
             return self.candidates[1 : 1 + MAX_SUGGESTIONS]
         if self.decision is Decision.SUGGEST:
             return self.candidates[:MAX_SUGGESTIONS]
-        return ()
+        return self.related[:MAX_SUGGESTIONS]
 
 
 @dataclass
@@ -119,6 +126,8 @@ class Signals:
     definition: bool = False
     #: Set when ``emb_max`` was left for the ranking to compute on a pruned pool (large knowledge bases).
     query_vector: np.ndarray | None = None
+    #: The question's own content terms (stemmed, no glossary expansions).
+    terms: list[str] = field(default_factory=list)
 
 
 class Matcher:
@@ -132,8 +141,11 @@ class Matcher:
         use_embeddings: bool | None = None,
         cache_dir: Path | None = None,
         calibration: CalibrationSet | None = None,
+        decision: DecisionModels | None = None,
+        cache_lexical: bool = True,
     ) -> None:
         self.kb = kb
+        self.cache_dir = cache_dir
         self.calibrations = calibration or CalibrationSet.load()
         self.encoder = encoder
         if self.encoder is None and use_embeddings is not False:
@@ -144,6 +156,8 @@ class Matcher:
                     raise
                 logger.warning("semantic matching off: %s; using lexical signals only", exc)
         self.calibration: Calibration = self.calibrations.semantic if self.encoder else self.calibrations.lexical
+        self.decision_models = decision if decision is not None else DecisionModels.load()
+        self.decision_model: DecisionModel | None = self.decision_models.for_mode(self.mode)
         self._expander = GlossaryExpander(kb.glossary)
         self._query_cache: dict[str, np.ndarray] = {}
         self._query_cache_lock = threading.Lock()
@@ -155,11 +169,9 @@ class Matcher:
             _Doc(f"redirect:{r.id}", (r.topic, *r.examples), r, answer=plain_answer(r.message)) for r in kb.redirects
         ]
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
+        self._related = related_pairs(kb, self._docs)
         self._lexical = load_or_build_lexical(
-            self._docs,
-            self._expander,
-            kb.glossary,
-            cache_dir,
+            self._docs, self._expander, kb.glossary, cache_dir if cache_lexical else None
         )
         if self.encoder:
             self._build_vectors(cache_dir)
@@ -210,7 +222,7 @@ class Matcher:
         """
         if expand_for_embedding is None:
             expand_for_embedding = self.calibration.expand_query_for_embedding
-        words = self.correct_typos(tokens(text))
+        words = self.correct_typos(self._expander.canonicalize(tokens(strip_chatter(text))))
         expansions = self._expander.expansions(words)
         terms = content_terms(words + expansions)
         content = [w for w in words if w not in STOP_WORDS]
@@ -220,21 +232,21 @@ class Matcher:
         n = len(self._docs)
         zeros = np.zeros(n, dtype=np.float32)
         bm25_answer = zeros
-        if weights is None or weights.bm25_answer:
+        if weights is None or weights.bm25_answer or self.decision_model is not None:
             raw, ceiling = self._lexical.bm25_answer.scores(terms)
             bm25_answer = raw / ceiling if ceiling else raw
         emb_max, emb_centroid, emb_answer, deferred = zeros, zeros, zeros, None
         if self.encoder is not None:
             query_text = " ".join(words + (expansions if expand_for_embedding else []))
             q = self._query_vector(query_text)
-            if weights is None or weights.emb_max:
+            if weights is None or weights.emb_max or self.decision_model is not None:
                 if weights is not None and len(self._vectors) > PRUNE_PHRASINGS:
                     deferred = q
                 else:
                     emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
-            if weights is None or weights.emb_centroid:
+            if weights is None or weights.emb_centroid or self.decision_model is not None:
                 emb_centroid = self._centroids @ q
-            if weights is None or weights.emb_answer:
+            if weights is None or weights.emb_answer or self.decision_model is not None:
                 emb_answer = self._answer_vectors @ q
         definition = bool(_DEFINITION_INTENT.search(" ".join(words)))
         return Signals(
@@ -248,6 +260,7 @@ class Matcher:
             words,
             definition=definition,
             query_vector=deferred,
+            terms=content_terms(words),
         )
 
     def _best_phrasing(self, docs: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -299,6 +312,7 @@ class Matcher:
         return sig
 
     def _combine(self, sig: Signals, cal: Calibration) -> list[tuple[int, float]]:
+        """The re-rank pool, best first."""
         base = (
             cal.emb_max * sig.emb_max
             + cal.emb_centroid * sig.emb_centroid
@@ -328,14 +342,76 @@ class Matcher:
             return MatchResult(cleaned, Decision.ABSTAIN, reason=reason, truncated=truncated)
         return self.decide(cleaned, self.signals(cleaned, cal.expand_query_for_embedding, weights=cal), cal, truncated)
 
-    def decide(self, question: str, sig: Signals, cal: Calibration, truncated: bool = False) -> MatchResult:
-        """Rank and decide from precomputed signals."""
+    def decide(
+        self,
+        question: str,
+        sig: Signals,
+        cal: Calibration,
+        truncated: bool = False,
+        model: DecisionModel | bool | None = True,
+    ) -> MatchResult:
+        """Rank and decide from precomputed signals.
+
+        ``model``: ``True`` uses the matcher's answerability model (when it has one), ``False`` or ``None`` the
+        calibration's plain thresholds, or a given model (for tuning).
+        """
         if not any(w not in STOP_WORDS for w in sig.words):
             return MatchResult(question, Decision.ABSTAIN, reason="no_words", truncated=truncated)
         ranked = self._combine(sig, cal)
-        return self._decide(question, ranked, sig, cal, truncated)
+        chosen = self.decision_model if model is True else (model or None)
+        if chosen is None:
+            return self._decide_by_thresholds(question, ranked, sig, cal, truncated)
+        evidence = self.evidence(ranked, sig)
+        return self._decide_by_model(question, evidence, chosen, truncated)
 
-    def _decide(
+    def evidence(self, ranked: list[tuple[int, float]], sig: Signals) -> Evidence:
+        """What the answerability model reads about one ranking."""
+        return gather_evidence(self, ranked, sig)
+
+    def _candidates(self, ranked: list[tuple[int, float]]) -> tuple[Candidate, ...]:
+        return tuple(
+            Candidate(d.key, d.question, d.category, round(score, 4))
+            for d, score in ((self._docs[i], s) for i, s in ranked)
+            if d.redirect is None
+        )[:MAX_CANDIDATES]
+
+    def _decide_by_model(self, question: str, ev: Evidence, model: DecisionModel, truncated: bool) -> MatchResult:
+        candidates = self._candidates(ev.ranked)
+        p = model.probability(ev.features) if candidates else 0.0
+        result = MatchResult(question, Decision.ABSTAIN, candidates=candidates, truncated=truncated, confidence=p)
+        choice = choose(
+            model,
+            p,
+            has_entry=bool(candidates),
+            known_share=ev.known_share,
+            entry_score=ev.entry_score,
+            redirect_score=ev.redirect_score if ev.redirect_index is not None else None,
+            verbatim=ev.verbatim,
+        )
+        if choice is Choice.ANSWER:
+            return replace(result, decision=Decision.ANSWER, best=candidates[0], reason="confident")
+        if choice is Choice.REDIRECT:
+            assert ev.redirect_index is not None
+            return replace(result, redirect=self._docs[ev.redirect_index].redirect, reason="out_of_scope")
+        if choice is Choice.SUGGEST:
+            return replace(result, decision=Decision.SUGGEST, best=candidates[0], reason="close_matches")
+        related = tuple(c for c in candidates if c.score >= model.related_at) if ev.known_share > 0.0 else ()
+        return replace(result, reason="no_match", related=related)
+
+    def explain(self, question: str, calibration: Calibration | None = None) -> Evidence | None:
+        """The ranking and the evidence the answerability model reads (None for a question with no words)."""
+        cal = calibration or self.calibration
+        cleaned = clean_text(question)
+        sig = self.signals(cleaned, cal.expand_query_for_embedding)
+        if not any(w not in STOP_WORDS for w in sig.words):
+            return None
+        return self.evidence(self._combine(sig, cal), sig)
+
+    def doc_key(self, index: int) -> str:
+        """The entry id (or ``redirect:<id>``) of an indexed document."""
+        return self._docs[index].key
+
+    def _decide_by_thresholds(
         self,
         question: str,
         ranked: list[tuple[int, float]],
@@ -343,11 +419,8 @@ class Matcher:
         cal: Calibration,
         truncated: bool,
     ) -> MatchResult:
-        candidates = tuple(
-            Candidate(d.key, d.question, d.category, round(score, 4))
-            for d, score in ((self._docs[i], s) for i, s in ranked)
-            if d.redirect is None
-        )[:MAX_CANDIDATES]
+        """The fixed-threshold decision (used before a model is trained, and for comparison)."""
+        candidates = self._candidates(ranked)
         top_index, top_score = ranked[0]
         top_doc = self._docs[top_index]
         result = MatchResult(question, Decision.ABSTAIN, candidates=candidates, truncated=truncated)

@@ -23,9 +23,34 @@ class GlossaryExpander:
             self._sizes.setdefault(key[0], []).append(len(key))
         for sizes in self._sizes.values():
             sizes.sort(reverse=True)
+        self._aliases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for term in terms:
+            for alias in term.aliases:
+                key = tuple(tokens(alias))
+                if key:
+                    self._aliases[key] = tuple(tokens(term.synonyms[0] if term.synonyms else term.term))
+        self._alias_sizes = sorted({len(k) for k in self._aliases}, reverse=True)
 
     def __len__(self) -> int:
         return len(self._phrases)
+
+    def canonicalize(self, words: list[str]) -> list[str]:
+        """``words`` with every alias phrase replaced by its term ("lincpass" -> "piv"), longest first."""
+        if not self._aliases:
+            return words
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in self._alias_sizes:
+                term = self._aliases.get(tuple(words[i : i + size]))
+                if term is not None:
+                    out.extend(term)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
 
     def expansions(self, words: list[str]) -> list[str]:
         """Canonical words for the glossary phrases in ``words`` (longest match first), without repeats."""

@@ -71,6 +71,18 @@ class BM25Index:
         index._weights = {t: weights[bounds[i] : bounds[i + 1]] for i, t in enumerate(terms)}
         return index
 
+    def contains(self, term: str, doc: int) -> bool:
+        """Whether the document contains the term."""
+        docs = self._docs.get(term)
+        if docs is None:
+            return False
+        i = int(np.searchsorted(docs, doc))
+        return i < len(docs) and int(docs[i]) == doc
+
+    def rarity(self, term: str) -> float:
+        """The term's IDF; a term no document has counts as rarer than any indexed term."""
+        return self.idf.get(term, math.log(1.0 + (self.size + 0.5) / 0.5))
+
     def scores(self, terms: list[str]) -> tuple[np.ndarray, float]:
         """BM25 score of every document, and the best score the known query terms could reach."""
         out = np.zeros(self.size, dtype=np.float32)

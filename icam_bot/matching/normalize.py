@@ -199,6 +199,36 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_QUESTION_CHARS]
 
 
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening)|dear\s+\w+)"
+    r"(?:\s+(?:all|team|everyone|folks|there|guys|y'?all|ya'?ll|icam|pmo|bot|friends))?"
+    r"|(?:a\s+)?(?:quick|dumb|silly|stupid|random|simple)\s+question(?:\s+for\s+(?:you|the\s+team|everyone))?"
+    r"|sorry\s+(?:to\s+bother(?:\s+you)?|if\s+this\s+is\s+(?:a\s+)?(?:dumb|silly|obvious)(?:\s+question)?))"
+    r"\s*[,!.:;\-\u2013\u2014]+\s*",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"[\s,.;:!\-\u2013\u2014]*(?:thanks(?:\s+(?:so\s+much|a\s+lot|in\s+advance|all))?|thank\s+you(?:\s+in\s+advance)?"
+    r"|thx|tia|cheers|(?:any\s+)?help\s+(?:would\s+be|is)\s+(?:greatly\s+|much\s+|really\s+)?appreciated"
+    r"|appreciate\s+(?:it|any\s+help|the\s+help))[\s!.:)]*$",
+    re.IGNORECASE,
+)
+
+
+def strip_chatter(text: str) -> str:
+    """The question without greetings before it or thanks after it ("hi all - ... thanks!").
+
+    Only what surrounds the question goes; a message that is nothing but a greeting is left as it is.
+    """
+    stripped = text
+    for _ in range(3):
+        before = stripped
+        stripped = _THANKS.sub("", _GREETING.sub("", stripped, count=1)).strip()
+        if stripped == before:
+            break
+    return stripped if len(stripped.split()) >= 2 else text
+
+
 def normalize(text: str) -> str:
     """Lowercase words separated by single spaces, punctuation removed."""
     text = clean_text(text).casefold()

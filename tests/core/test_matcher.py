@@ -112,6 +112,23 @@ def test_pruned_best_phrasing_ranks_exactly_like_the_full_scan(matcher, monkeypa
     monkeypatch.setattr(engine, "PRUNE_PHRASINGS", 0)
     monkeypatch.setattr(engine, "PRUNE_POOL", 16)
     pruned = [matcher.match(q) for q in questions]
-    assert [r.candidates for r in pruned] == [r.candidates for r in full]
+    # the same entries in the same order; scores agree up to float32 rounding (a subset matmul sums differently)
+    assert [[c.entry_id for c in r.candidates] for r in pruned] == [[c.entry_id for c in r.candidates] for r in full]
+    for p, f in zip(pruned, full, strict=True):
+        assert [c.score for c in p.candidates] == pytest.approx([c.score for c in f.candidates], abs=2e-4)
     assert [r.decision for r in pruned] == [r.decision for r in full]
     assert matcher.signals(questions[0], weights=matcher.calibration).query_vector is not None
+
+
+@pytest.mark.parametrize("alias", ["LincPass", "USAccess credential", "HHS ID badge", "HSPD-12 badge"])
+def test_agency_card_names_read_as_piv_card(matcher, alias):
+    plain = matcher.match("I lost my PIV card, what do I do")
+    aliased = matcher.match(f"I lost my {alias}, what do I do")
+    assert aliased.candidates[0].entry_id == plain.candidates[0].entry_id
+
+
+def test_greeting_and_thanks_do_not_change_the_match(matcher):
+    plain = matcher.match("how long is a piv card good for")
+    chatty = matcher.match("hi all - quick question: how long is a piv card good for? thanks in advance!")
+    assert chatty.candidates[0].entry_id == plain.candidates[0].entry_id
+    assert chatty.candidates[0].score == pytest.approx(plain.candidates[0].score, abs=0.05)

@@ -1,3 +1,5 @@
+import pytest
+
 from icam_bot.matching.normalize import answer_lead, clean_text, content_terms, normalize, tokens
 
 
@@ -33,3 +35,34 @@ def test_long_input_is_capped():
 def test_answer_lead_strips_markup_and_placeholders():
     lead = answer_lead("*Bold* start, call {helpdesk_contact}.\n• item")
     assert lead == "Bold start, call . item"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi all - my PIV card is locked, thanks!", "my PIV card is locked"),
+        ("Hello, quick question: how do I reset my PIN? Thanks in advance", "how do I reset my PIN?"),
+        (
+            "Good morning team, where do I renew my badge? any help would be greatly appreciated.",
+            "where do I renew my badge?",
+        ),
+        ("hey there", "hey there"),  # nothing but a greeting stays as it is
+        ("thanks", "thanks"),
+        ("high assurance piv question", "high assurance piv question"),  # "hi" only as a word of its own
+    ],
+)
+def test_greetings_and_thanks_around_a_question_are_dropped(text, expected):
+    from icam_bot.matching.normalize import strip_chatter
+
+    assert strip_chatter(text) == expected
+
+
+def test_chatter_stripping_is_fast_on_hostile_input():
+    import time
+
+    from icam_bot.matching.normalize import strip_chatter
+
+    for text in ("hi " + "," * 5000 + "x", "thanks " * 3000, "- " * 5000 + "thanks"):
+        start = time.perf_counter()
+        strip_chatter(text)
+        assert time.perf_counter() - start < 0.05

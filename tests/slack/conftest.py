@@ -61,8 +61,19 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 ANSWER_PROBES = ("what does PACS stand for?", "how do I reset my PIV PIN?", "my piv card is locked")
-SUGGEST_PROBES = ("derived credential", "card", "access", "reset", "piv card renewal or certificates update")
+SUGGEST_PROBES = (
+    "how long is a piv card good for",
+    "locked card",
+    "pin",
+    "derived credential",
+    "card",
+    "access",
+    "reset",
+    "piv card renewal or certificates update",
+)
 ABSTAIN_PROBES = ("who won the football game?", "purple monkey dishwasher", "what's the weather in Paris tomorrow")
+#: Vague ICAM questions: declined, but close entries are listed beside the offer to log.
+RELATED_PROBES = ("card stuff", "something about my badge and the office", "question about access", "piv", "badge")
 REDIRECT_PROBES = ("I need help with my laptop", "how do I book a conference room", "what is the cafeteria menu")
 
 
@@ -100,8 +111,13 @@ def questions(responder: Responder) -> Questions:
             break
     for question in ABSTAIN_PROBES:
         reply = responder.ask(question)
-        if reply.decision is Decision.ABSTAIN and reply.can_log:
+        if reply.decision is Decision.ABSTAIN and reply.can_log and not reply.suggestions:
             found["abstain"] = question
+            break
+    for question in RELATED_PROBES:
+        reply = responder.ask(question)
+        if reply.decision is Decision.ABSTAIN and reply.can_log and reply.suggestions:
+            found["abstain_related"] = question
             break
     for question in REDIRECT_PROBES:
         if responder.ask(question).redirect_id:

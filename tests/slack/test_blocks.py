@@ -88,6 +88,24 @@ def test_abstain_echo_is_escaped_and_offers_logging():
     assert ActionId.LOG_FOR_PMO in sent
 
 
+def test_abstain_still_lists_related_entries_and_offers_logging():
+    related = (Suggestion("piv-card-lifetime", "How long is a PIV card valid?", 0.5),)
+    reply = Reply("something vague", Decision.ABSTAIN, "I don't know.", suggestions=related, reason="no_match")
+    msg = answer_message(reply, log_id=4)
+    sent = _all_text(msg)
+    assert "might be related" in sent
+    assert "How long is a PIV card valid?" in msg["text"]
+    picks = [
+        e
+        for b in msg["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(ActionId.PICK_ENTRY)
+    ]
+    assert [decode_value(p["value"])["e"] for p in picks] == ["piv-card-lifetime"]
+    assert ActionId.LOG_FOR_PMO in sent
+
+
 def test_redirect_has_no_log_button():
     reply = Reply(
         "laptop broken", Decision.ABSTAIN, "Ask the IT service desk.", redirect_id="it", reason="out_of_scope"

@@ -76,6 +76,22 @@ def test_bot_messages_and_edits_in_dms_are_ignored(responder, sqlite_url):
     asyncio.run(scenario())
 
 
+def test_abstain_lists_related_entries_beside_the_offer_to_log(responder, sqlite_url, questions):
+    question = questions.abstain_related
+
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            await h.event(direct_message(question, ts="1700000002.000001", user="U0000STAFF"))
+            (call,) = await h.fake.wait_for("chat.postMessage")
+            ids = action_ids(call.params["blocks"])
+            assert ids[-1] == ActionId.LOG_FOR_PMO
+            assert ids[:-1]
+            assert all(i.startswith(ActionId.PICK_ENTRY) for i in ids[:-1])
+            assert "might be related" in json.dumps(call.params["blocks"])
+
+    asyncio.run(scenario())
+
+
 def test_abstain_says_so_offers_to_log_and_records_the_gap(responder, sqlite_url, questions):
     question = questions.abstain
 
