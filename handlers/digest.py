@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.background import stop_within
 from handlers.blocks.digest import digest_message
 from handlers.services import Services
 from icam_bot.comms.delivery import PostOutcome
@@ -76,12 +76,6 @@ class DigestTask:
         if self._task is None:
             return
         self._stop.set()
-        try:
-            await asyncio.wait_for(self._task, timeout=timeout)
-        except TimeoutError:
-            logger.warning("digest task did not stop within %.0f s; cancelling it", timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_within(self._task, timeout, "digest task")
         self._task = None
         logger.info("weekly digest task stopped")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.background import stop_within
 from handlers.metrics import Metrics
 from handlers.outbox_render import UNKNOWN_TOPIC, render
 from handlers.sender import Sender
@@ -93,13 +94,7 @@ class OutboxTask:
             return
         self._stop.set()
         self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=timeout)
-        except TimeoutError:
-            logger.warning("outbox dispatcher did not stop within %.0f s; cancelling it", timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_within(self._task, timeout, "outbox dispatcher")
         self._task = None
 
     async def deliver_due(self) -> int:

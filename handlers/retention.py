@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from handlers.background import stop_within
 from handlers.services import Services
 from icam_bot.records.access import Surface
 from icam_bot.records.retention import RetentionJob
@@ -55,11 +56,5 @@ class RetentionTask:
         if self._task is None:
             return
         self._stop.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=timeout)
-        except TimeoutError:
-            logger.warning("retention run did not finish within %.0f s; abandoning it", timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_within(self._task, timeout, "retention run")
         self._task = None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.background import stop_within
 from handlers.services import Services
 from icam_bot.tracker.sweeper import Sweeper, SweepResult
 
@@ -55,12 +55,6 @@ class SweeperTask:
         if self._task is None:
             return
         self._stop.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=timeout)
-        except TimeoutError:
-            logger.warning("SLA sweeper did not stop within %.0f s; cancelling it", timeout)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_within(self._task, timeout, "SLA sweeper")
         self._task = None
         logger.info("SLA sweeper stopped")
