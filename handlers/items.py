@@ -31,15 +31,21 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.ITEM_SHOW_DETAILS)(guarded(on_show_details))
 
 
+def _item_and_actor(body: dict[str, Any], action: dict[str, Any]) -> tuple[int | None, str]:
+    """The item id a button carries and who pressed it; the id is None when either is missing."""
+    item_id = decode_value(action.get("value")).get("i")
+    actor = str((body.get("user") or {}).get("id") or "")
+    return (item_id if isinstance(item_id, int) and actor else None), actor
+
+
 async def on_show_details(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: Any, client: AsyncWebClient
 ) -> None:
     """A restricted item's details, privately, if the person may view it (the read or refusal is recorded)."""
     await ack()
     services = services_of(context)
-    item_id = decode_value(action.get("value")).get("i")
-    actor = str((body.get("user") or {}).get("id") or "")
-    if not isinstance(item_id, int) or not actor:
+    item_id, actor = _item_and_actor(body, action)
+    if item_id is None:
         logger.warning("show-details button without an item id ignored")
         return
     try:
@@ -54,9 +60,8 @@ async def on_item_action(
 ) -> None:
     await ack()
     services = services_of(context)
-    item_id = decode_value(action.get("value")).get("i")
-    actor = str((body.get("user") or {}).get("id") or "")
-    if not isinstance(item_id, int) or not actor:
+    item_id, actor = _item_and_actor(body, action)
+    if item_id is None:
         logger.warning("item button without an item id ignored")
         return
     container = body.get("container") or {}

@@ -6,11 +6,10 @@ Reading the log is itself recorded, under ``--actor`` (default: the operating-sy
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 
-from icam_bot.cli.common import CommandError, add_actor_argument, cli_actor, settings_or_exit
+from icam_bot.cli.common import CommandError, add_actor_argument, cli_actor, date_option, settings_or_exit
 
 ACTIONS = ("item_view", "queue", "risks", "stats", "export", "audit", "retention")
 OUTCOMES = ("allowed", "refused", "not_found", "failed")
@@ -29,15 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per event")
     add_actor_argument(parser)
     parser.set_defaults(func=run)
-
-
-def _date(flag: str, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{flag} must be a date like 2026-01-31 (got {value!r})") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
         item_id=item_id,
         action=args.action,
         outcome=args.outcome,
-        since=_date("--since", args.since),
-        until=_date("--until", args.until),
+        since=date_option("--since", args.since),
+        until=date_option("--until", args.until),
         limit=args.limit,
     )
     given = {name: getattr(args, name) for name in ("by", "item", "action", "outcome", "since", "until")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 
@@ -60,3 +61,13 @@ def cli_actor(value: str | None) -> str:
 def fail(message: str) -> int:
     print(f"icam-bot: {message}", file=sys.stderr)
     return 2
+
+
+def date_option(flag: str, value: str | None) -> dt.date | None:
+    """A ``--since``/``--until`` style date option (YYYY-MM-DD), or a clear error naming the flag."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{flag} must be a date like 2026-01-31 (got {value!r})") from None

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from icam_bot.cli.common import CommandError, add_actor_argument, cli_actor, settings_or_exit
+from icam_bot.cli.common import CommandError, add_actor_argument, cli_actor, date_option, settings_or_exit
 
 if TYPE_CHECKING:
     from icam_bot.records.access import AccessLog, AccessNote
@@ -31,15 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run_report)
 
 
-def _date(flag: str, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{flag} must be a date like 2026-01-31 (got {value!r})") from None
-
-
 def parse_filters(args: argparse.Namespace):
     """Validate the filter flags; a bad value is a CommandError (exit 2) naming the flag."""
     from icam_bot.knowledge.model import PROGRAMS
@@ -52,7 +42,7 @@ def parse_filters(args: argparse.Namespace):
         raise CommandError(f"--program must be one of {', '.join(PROGRAMS)} (got {args.program!r})")
     if args.status is not None and args.status not in STATUSES:
         raise CommandError(f"--status must be one of {', '.join(STATUSES)} (got {args.status!r})")
-    since, until = _date("--since", args.since), _date("--until", args.until)
+    since, until = date_option("--since", args.since), date_option("--until", args.until)
     if since and until and since > until:
         raise CommandError(f"--since {since} is after --until {until}")
     status = Status(args.status) if args.status else None
