@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from icam_bot.evaluation.dataset import Item
+from icam_bot.evaluation.dataset import GAP, Item
 from icam_bot.evaluation.metrics import Outcome, Report, score
 from icam_bot.knowledge.model import KnowledgeBase
 from icam_bot.matching.calibration import Calibration
@@ -65,10 +65,16 @@ class Trace:
     split: str = ""
     question: str = ""
     verbatim: float = 0.0
+    #: Other entries that answer the question as well.
+    also: tuple[str, ...] = ()
+
+    def accepts(self, entry_id: str) -> bool:
+        """Whether ``entry_id`` answers this question."""
+        return self.expected not in (None, GAP) and (entry_id == self.expected or entry_id in self.also)
 
     @property
     def right(self) -> bool:
-        return bool(self.candidates) and self.candidates[0] == self.expected
+        return bool(self.candidates) and self.accepts(self.candidates[0])
 
 
 def trace(
@@ -110,7 +116,9 @@ def item_traces(matcher: Matcher, items: Sequence[Item]) -> list[Trace]:
     result = []
     for item in items:
         t = trace(matcher, item.question, item.expected, item.set, split=item.split, expected_redirect=item.redirect)
-        if t is None:
+        if t is not None:
+            t = replace(t, also=item.also)
+        else:
             t = Trace(
                 item.expected,
                 item.redirect,
@@ -124,6 +132,7 @@ def item_traces(matcher: Matcher, items: Sequence[Item]) -> list[Trace]:
                 item.set,
                 item.split,
                 item.question,
+                also=item.also,
             )
         result.append(t)
     return result
@@ -170,7 +179,7 @@ def holdout_traces(matcher: Matcher, folds: int = HOLDOUT_FOLDS, cache_dir: Path
 def outcome(t: Trace, model: DecisionModel, confidence: float) -> Outcome:
     """What the matcher does with a traced question under a model."""
     if not len(t.features):
-        return Outcome(t.expected, (), "abstain", None, None, t.expected_redirect)
+        return Outcome(t.expected, (), "abstain", None, None, t.expected_redirect, t.also)
     choice = choose(
         model,
         confidence,
@@ -183,7 +192,7 @@ def outcome(t: Trace, model: DecisionModel, confidence: float) -> Outcome:
     answered = t.candidates[0] if choice is Choice.ANSWER else None
     decision = {Choice.ANSWER: "answer", Choice.SUGGEST: "suggest"}.get(choice, "abstain")
     redirect = t.redirect_id if choice is Choice.REDIRECT else None
-    return Outcome(t.expected, t.candidates, decision, answered, redirect, t.expected_redirect)
+    return Outcome(t.expected, t.candidates, decision, answered, redirect, t.expected_redirect, t.also)
 
 
 def _matrix(traces: Sequence[Trace]) -> np.ndarray:
@@ -309,7 +318,7 @@ def choose_thresholds(val: list[Trace], probs: np.ndarray, model: DecisionModel)
     related_at = 1.0
     for level in sorted({round(t.scores[0], 2) for t in declined}, reverse=True):
         shown = [t for t in declined if t.scores[0] >= level]
-        hits = sum(t.expected in t.candidates[:3] for t in shown)
+        hits = sum(any(t.accepts(c) for c in t.candidates[:3]) for t in shown)
         if len(shown) >= 5 and hits / len(shown) < 0.6:
             break
         related_at = level

@@ -59,7 +59,7 @@ def outcomes_at(scores: np.ndarray, items: list[Item], ids: list[str], threshold
         ranked = tuple(ids[i] for i in order)
         answer = bool(row[order[0]] >= threshold)
         decision = "answer" if answer else "abstain"
-        result.append(Outcome(item.expected, ranked, decision, ranked[0] if answer else None, None, item.redirect))
+        result.append(Outcome(item.expected, ranked, decision, ranked[0] if answer else None, None, item.redirect, item.also))
     return result
 
 
@@ -70,7 +70,7 @@ def best_threshold(scores: np.ndarray, items: list[Item], ids: list[str]) -> flo
         value = 0
         for o in outcomes_at(scores, items, ids, float(threshold)):
             if o.decision == "answer":
-                value += 1 if o.answered_id == o.expected else -1
+                value += 1 if o.right(o.answered_id) else -1
         if value > best_value:
             best, best_value = float(threshold), value
     return best

@@ -48,6 +48,8 @@ class Item:
     #: For out-of-scope questions: the redirect that fits, ``none``, or None when not labelled.
     redirect: str | None = None
     url: str = ""
+    #: Other entries that answer the question as well (``also:`` in the file, judged by meaning).
+    also: tuple[str, ...] = ()
 
     @property
     def in_scope(self) -> bool:
@@ -56,6 +58,11 @@ class Item:
     @property
     def gap(self) -> bool:
         return self.expected == GAP
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        """Every entry that counts as the right answer."""
+        return frozenset((self.expected, *self.also)) if self.expected not in (None, GAP) else frozenset()
 
 
 def default_dataset_dir() -> Path:
@@ -85,6 +92,9 @@ def _in_scope(path: Path, set_name: str) -> list[Item]:
             raise DatasetError(f"{path.name}: item {n} split must be validation or test")
         if set_name == REAL_WORLD_SET and not _text(raw, "source").startswith(("https://", "http://")):
             raise DatasetError(f"{path.name}: item {n} needs its source page (an http(s):// URL)")
+        also = raw.get("also", [])
+        if not isinstance(also, list) or not all(isinstance(a, str) for a in also) or raw["id"] == GAP and also:
+            raise DatasetError(f"{path.name}: item {n} also must be a list of entry ids (and not on a gap)")
         items.append(
             Item(
                 raw["q"],
@@ -94,6 +104,7 @@ def _in_scope(path: Path, set_name: str) -> list[Item]:
                 set_name,
                 _text(raw, "style"),
                 url=_text(raw, "source"),
+                also=tuple(also),
             )
         )
     return items
@@ -149,8 +160,8 @@ def check_against_kb(items: list[Item], kb: KnowledgeBase) -> list[str]:
     choices = sorted(phrasings)
     problems = []
     for item in items:
-        if item.expected is not None and item.expected != GAP and item.expected not in ids:
-            problems.append(f"{item.source}: {item.question!r} is labelled with unknown entry {item.expected!r}")
+        for entry_id in item.accepted - ids:
+            problems.append(f"{item.source}: {item.question!r} is labelled with unknown entry {entry_id!r}")
         if item.redirect not in (None, NO_REDIRECT) and item.redirect not in redirects:
             problems.append(f"{item.source}: {item.question!r} is labelled with unknown redirect {item.redirect!r}")
         text = normalize(item.question)

@@ -23,6 +23,13 @@ class Outcome:
     answered_id: str | None
     redirect: str | None = None  # the redirect given, if any
     expected_redirect: str | None = None  # for off-topic questions: the fitting redirect, "none", or unlabelled
+    also: tuple[str, ...] = ()  # other entries that answer the question as well
+
+    def right(self, entry_id: str | None) -> bool:
+        """Whether ``entry_id`` answers this question."""
+        return entry_id is not None and self.expected not in (None, GAP) and (
+            entry_id == self.expected or entry_id in self.also
+        )
 
 
 @dataclass(frozen=True)
@@ -62,17 +69,17 @@ def score(outcomes: list[Outcome]) -> Report:
     """Aggregate outcomes into a report."""
     inside = [o for o in outcomes if o.expected is not None]
     outside = [o for o in outcomes if o.expected is None]
-    top1 = sum(bool(o.ranked) and o.ranked[0] == o.expected for o in inside)
+    top1 = sum(bool(o.ranked) and o.right(o.ranked[0]) for o in inside)
     mrr = 0.0
     for o in inside:
         for rank, entry_id in enumerate(o.ranked[:5], 1):
-            if entry_id == o.expected:
+            if o.right(entry_id):
                 mrr += 1.0 / rank
                 break
     answers = [o for o in outcomes if o.decision == "answer"]
-    correct = sum(o.answered_id == o.expected for o in answers)
+    correct = sum(o.right(o.answered_id) for o in answers)
     suggested = [o for o in inside if o.decision == "suggest"]
-    suggest_hit = sum(o.expected in o.ranked[:3] for o in suggested)
+    suggest_hit = sum(any(o.right(e) for e in o.ranked[:3]) for o in suggested)
     labelled = [o for o in outside if o.expected_redirect not in (None, NO_REDIRECT)]
     return Report(
         in_scope=len(inside),
@@ -84,7 +91,7 @@ def score(outcomes: list[Outcome]) -> Report:
         suggest_hit_rate=_ratio(suggest_hit, len(suggested)),
         oos_abstain=_ratio(sum(o.decision == "abstain" for o in outside), len(outside)),
         answered=len(answers),
-        success=_ratio(sum(o.decision == "answer" and o.answered_id == o.expected for o in inside), len(inside)),
+        success=_ratio(sum(o.decision == "answer" and o.right(o.answered_id) for o in inside), len(inside)),
         oos_handled=_ratio(sum(_handled(o) for o in outside), len(outside)),
         redirect_accuracy=_ratio(sum(o.redirect == o.expected_redirect for o in labelled), len(labelled)),
         redirect_labelled=len(labelled),

@@ -44,7 +44,7 @@ def _outcome(
     ranked = tuple(c.entry_id for c in result.candidates)
     answered = result.best.entry_id if result.answered and result.best else None
     redirect = result.redirect.id if result.redirect else None
-    return Outcome(item.expected, ranked, result.decision.value, answered, redirect, item.redirect)
+    return Outcome(item.expected, ranked, result.decision.value, answered, redirect, item.redirect, item.also)
 
 
 class SignalCache:
@@ -83,8 +83,9 @@ WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "bm25_answer": (0.0, 0.1, 0.2, 0.3, 0.4),
     "fuzzy": (0.0, 0.1, 0.2, 0.3),
     "glossary_penalty": (0.0, 0.03, 0.06, 0.1),
+    "coverage": (0.0, 0.05, 0.1, 0.15, 0.2),
 }
-LEXICAL_WEIGHTS = ("bm25", "bm25_answer", "fuzzy", "glossary_penalty")
+LEXICAL_WEIGHTS = ("bm25", "bm25_answer", "fuzzy", "glossary_penalty", "coverage")
 
 
 def _rank_key(matcher: Matcher, items: list[Item], cal: Calibration, cache: SignalCache) -> tuple[float, float]:

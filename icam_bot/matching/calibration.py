@@ -20,6 +20,8 @@ class Calibration:
     emb_answer: float = 0.0
     bm25_answer: float = 0.0
     glossary_penalty: float = 0.0
+    #: Weight of the re-rank pool's coverage of the question (IDF-weighted share of its terms the entry holds).
+    coverage: float = 0.0
     answer_at: float = 0.62
     answer_margin: float = 0.03
     suggest_at: float = 0.45

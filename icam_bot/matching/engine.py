@@ -17,7 +17,7 @@ from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose
 from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
-from icam_bot.matching.evidence import Evidence, gather_evidence, related_pairs
+from icam_bot.matching.evidence import Evidence, coverage, gather_evidence, related_pairs
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
 from icam_bot.matching.normalize import (
@@ -326,7 +326,14 @@ class Matcher:
         pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
         fuzzy = sig.fuzzy if sig.fuzzy_ready else None
         scored = [
-            (int(i), float(base[i] + cal.fuzzy * (fuzzy[i] if fuzzy is not None else self._fuzzy(sig.words, int(i)))))
+            (
+                int(i),
+                float(
+                    base[i]
+                    + cal.fuzzy * (fuzzy[i] if fuzzy is not None else self._fuzzy(sig.words, int(i)))
+                    + (cal.coverage * coverage(self, sig.terms, int(i))[0] if cal.coverage else 0.0)
+                ),
+            )
             for i in pool
         ]
         scored.sort(key=lambda pair: -pair[1])

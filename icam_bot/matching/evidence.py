@@ -98,7 +98,7 @@ def _margin(values: np.ndarray, index: int) -> tuple[float, float]:
     return own - best_other, float(own >= best_other)
 
 
-def _coverage(matcher: Matcher, terms: list[str], doc: int) -> tuple[float, float]:
+def coverage(matcher: Matcher, terms: list[str], doc: int) -> tuple[float, float]:
     """How much of the question the document speaks of: the IDF-weighted share of its terms found in the
     document's phrasings or answer, and the rarity of the rarest term it lacks (0 when it lacks none)."""
     lexical = matcher._lexical
@@ -151,6 +151,6 @@ def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Sign
     x[_INDEX["bm25_margin"]], x[_INDEX["bm25_agree"]] = _margin(values["bm25"], top)
     x[_INDEX["glossary"]] = float(docs[top].category == GLOSSARY_CATEGORY)
     x[_INDEX["redirect_margin"]] = redirect_score - s1 if redirect_index is not None else -1.0
-    x[_INDEX["coverage"]], x[_INDEX["missing_rare"]] = _coverage(matcher, sig.terms, top)
+    x[_INDEX["coverage"]], x[_INDEX["missing_rare"]] = coverage(matcher, sig.terms, top)
     verbatim = float(x[_INDEX["fuzzy"]])
     return Evidence(ranked, x, top, s1, redirect_index, redirect_score, sig.known_share, verbatim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from icam_bot.evaluation.dataset import check_against_kb, load_dataset
+from icam_bot.evaluation.dataset import DatasetError, check_against_kb, load_dataset
 from icam_bot.evaluation.metrics import Outcome, score
 
 
@@ -100,3 +100,34 @@ def test_metrics():
     assert report.answer_rate == pytest.approx(2 / 3)
     assert report.oos_abstain == pytest.approx(0.5)
     assert report.suggest_hit_rate == pytest.approx(1.0)
+
+
+def test_metrics_accept_the_other_entries_that_answer():
+    outcomes = [
+        Outcome("a", ("b", "a"), "answer", "b", also=("b",)),
+        Outcome("c", ("d", "x", "y"), "suggest", None, also=("d",)),
+        Outcome("e", ("f", "e"), "answer", "f"),
+    ]
+    report = score(outcomes)
+    assert report.success == pytest.approx(1 / 3)
+    assert report.top1 == pytest.approx(2 / 3)
+    assert report.answered_precision == pytest.approx(1 / 2)
+    assert report.suggest_hit_rate == 1.0
+
+
+def test_also_labels_are_read_and_checked(tmp_path, kb):
+    (tmp_path / "items").mkdir()
+    first, second = (e.id for e in kb.entries[:2])
+    (tmp_path / "items" / "x.yaml").write_text(
+        f"- q: a question nobody wrote in the knowledge base about zebras\n  id: {first}\n"
+        f"  also: [{second}]\n  split: test\n"
+        f"- q: another question about zebras and giraffes\n  id: {first}\n  also: [no-such-entry]\n  split: test\n"
+    )
+    items = load_dataset(tmp_path)
+    assert items[0].accepted == {first, second}
+    assert check_against_kb(items, kb) == [
+        "x.yaml: 'another question about zebras and giraffes' is labelled with unknown entry 'no-such-entry'"
+    ]
+    (tmp_path / "items" / "x.yaml").write_text("- q: zebras\n  id: gap\n  also: [x]\n  split: test\n")
+    with pytest.raises(DatasetError, match="also"):
+        load_dataset(tmp_path)
