@@ -59,7 +59,9 @@ def outcomes_at(scores: np.ndarray, items: list[Item], ids: list[str], threshold
         ranked = tuple(ids[i] for i in order)
         answer = bool(row[order[0]] >= threshold)
         decision = "answer" if answer else "abstain"
-        result.append(Outcome(item.expected, ranked, decision, ranked[0] if answer else None, None, item.redirect, item.also))
+        result.append(
+            Outcome(item.expected, ranked, decision, ranked[0] if answer else None, None, item.redirect, item.also)
+        )
     return result
 
 

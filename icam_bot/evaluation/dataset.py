@@ -93,7 +93,7 @@ def _in_scope(path: Path, set_name: str) -> list[Item]:
         if set_name == REAL_WORLD_SET and not _text(raw, "source").startswith(("https://", "http://")):
             raise DatasetError(f"{path.name}: item {n} needs its source page (an http(s):// URL)")
         also = raw.get("also", [])
-        if not isinstance(also, list) or not all(isinstance(a, str) for a in also) or raw["id"] == GAP and also:
+        if not isinstance(also, list) or not all(isinstance(a, str) for a in also) or (raw["id"] == GAP and also):
             raise DatasetError(f"{path.name}: item {n} also must be a list of entry ids (and not on a gap)")
         items.append(
             Item(

@@ -27,8 +27,10 @@ class Outcome:
 
     def right(self, entry_id: str | None) -> bool:
         """Whether ``entry_id`` answers this question."""
-        return entry_id is not None and self.expected not in (None, GAP) and (
-            entry_id == self.expected or entry_id in self.also
+        return (
+            entry_id is not None
+            and self.expected not in (None, GAP)
+            and (entry_id == self.expected or entry_id in self.also)
         )
 
 
