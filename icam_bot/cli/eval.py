@@ -114,6 +114,7 @@ def _tune(matcher: Matcher, kb, items, cache: SignalCache, thresholds_only: bool
             holdout_traces(m, cache_dir=None if m is lexical else matcher.cache_dir), item_traces(m, validation)
         )
         models[mode] = tuned.model
+        print(f"{mode}: {tuned.choice}, validation weight share {tuned.share:g}", file=sys.stderr)
     decision = DecisionModels(models["semantic"], models["lexical"])
     decision.save()
     print(f"answerability model written to {DECISION_FILE}", file=sys.stderr)

@@ -7,7 +7,9 @@ Training rows come from two places:
   off-topic questions). This gives thousands of rows without touching any evaluation question;
 - **the validation splits** of every evaluation set (dev and real-world), in scope and off topic.
 
-The label is "the best entry is the right answer". Thresholds are chosen on out-of-fold probabilities of the
+The label is "the best entry is the right answer". The model form (logistic regression at several strengths of
+regularisation, or boosted trees of two sizes) and the validation rows' weight are chosen by out-of-fold
+success on validation. Thresholds are chosen on out-of-fold probabilities of the
 validation rows only (each validation fold is predicted by a model that never saw it); test splits are never
 read here.
 """
@@ -24,6 +26,7 @@ import numpy as np
 from icam_bot.evaluation.dataset import GAP, Item
 from icam_bot.evaluation.metrics import Outcome, Report, score
 from icam_bot.knowledge.model import KnowledgeBase
+from icam_bot.matching.boosting import fit_boosted
 from icam_bot.matching.calibration import Calibration
 from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose, fit_logistic
 from icam_bot.matching.engine import MAX_CANDIDATES, Matcher
@@ -44,7 +47,31 @@ TARGET_SUGGEST_HIT = 0.90
 MIN_SUGGESTIONS = 20
 #: Share of validation weight against the held-out phrasings' weight, and regularisation, tried in tuning.
 VALIDATION_SHARES = (0.5, 1.0, 2.0)
-L2_CHOICES = (0.3, 3.0, 30.0)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One candidate model form: logistic regression with L2 ``l2``, or ``rounds`` boosted trees of ``depth``."""
+
+    kind: str
+    l2: float = 1.0
+    rounds: int = 0
+    depth: int = 0
+
+    def __str__(self) -> str:
+        if self.kind == "logistic":
+            return f"logistic l2={self.l2:g}"
+        return f"boosted {self.rounds}x depth {self.depth}"
+
+
+#: The model forms tried in tuning; the one with the best out-of-fold success is kept.
+MODEL_CHOICES = (
+    ModelChoice("logistic", l2=0.3),
+    ModelChoice("logistic", l2=3.0),
+    ModelChoice("logistic", l2=30.0),
+    ModelChoice("boosted", rounds=100, depth=2),
+    ModelChoice("boosted", rounds=200, depth=3),
+)
 REDIRECT_WITHIN = (-0.1, -0.05, 0.0, 0.03, 0.06, 0.1, 0.15, 0.2)
 
 
@@ -199,11 +226,15 @@ def _matrix(traces: Sequence[Trace]) -> np.ndarray:
     return np.vstack([t.features for t in traces])
 
 
-def _fit(traces: Sequence[Trace], weights: np.ndarray, l2: float) -> DecisionModel:
+def _fit(traces: Sequence[Trace], weights: np.ndarray, choice: ModelChoice) -> DecisionModel:
     x = _matrix(traces)
     y = np.array([t.right for t in traces], dtype=float)
-    coef, intercept, mean, scale = fit_logistic(x, y, weights, l2)
     counts = {"kb": sum(t.origin == "kb" for t in traces), "validation": sum(t.origin != "kb" for t in traces)}
+    if choice.kind == "boosted":
+        trees = fit_boosted(x, y, weights, rounds=choice.rounds, depth=choice.depth)
+        n = x.shape[1]
+        return DecisionModel((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, trained_on=counts, trees=trees)
+    coef, intercept, mean, scale = fit_logistic(x, y, weights, choice.l2)
     return DecisionModel(tuple(coef), intercept, tuple(mean), tuple(scale), trained_on=counts)
 
 
@@ -214,12 +245,12 @@ def _weights(traces: Sequence[Trace], share: float) -> np.ndarray:
     return np.array([1.0 if t.origin == "kb" else per_val for t in traces])
 
 
-def _oof(kb_traces: list[Trace], val: list[Trace], share: float, l2: float) -> np.ndarray:
+def _oof(kb_traces: list[Trace], val: list[Trace], share: float, choice: ModelChoice) -> np.ndarray:
     """Out-of-fold probabilities for the validation traces."""
     probs = np.zeros(len(val))
     for fold in range(VALIDATION_FOLDS):
         train = kb_traces + [t for i, t in enumerate(val) if i % VALIDATION_FOLDS != fold]
-        model = _fit(train, _weights(train, share), l2)
+        model = _fit(train, _weights(train, share), choice)
         held = [i for i in range(len(val)) if i % VALIDATION_FOLDS == fold]
         probs[held] = model.probabilities(_matrix([val[i] for i in held]))
     return probs
@@ -331,7 +362,7 @@ class Tuned:
 
     model: DecisionModel
     share: float
-    l2: float
+    choice: ModelChoice
     validation: dict[str, Report]
 
 
@@ -341,18 +372,18 @@ def tune_decision(kb_traces: list[Trace], val: list[Trace]) -> Tuned:
     best: Tuned | None = None
     best_key = (-1.0,)
     for share in VALIDATION_SHARES:
-        for l2 in L2_CHOICES:
+        for choice in MODEL_CHOICES:
             probs = np.zeros(len(val))
-            probs_usable = _oof(kb_traces, usable, share, l2)
+            probs_usable = _oof(kb_traces, usable, share, choice)
             it = iter(probs_usable)
             for i, t in enumerate(val):
                 probs[i] = next(it) if len(t.features) else 0.0
-            provisional = _fit(kb_traces + usable, _weights(kb_traces + usable, share), l2)
+            provisional = _fit(kb_traces + usable, _weights(kb_traces + usable, share), choice)
             model = choose_thresholds(val, probs, provisional)
             reports = _reports(val, model, probs)
             key = (_mean_success(reports),)
-            logger.info("share %.1f l2 %.1f: out-of-fold success %.3f", share, l2, key[0])
+            logger.info("share %.1f %s: out-of-fold success %.3f", share, choice, key[0])
             if key > best_key:
-                best, best_key = Tuned(model, share, l2, reports), key
+                best, best_key = Tuned(model, share, choice, reports), key
     assert best is not None
     return best

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from icam_bot.matching.boosting import BoostedTrees
+
 DECISION_FILE = Path(__file__).with_name("decision.json")
 
 #: The evidence the model reads, in order.
@@ -48,7 +50,8 @@ FEATURES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class DecisionModel:
-    """Logistic regression over :data:`FEATURES` plus the thresholds chosen on validation.
+    """Logistic regression (or, when ``trees`` is set, boosted trees) over :data:`FEATURES`, plus the thresholds
+    chosen on validation.
 
     ``answer_at``: answer outright at this probability or more. ``suggest_at``: below it, offer "did you mean"
     down to this probability. ``related_at``: an abstain still lists entries whose ranking score reaches this.
@@ -66,21 +69,34 @@ class DecisionModel:
     redirect_within: float = 0.0
     features: tuple[str, ...] = FEATURES
     trained_on: dict[str, int] = field(default_factory=dict)
+    trees: BoostedTrees | None = None
+
+    @property
+    def kind(self) -> str:
+        """``boosted`` or ``logistic``."""
+        return "boosted" if self.trees is not None else "logistic"
 
     def probability(self, x: np.ndarray) -> float:
         """P(the best entry is the right answer) for one evidence vector."""
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = float(z @ np.asarray(self.coef)) + self.intercept
+        if self.trees is not None:
+            logit = self.trees.logit(x)
+        else:
+            z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+            logit = float(z @ np.asarray(self.coef)) + self.intercept
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for a matrix of evidence rows."""
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        return 1.0 / (1.0 + np.exp(-np.clip(z @ np.asarray(self.coef) + self.intercept, -50, 50)))
+        if self.trees is not None:
+            logits = self.trees.logits(x)
+        else:
+            logits = ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["features"] = list(self.features)
+        data["trees"] = self.trees.to_json() if self.trees is not None else None
         return data
 
     @classmethod
@@ -99,6 +115,7 @@ class DecisionModel:
             redirect_within=float(data["redirect_within"]),  # type: ignore[arg-type]
             features=features,
             trained_on=dict(data.get("trained_on", {})),  # type: ignore[arg-type]
+            trees=BoostedTrees.from_json(data["trees"]) if data.get("trees") else None,  # type: ignore[arg-type]
         )
 
 

@@ -63,6 +63,10 @@ def test_chatter_stripping_is_fast_on_hostile_input():
     from icam_bot.matching.normalize import strip_chatter
 
     for text in ("hi " + "," * 5000 + "x", "thanks " * 3000, "- " * 5000 + "thanks"):
-        start = time.perf_counter()
-        strip_chatter(text)
-        assert time.perf_counter() - start < 0.05
+        # the fastest of three runs: a busy shared machine only makes a run slower (backtracking takes seconds)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            strip_chatter(text)
+            times.append(time.perf_counter() - start)
+        assert min(times) < 0.05
