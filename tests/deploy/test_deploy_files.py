@@ -159,18 +159,51 @@ def test_compose_dependencies(compose):
     assert services["bot"]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
 
 
-@pytest.mark.parametrize("name", ["bot", "migrate"])
-def test_compose_app_services(compose, name):
-    service = compose["services"][name]
-    assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
-    env_files = [(DEPLOY / f).resolve() for f in service["env_file"]]
+def test_compose_app_services(compose):
+    services = compose["services"]
+    for name in ("bot", "migrate"):
+        service = services[name]
+        assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+        env = service["environment"]
+        # The password is not in the URL nor anywhere in the environment: it is the postgres_password secret.
+        assert env["DATABASE_URL"] == "postgresql+psycopg://icam@postgres:5432/icam"
+        assert env["DATABASE_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+        assert "postgres_password" in service["secrets"]
+    env_files = [(DEPLOY / f).resolve() for f in services["bot"]["env_file"]]
     assert env_files == [DEPLOY / ".env"]
-    url = service["environment"]["DATABASE_URL"]
-    assert re.fullmatch(r"postgresql\+psycopg://icam:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432/icam", url)
+    assert "env_file" not in services["migrate"]  # the migration gets the database and nothing else
+    assert services["migrate"]["secrets"] == ["postgres_password"]
+    bot_env = services["bot"]["environment"]
+    assert bot_env["SLACK_BOT_TOKEN_FILE"] == "/run/secrets/slack_bot_token"
+    assert bot_env["SLACK_SIGNING_SECRET_FILE"] == "/run/secrets/slack_signing_secret"
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
 
 
-def test_deploy_env_is_not_committed():
-    assert "deploy/.env" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+def test_compose_secrets_are_files_never_environment_values(compose):
+    """Every *_FILE points into /run/secrets at a secret the service mounts and the file declares (in
+    git-ignored deploy/secrets/); no service has a secret value in its environment."""
+    declared = compose["secrets"]
+    assert set(declared) == {"postgres_password", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
+    for name, secret in declared.items():
+        assert secret == {"file": f"./secrets/{name}"}, name
+    for service_name, service in compose["services"].items():
+        env = service.get("environment", {})
+        for key, value in env.items():
+            assert key not in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "POSTGRES_PASSWORD")
+            if key.endswith("_FILE"):
+                secret = value.removeprefix("/run/secrets/")
+                assert value == f"/run/secrets/{secret}", (service_name, key)
+                assert secret in service["secrets"], (service_name, key)
+                assert secret in declared, (service_name, key)
+        assert ":" not in env.get("DATABASE_URL", "").split("//", 1)[-1].split("@")[0]  # no user:password
+
+
+def test_deploy_env_and_secrets_are_not_committed_nor_built_into_the_image():
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "deploy/.env" in ignored
+    assert "deploy/secrets/" in ignored
+    docker_ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert {"deploy/.env", "deploy/secrets"} <= set(docker_ignored)
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
@@ -208,8 +241,6 @@ def test_compose_file_follows_the_compose_specification():
     assert set(compose.service_names()) == {"postgres", "migrate", "bot"}
     with pytest.raises(ValueError, match="sometimes"):
         parser.from_yaml(interpolate(source.replace('restart: "no"', 'restart: "sometimes"'), sample_env()))
-    with pytest.raises(ValueError, match="POSTGRES_PASSWORD"):
-        interpolate(source, {})
 
 
 def test_docker_compose_config():
@@ -249,19 +280,20 @@ def test_env_sample_lists_every_setting():
     read = env_vars_read_by_the_code()
     assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ICAM_ANSWER_WORKERS", "ICAM_SWEEP_SECONDS"} <= read
     assert read - listed == set()
-    assert "POSTGRES_PASSWORD" in listed
 
 
-def test_env_sample_has_placeholders_only():
-    values = dict(
-        line.split("=", 1)
-        for line in (DEPLOY / ".env.sample").read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    )
-    assert values["SLACK_BOT_TOKEN"] == "xoxb-REPLACE-ME"
-    assert values["SLACK_APP_TOKEN"] == ""
-    assert "REPLACE" in values["SLACK_SIGNING_SECRET"]
-    assert values["POSTGRES_PASSWORD"].startswith("change-me")
+def test_env_sample_sets_no_secret():
+    """Secrets are Docker secrets (files): the sample only shows them commented out, with placeholders."""
+    text = (DEPLOY / ".env.sample").read_text(encoding="utf-8")
+    values = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    secrets = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "POSTGRES_PASSWORD"}
+    files = {f"{name}_FILE" for name in secrets} | {"DATABASE_PASSWORD_FILE"}
+    assert not (set(values) & (secrets | files))
+    commented = dict(re.findall(r"^#\s*([A-Z][A-Z0-9_]+)=(.*)$", text, flags=re.MULTILINE))
+    assert commented["SLACK_BOT_TOKEN"] == "xoxb-REPLACE-ME"
+    assert commented["SLACK_APP_TOKEN_FILE"] == "/run/secrets/slack_app_token"
+    assert "@" in commented["DATABASE_URL"]
+    assert ":" not in commented["DATABASE_URL"].split("//", 1)[1].split("@")[0]
 
 
 # ---- Kubernetes --------------------------------------------------------------------------------------------
