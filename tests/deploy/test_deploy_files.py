@@ -761,14 +761,17 @@ def test_overlay_renders(overlay):
     assert min_available < replicas  # a drain can always proceed
     for _, pod in pod_specs(docs):
         assert pod["containers"][0]["image"].startswith("registry.example.gov/icam/icam-bot:")
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     if overlay == "prod":
         assert_service_monitor(docs, config)
+        assert annotations["prometheus.io/scrape"] == "false"  # scraped once, by the ServiceMonitor
         assert config["ICAM_DEMO"] == "0"
         assert config["ICAM_PROGRAMS_FILE"].startswith("/etc/icam-bot/programs/")
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["resources"]["limits"]["memory"] == "2Gi"
     else:
         assert "ServiceMonitor" not in {doc["kind"] for doc in docs}
+        assert annotations["prometheus.io/scrape"] == "true"
 
 
 def test_components_render_on_base(tmp_path):
