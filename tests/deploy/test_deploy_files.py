@@ -84,7 +84,7 @@ def test_dockerfile_runtime_settings():
     # /healthz is on PORT in HTTP mode but on ICAM_HEALTH_PORT in Socket Mode: the probe asks the settings
     # (tests/deploy/test_healthcheck.py), never a hard-wired ${PORT}.
     (healthcheck,) = instructions(final, "HEALTHCHECK")
-    assert healthcheck.endswith('CMD ["python", "-m", "icam_bot.healthcheck", "--timeout", "5"]')
+    assert healthcheck.endswith('CMD ["python", "-I", "-m", "icam_bot.healthcheck", "--timeout", "5"]')
     assert "PORT" not in healthcheck
     start_period = int(re.search(r"--start-period=(\d+)s", healthcheck).group(1))
     assert start_period >= 60  # the first start builds the embedding caches (30-45 s)

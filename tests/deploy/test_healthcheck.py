@@ -4,7 +4,9 @@ in each mode (HTTP: PORT; Socket Mode: ICAM_HEALTH_PORT, default 8080), against 
 from __future__ import annotations
 
 import http.server
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -65,9 +67,17 @@ def env(tmp_path) -> dict[str, str]:
     return {**keep, "ICAM_DATA_DIR": str(tmp_path / "data"), "PORT": str(free_port())}
 
 
+def dockerfile_healthcheck() -> list[str]:
+    """The HEALTHCHECK command exactly as deploy/Dockerfile has it, with this interpreter for the image's."""
+    text = (REPO / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    command = json.loads(re.search(r"^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$", text, flags=re.MULTILINE).group(1))
+    assert command[0] == "python"
+    return [sys.executable, *command[1:]]
+
+
 def healthcheck(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "icam_bot.healthcheck", "--timeout", "3"],
+        dockerfile_healthcheck(),
         check=False,
         capture_output=True,
         text=True,
