@@ -30,7 +30,7 @@ install: $(STAMP)
 
 # On the bundled example routing file (no ICAM_PROGRAMS_FILE) `serve` runs as a demo (--demo): see README, Security.
 run: install-run  ## the main job on embedded defaults: Slack when tokens are set, else the console
-	@if [ -z "$$SLACK_BOT_TOKEN" ]; then $(BIN)/icam-bot chat; \
+	@if [ -z "$$SLACK_BOT_TOKEN$$SLACK_BOT_TOKEN_FILE" ]; then $(BIN)/icam-bot chat; \
 	elif [ -z "$$ICAM_PROGRAMS_FILE" ]; then $(BIN)/icam-bot serve --demo; \
 	else $(BIN)/icam-bot serve; fi
 

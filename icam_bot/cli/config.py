@@ -103,12 +103,10 @@ def _first_line(text: str) -> str:
 
 
 def _check_slack(settings: Settings | None) -> tuple[str, str]:
-    import os
+    from icam_bot.config import ConfigError, slack_token_configured
 
-    from icam_bot.config import ConfigError
-
-    if not os.environ.get("SLACK_BOT_TOKEN"):
-        return SKIP, "SLACK_BOT_TOKEN is not set (console and CLI only; `icam-bot serve` needs it)"
+    if not slack_token_configured():
+        return SKIP, "SLACK_BOT_TOKEN is not set, nor SLACK_BOT_TOKEN_FILE (console and CLI only; `serve` needs it)"
     if settings is None:
         return SKIP, "skipped: the environment is invalid"
     from handlers.settings import SlackSettings
@@ -125,8 +123,7 @@ def _check_slack(settings: Settings | None) -> tuple[str, str]:
 
 def _check_programs(settings: Settings | None) -> tuple[str, str]:
     """The routing file is valid; example Slack ids fail it when `serve` would refuse them (Slack set, no demo)."""
-    import os
-
+    from icam_bot.config import slack_token_configured
     from icam_bot.tracker.programs import ProgramsError, default_programs_file, example_ids_problem, load_programs
 
     path = default_programs_file()
@@ -140,7 +137,7 @@ def _check_programs(settings: Settings | None) -> tuple[str, str]:
         return OK, loaded
     if settings is not None and settings.demo:
         return OK, f"{loaded} (example Slack ids: allowed, ICAM_DEMO=1 says this is a demonstration)"
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    if slack_token_configured():
         return FAIL, f"{problem}; `icam-bot serve` refuses to start"
     return OK, f"{loaded}, but {problem} before serving Slack"
 

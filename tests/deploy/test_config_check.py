@@ -25,6 +25,11 @@ SETTINGS = (
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
     "SLACK_API_URL",
+    "SLACK_BOT_TOKEN_FILE",
+    "SLACK_SIGNING_SECRET_FILE",
+    "SLACK_APP_TOKEN_FILE",
+    "DATABASE_URL_FILE",
+    "DATABASE_PASSWORD_FILE",
     "PORT",
     "LOG_LEVEL",
 )
@@ -149,3 +154,28 @@ def test_broken_knowledge_dir_fails(env, tmp_path):
     proc = check(env)
     assert proc.returncode == 1
     assert line(proc, "knowledge base").startswith("FAIL ")
+
+
+def test_secrets_from_files_pass_and_problems_name_the_variable(env, tmp_path):
+    """Kubernetes Secret volumes and Docker secrets: SLACK_*_FILE read at start-up, never printed."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "bot").write_text("xoxb-file-token-value\n", encoding="utf-8")
+    (secrets / "signing").write_text("file-signing-secret-value\n", encoding="utf-8")
+    env |= {
+        "SLACK_BOT_TOKEN_FILE": str(secrets / "bot"),
+        "SLACK_SIGNING_SECRET_FILE": str(secrets / "signing"),
+        "ICAM_DEMO": "1",
+    }
+    proc = check(env)
+    assert proc.returncode == 0, proc.stdout
+    assert "HTTP mode" in line(proc, "slack")
+    assert "file-token-value" not in proc.stdout + proc.stderr
+    assert "file-signing-secret-value" not in proc.stdout + proc.stderr
+    env["SLACK_SIGNING_SECRET_FILE"] = str(secrets / "missing")
+    proc = check(env)
+    assert proc.returncode == 1
+    environment = line(proc, "environment")
+    assert environment.startswith("FAIL ")
+    assert "SLACK_SIGNING_SECRET_FILE" in environment
+    assert "does not exist" in environment
