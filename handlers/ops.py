@@ -67,6 +67,16 @@ async def readiness(services: Services) -> dict[str, dict[str, Any]]:
     return {"database": database, "knowledge_base": _check_knowledge(services), "migrations": migrations}
 
 
+def matching(services: Services, *, internal: bool = True) -> dict[str, Any]:
+    """How questions are matched: ``semantic`` (the embedding model) or ``lexical``; on the internal listener
+    also the verified model hash. Reported beside the checks, never one of them (readiness is unchanged)."""
+    matcher = services.responder.matcher if services.responder is not None else None
+    shown: dict[str, Any] = {"mode": matcher.mode if matcher is not None else None}
+    if internal:
+        shown["model_sha256"] = matcher.model_sha256 if matcher is not None else None
+    return shown
+
+
 def public_checks(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Only whether each check passes (no schema revision, counts or error names) for the public listener."""
     return {name: {"ok": bool(check["ok"])} for name, check in checks.items()}
@@ -84,9 +94,10 @@ def add_ops_routes(web_app: web.Application, services: Services, *, internal: bo
         checks = await readiness(services)
         failing = [name for name, check in checks.items() if not check["ok"]]
         shown = checks if internal else public_checks(checks)
+        mode = matching(services, internal=internal)
         if failing:
-            return web.json_response({"ok": False, "checks": shown, "failing": failing}, status=503)
-        return web.json_response({"ok": True, "checks": shown})
+            return web.json_response({"ok": False, "checks": shown, "failing": failing, "matching": mode}, status=503)
+        return web.json_response({"ok": True, "checks": shown, "matching": mode})
 
     async def metrics_page(_request: web.Request) -> web.Response:
         response = web.Response(body=metrics.exposition())

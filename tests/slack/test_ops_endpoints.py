@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from types import SimpleNamespace
 
 import aiohttp
 from aiohttp import web
@@ -19,6 +20,7 @@ from handlers.ids import ActionId
 from handlers.metrics import Metrics
 from handlers.server import build_health_app
 from icam_bot.db import Store
+from icam_bot.matching.model_files import MODEL_SHA256
 
 METRIC_NAMES = (
     "questions_total",
@@ -66,6 +68,7 @@ def test_slacks_port_serves_probes_but_no_metrics_and_no_schema_revision(respond
             assert body == {
                 "ok": True,
                 "checks": {n: {"ok": True} for n in ("database", "knowledge_base", "migrations")},
+                "matching": {"mode": responder.matcher.mode},  # never the model hash on Slack's port
             }
             _, detailed = await readyz(h)
             head = detailed["checks"]["migrations"]["head"]
@@ -97,6 +100,10 @@ def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder
             assert set(body["checks"]) == {"database", "knowledge_base", "migrations"}
             assert all(check["ok"] for check in body["checks"].values())
             assert body["checks"]["knowledge_base"]["entries"] > 0
+            expected = {"mode": "semantic", "model_sha256": MODEL_SHA256}
+            if responder.matcher.mode == "lexical":  # tests may run without the model (a warning says so)
+                expected = {"mode": "lexical", "model_sha256": None}
+            assert body["matching"] == expected
 
     asyncio.run(scenario())
 
@@ -131,6 +138,7 @@ def test_readyz_is_503_naming_migrations_when_the_schema_is_not_current(responde
             assert status == 503
             assert body["failing"] == ["migrations"]
             assert body["checks"]["migrations"]["current"] is None
+            assert body["matching"]["mode"] == responder.matcher.mode  # reported whether ready or not
 
     asyncio.run(scenario())
 
@@ -208,5 +216,20 @@ def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlit
             await services_of_app(app).close()
             store.close()
             await fake.stop()
+
+    asyncio.run(scenario())
+
+
+def test_readyz_reports_lexical_mode_without_changing_readiness(responder, sqlite_url, monkeypatch):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            lexical = SimpleNamespace(mode="lexical", model_sha256=None)  # as with ICAM_EMBEDDINGS=off
+            monkeypatch.setattr(h.services, "responder", SimpleNamespace(kb=responder.kb, matcher=lexical))
+            status, body = await readyz(h)
+            assert status == 200, body
+            assert body["matching"] == {"mode": "lexical", "model_sha256": None}
+            status, body = await readyz(h, public=True)
+            assert status == 200
+            assert body["matching"] == {"mode": "lexical"}
 
     asyncio.run(scenario())
