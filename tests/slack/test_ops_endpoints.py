@@ -17,21 +17,21 @@ from sqlalchemy import create_engine, text
 from handlers.app import create_app, services_of_app
 from handlers.blocks import encode_value
 from handlers.ids import ActionId
-from handlers.metrics import Metrics
+from handlers.metrics import DECISIONS, Metrics
 from handlers.server import build_health_app
 from icam_bot.db import Store
 from icam_bot.matching.model_files import MODEL_SHA256
 
 METRIC_NAMES = (
-    "questions_total",
-    "feedback_total",
-    "tracker_items_created_total",
-    "tracker_items_escalated_total",
-    "tracker_items_resolved_total",
-    "sla_breaches_total",
-    "slack_api_errors_total",
-    "slack_api_retries_total",
-    "request_duration_seconds",
+    "icam_bot_questions_total",
+    "icam_bot_feedback_total",
+    "icam_bot_items_opened_total",
+    "icam_bot_items_escalated_total",
+    "icam_bot_items_resolved_total",
+    "icam_bot_sla_breaches_total",
+    "icam_bot_slack_api_errors_total",
+    "icam_bot_slack_api_retries_total",
+    "icam_bot_http_request_duration_seconds",
 )
 
 
@@ -155,7 +155,7 @@ def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_
             await h.fake.wait_for("response_url")
             for _ in range(100):  # counted when the worker hands back its outcome (after the reply is marked sent)
                 _, after_ask = await metrics(h)
-                asked = sum(sample(after_ask, "questions_total", decision=d) for d in ("answer", "suggest", "abstain"))
+                asked = sum(sample(after_ask, "icam_bot_questions_total", decision=d) for d in DECISIONS)
                 if asked:
                     break
                 await asyncio.sleep(0.05)
@@ -165,9 +165,9 @@ def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_
             await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
             await h.fake.wait_for("response_url", 2)
             _, after_click = await metrics(h)
-            assert sample(after_click, "feedback_total", helpful="true") == 1
-            assert sample(after_click, "feedback_total", helpful="false") == 0
-            assert sample(after_click, "request_duration_seconds_count", path="/slack/events") >= 2
+            assert sample(after_click, "icam_bot_feedback_total", helpful="true") == 1
+            assert sample(after_click, "icam_bot_feedback_total", helpful="false") == 0
+            assert sample(after_click, "icam_bot_http_request_duration_seconds_count", path="/slack/events") >= 2
 
     asyncio.run(scenario())
 
@@ -179,11 +179,11 @@ def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
             await h.command("ask how do I reset my PIV PIN?")
             for _ in range(200):  # three attempts with a short backoff, then the failure is counted
                 _, exposition = await metrics(h)
-                if sample(exposition, "slack_api_errors_total", method="response_url"):
+                if sample(exposition, "icam_bot_slack_api_errors_total", method="response_url"):
                     break
                 await asyncio.sleep(0.05)
-            assert sample(exposition, "slack_api_errors_total", method="response_url") == 1
-            assert sample(exposition, "slack_api_retries_total") == 2
+            assert sample(exposition, "icam_bot_slack_api_errors_total", method="response_url") == 1
+            assert sample(exposition, "icam_bot_slack_api_retries_total") == 2
 
     asyncio.run(scenario())
 
@@ -191,8 +191,8 @@ def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
 def test_each_app_has_its_own_registry():
     first, second = Metrics(), Metrics()
     first.slack_retry()
-    assert sample(first.exposition().decode(), "slack_api_retries_total") == 1
-    assert sample(second.exposition().decode(), "slack_api_retries_total") == 0
+    assert sample(first.exposition().decode(), "icam_bot_slack_api_retries_total") == 1
+    assert sample(second.exposition().decode(), "icam_bot_slack_api_retries_total") == 0
 
 
 def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlite_url):
