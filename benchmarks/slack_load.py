@@ -276,7 +276,7 @@ def turned_away(metrics_port: int) -> int:
     """Questions the app refused at the ack because its answer queue was full (from its internal /metrics)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as resp:
         page = resp.read().decode()
-    found = re.search(r"^questions_turned_away_total (\S+)$", page, re.MULTILINE)
+    found = re.search(r"^icam_bot_questions_turned_away_total (\S+)$", page, re.MULTILINE)
     return int(float(found.group(1))) if found else 0
 
 

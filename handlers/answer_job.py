@@ -58,6 +58,8 @@ class AnswerJob(NamedTuple):
     owner: str | None = None
     #: How long the worker holds the question while answering it (then another replica may take it over).
     answer_lease_s: float = 60.0
+    #: When the app received the question (Unix time; 0 = unknown), for the question-to-answer latency.
+    received_at: float = 0.0
 
 
 #: What became of a job that was not answered: another replica or worker has the question, or the database
@@ -134,7 +136,7 @@ class AnswerWorker:
         try:
             reply = self.responder.ask(job.question)
             message = answer_message(reply, self._record(reply, job, unrecorded))
-            decision = reply.decision.value
+            decision = reply.kind  # answer / suggest / abstain / redirect
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = text_message(ERROR_TEXT), "error"

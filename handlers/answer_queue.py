@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -125,6 +126,8 @@ class AnswerQueue:
         if outcome.unrecorded is not None and self.spool is not None:
             self.spool.add("question", outcome.unrecorded)
         self.metrics.question(outcome.decision)
+        if outcome.delivered and job.received_at:  # replied and recorded: the question-to-answer latency
+            self.metrics.answered_after(time.time() - job.received_at)
         for _ in range(outcome.retries):
             self.metrics.slack_retry()
         if outcome.failed_call:

@@ -65,6 +65,10 @@ def create_app(
         retention=settings.retention,
         lease_seconds=slack_settings.lease_seconds,
     )
+    metrics.describe_matcher(responder)
+    metrics.watch_answer_queue(services.answer_queue_depth)
+    metrics.watch_answer_workers(answers.worker_pids)
+    metrics.watch_outbox(services.outbox_backlog)
     middleware.install(app, services)
     register_all(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)

@@ -27,7 +27,7 @@ from handlers.comms import COMMS_SUBCOMMANDS, comms_reply
 from handlers.flows import open_issue_modal
 from handlers.ids import SLASH_COMMAND
 from handlers.parsing import parse_user, split_ref
-from handlers.questions import answer_job
+from handlers.questions import answer_job, received_at
 from handlers.services import Services, services_of
 from icam_bot.inbox.service import Question
 from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
@@ -114,10 +114,12 @@ async def on_icam(ack: AsyncAck, command: dict[str, Any], context: Any, client: 
         services.metrics.questions_turned_away.inc()
         await ack(**text_message(BUSY_TEXT))
         return
-    await _ask(ack, services, command, question)
+    await _ask(ack, services, command, question, received_at(context))
 
 
-async def _ask(ack: AsyncAck, services: Services, command: dict[str, Any], text: str) -> None:
+async def _ask(
+    ack: AsyncAck, services: Services, command: dict[str, Any], text: str, received: float | None = None
+) -> None:
     """Store the question before the ack and answer it from the store; with the database down, answer it
     anyway and keep its record for when the database returns."""
     user = str(command.get("user_id") or "")
@@ -135,7 +137,10 @@ async def _ask(ack: AsyncAck, services: Services, command: dict[str, Any], text:
         logger.info("command %s was delivered again; its question is already stored", key)
         return
     lease = services.lease_seconds
-    job = answer_job(question, stored.id, services.replica_id, lease) if stored is not None else answer_job(question)
+    if stored is not None:
+        job = answer_job(question, stored.id, services.replica_id, lease, received_at=received)
+    else:
+        job = answer_job(question, received_at=received)
     services.answer_queue.start(job)
 
 
@@ -177,11 +182,11 @@ async def tracker_reply(
             what = "has your comment"
         elif subcommand == "escalate":
             result = await asyncio.to_thread(tracker.escalate, ref, text, actor=user)
-            services.metrics.tracker_items_escalated.inc()
+            services.metrics.items_escalated.inc()
             what = f"is escalated (now at level {result.item.escalation_level})"
         elif subcommand == "resolve":
             result = await asyncio.to_thread(tracker.resolve, ref, text, actor=user)
-            services.metrics.tracker_items_resolved.inc()
+            services.metrics.items_resolved.inc()
             what = "is resolved"
         else:
             result = await asyncio.to_thread(tracker.reopen, ref, text or DEFAULT_REOPEN_REASON, actor=user)

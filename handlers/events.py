@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import BUSY_TEXT, text_message
-from handlers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, answer_job, event_question
+from handlers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, answer_job, event_question, received_at
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -43,4 +43,5 @@ async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) ->
         return
     question_id = context.get(QUESTION_ID_KEY)
     owner = services.replica_id if question_id is not None else None
-    services.answer_queue.start(answer_job(question, question_id, owner, services.lease_seconds))
+    job = answer_job(question, question_id, owner, services.lease_seconds, received_at=received_at(context))
+    services.answer_queue.start(job)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, event_question
+from handlers.questions import QUESTION_ID_KEY, RECEIVED_AT_KEY, TURNED_AWAY_KEY, event_question
 from handlers.services import CONTEXT_KEY, Services
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ def install(app: AsyncApp, services: Services) -> None:
     """Add the middleware to ``app`` (before any listener runs)."""
 
     async def inject_services(context: Any, next_: Callable[[], Awaitable[None]]) -> None:
+        context[RECEIVED_AT_KEY] = time.time()  # the question-to-answer latency starts here
         context[CONTEXT_KEY] = services
         await next_()
 

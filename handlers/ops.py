@@ -67,6 +67,16 @@ async def readiness(services: Services) -> dict[str, dict[str, Any]]:
     return {"database": database, "knowledge_base": _check_knowledge(services), "migrations": migrations}
 
 
+def matching(services: Services, *, internal: bool = True) -> dict[str, Any]:
+    """How questions are matched: ``semantic`` (the embedding model) or ``lexical``; on the internal listener
+    also the verified model hash. Reported beside the checks, never one of them (readiness is unchanged)."""
+    matcher = services.responder.matcher if services.responder is not None else None
+    shown: dict[str, Any] = {"mode": matcher.mode if matcher is not None else None}
+    if internal:
+        shown["model_sha256"] = matcher.model_sha256 if matcher is not None else None
+    return shown
+
+
 def public_checks(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Only whether each check passes (no schema revision, counts or error names) for the public listener."""
     return {name: {"ok": bool(check["ok"])} for name, check in checks.items()}
@@ -74,7 +84,7 @@ def public_checks(checks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
 
 def add_ops_routes(web_app: web.Application, services: Services, *, internal: bool = True) -> None:
     """Register /healthz and /readyz (and, on the ``internal`` listener, /metrics and the readiness details),
-    and time every request into request_duration_seconds."""
+    and time and count every request (icam_bot_http_request_duration_seconds, icam_bot_http_responses_total)."""
     metrics = services.metrics
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -84,11 +94,13 @@ def add_ops_routes(web_app: web.Application, services: Services, *, internal: bo
         checks = await readiness(services)
         failing = [name for name, check in checks.items() if not check["ok"]]
         shown = checks if internal else public_checks(checks)
+        mode = matching(services, internal=internal)
         if failing:
-            return web.json_response({"ok": False, "checks": shown, "failing": failing}, status=503)
-        return web.json_response({"ok": True, "checks": shown})
+            return web.json_response({"ok": False, "checks": shown, "failing": failing, "matching": mode}, status=503)
+        return web.json_response({"ok": True, "checks": shown, "matching": mode})
 
     async def metrics_page(_request: web.Request) -> web.Response:
+        await metrics.refresh()  # values read from the database (the outbox backlog), bounded in time
         response = web.Response(body=metrics.exposition())
         response.headers["Content-Type"] = metrics.content_type
         return response
@@ -98,10 +110,17 @@ def add_ops_routes(web_app: web.Application, services: Services, *, internal: bo
         route = request.match_info.route.resource
         path = route.canonical if route is not None else "other"  # unknown paths share one series
         start = time.perf_counter()
+        code = 500  # an exception that is not an HTTP response
         try:
-            return await handler(request)
+            response = await handler(request)
+            code = response.status
+            return response
+        except web.HTTPException as exc:
+            code = exc.status
+            raise
         finally:
             metrics.request_duration.labels(path=path).observe(time.perf_counter() - start)
+            metrics.responses.labels(path=path, code=str(code)).inc()
 
     web_app.middlewares.append(timed)
     web_app.router.add_get(HEALTH_PATH, healthz)

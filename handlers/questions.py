@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from handlers.answer_job import AnswerJob
@@ -11,6 +12,8 @@ from icam_bot.inbox.service import Question, Stored
 QUESTION_ID_KEY = "icam_question_id"
 #: Set by the middleware when the answer queue was full: the listener replies "busy" instead.
 TURNED_AWAY_KEY = "icam_question_turned_away"
+#: When the app received the request (Unix time), set by the first middleware: the answer latency starts there.
+RECEIVED_AT_KEY = "icam_received_at"
 
 
 def from_person(event: dict[str, Any]) -> bool:
@@ -38,9 +41,15 @@ def event_question(body: dict[str, Any]) -> Question | None:
 
 
 def answer_job(
-    question: Question, question_id: int | None = None, owner: str | None = None, lease_s: float = 30.0
+    question: Question,
+    question_id: int | None = None,
+    owner: str | None = None,
+    lease_s: float = 30.0,
+    *,
+    received_at: float | None = None,
 ) -> AnswerJob:
-    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` for ``lease_s``)."""
+    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` for ``lease_s``), received
+    at ``received_at`` (Unix time; default now)."""
     return AnswerJob(
         question.text,
         question.user_id,
@@ -51,8 +60,17 @@ def answer_job(
         question_id=question_id,
         owner=owner,
         answer_lease_s=2 * lease_s,
+        received_at=time.time() if received_at is None else received_at,
     )
 
 
 def stored_job(stored: Stored, owner: str, lease_s: float = 30.0) -> AnswerJob:
-    return answer_job(stored.question, stored.id, owner, lease_s)
+    """The job answering a stored question (taken over): its latency counts from when it was first stored."""
+    asked = stored.asked_at.timestamp() if stored.asked_at is not None else None
+    return answer_job(stored.question, stored.id, owner, lease_s, received_at=asked)
+
+
+def received_at(context: Any) -> float | None:
+    """When the app received the request being handled (see RECEIVED_AT_KEY), if the middleware said."""
+    value = context.get(RECEIVED_AT_KEY) if context is not None else None
+    return value if isinstance(value, float) else None

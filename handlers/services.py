@@ -29,7 +29,7 @@ from icam_bot.comms.service import Communications
 from icam_bot.db.store import Store
 from icam_bot.inbox.service import Question, QuestionInbox, Stored
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.outbox.service import OutboxService
+from icam_bot.outbox.service import Backlog, OutboxService
 from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.service import TrackerService
 
@@ -90,6 +90,10 @@ class Services:
         if self._answer_queue is None:
             self._answer_queue = AnswerQueue(self.pool, self.metrics, self.sender, self.client, spool=self.spool)
         return self._answer_queue
+
+    def answer_queue_depth(self) -> int:
+        """Questions queued in this replica or being answered (0 before the first question)."""
+        return len(self._answer_queue) if self._answer_queue is not None else 0
 
     @property
     def inbox(self) -> QuestionInbox:
@@ -160,6 +164,10 @@ class Services:
             lease = 4 * self.lease_seconds
             self._outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=lease)
         return self._outbox
+
+    def outbox_backlog(self) -> Backlog:
+        """Messages owed and not yet sent, and the oldest one's age (a database read, for metrics)."""
+        return self.outbox.backlog()
 
     @property
     def outbox_task(self) -> OutboxTask:

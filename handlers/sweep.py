@@ -33,7 +33,7 @@ class SweeperTask:
         if result.escalated:
             metrics = self.services.metrics
             metrics.sla_breaches.inc(len(result.escalated))
-            metrics.tracker_items_escalated.inc(len(result.escalated))
+            metrics.items_escalated.inc(len(result.escalated))
 
     @property
     def running(self) -> bool:

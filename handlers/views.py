@@ -81,7 +81,7 @@ async def on_issue_submitted(
             return
     if result.duplicate:
         return
-    services.metrics.tracker_items_created.inc()
+    services.metrics.items_opened.inc()
     services.notify()
 
 
@@ -116,7 +116,7 @@ async def on_reason_submitted(
         await ack()
         return
     await ack()
-    (services.metrics.tracker_items_escalated if escalating else services.metrics.tracker_items_resolved).inc()
+    (services.metrics.items_escalated if escalating else services.metrics.items_resolved).inc()
     services.notify()
     what = "escalated" if escalating else "resolved"
     await refresh_after_action(

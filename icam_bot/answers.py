@@ -60,6 +60,12 @@ class Reply:
         return self.decision is Decision.ANSWER
 
     @property
+    def kind(self) -> str:
+        """What the person got: ``answer``, ``suggest``, ``abstain`` or ``redirect`` (an abstention pointing
+        elsewhere: IT, HR, facilities...), for counting replies."""
+        return "redirect" if self.redirect_id is not None else self.decision.value
+
+    @property
     def can_log(self) -> bool:
         """Whether offering to log the question for the PMO makes sense."""
         return (

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     config_sub = parser.add_subparsers(dest="config_command", metavar="CONFIG_COMMAND")
     check = config_sub.add_parser(
         "check",
-        help="validate the environment, Slack settings, routing file, knowledge base and database",
+        help="validate the environment, Slack settings, routing file, knowledge base, matching mode and database",
         description="Validate everything `icam-bot serve` needs; exit 0 when every check passes, 1 otherwise.",
     )
     check.set_defaults(func=run_check)
@@ -77,10 +77,12 @@ def run_checks() -> list[CheckResult]:
     if settings is None:
         skipped = "skipped: the environment is invalid"
         results.append(CheckResult("knowledge base", SKIP, skipped))
+        results.append(CheckResult("matching", SKIP, skipped))
         results.append(CheckResult("database", SKIP, skipped))
     else:
         ready = settings
         results.append(_guarded("knowledge base", lambda: _check_knowledge(ready)))
+        results.append(_guarded("matching", lambda: _check_matching(ready)))
         results.append(_guarded("database", lambda: _check_database(ready)))
     return results
 
@@ -155,6 +157,23 @@ def _check_knowledge(settings: Settings) -> tuple[str, str]:
         return FAIL, f"{where}: {_problems(shown)}{more}"
     note = " (site values are the shipped examples: set ICAM_SITE_FILE)" if kb.site_is_example else ""
     return OK, f"{len(kb.entries)} entries from {where}{note}"
+
+
+def _check_matching(settings: Settings) -> tuple[str, str]:
+    """The matching mode ``serve`` would run in, and the embedding model's verified hash; lexical matching fails
+    unless ICAM_EMBEDDINGS=off says it is meant (``serve`` refuses to start then)."""
+    from icam_bot.matching.model_files import INSTALL_HINT, MODEL_NAME, model_status
+
+    if settings.embeddings == "off":
+        return OK, "lexical (ICAM_EMBEDDINGS=off: the embedding model is not used; far fewer questions answered)"
+    status = model_status()
+    if status.ok:
+        return OK, f"semantic: {MODEL_NAME} from {status.model_dir}, verified model.safetensors sha256 {status.sha256}"
+    fix = "" if status.integrity else f"; install it with {INSTALL_HINT}"
+    return FAIL, (
+        f"lexical: {status.problem}{fix}, or set ICAM_EMBEDDINGS=off to run in lexical mode on purpose; "
+        "`icam-bot serve` refuses to start"
+    )
 
 
 def _check_database(settings: Settings) -> tuple[str, str]:

@@ -46,12 +46,15 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
     if not settings.socket_mode and (args.port or settings.port) == settings.metrics_port:
         raise CommandError(f"--port must differ from ICAM_METRICS_PORT ({settings.metrics_port})")
+    settings = require_model(settings)
     programs = programs_or_exit()
     demo = args.demo or settings.demo
     problem = None if demo else example_ids_problem(programs)
     if problem:
         raise CommandError(problem)
     with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
+        if not settings.use_embeddings:
+            logger.warning("ICAM_EMBEDDINGS=off: lexical matching by choice; far fewer questions are answered outright")
         if demo and programs.example_ids():
             logger.warning("demo mode: the routing file's example Slack ids are in use; items reach nobody")
         serve(args, settings, slack_settings, programs)
@@ -102,6 +105,22 @@ def serve(
     finally:
         store.close()
     logger.info("shutdown completed: database closed, exiting")
+
+
+def require_model(settings: Settings) -> Settings:
+    """The settings ``serve`` runs with: the embedding model is required (verified now, before anything loads)
+    unless ICAM_EMBEDDINGS=off says lexical matching is meant. ``auto`` becomes ``on`` so that no process of
+    the server (answer workers included) falls back to lexical matching quietly."""
+    import dataclasses
+
+    from icam_bot.matching.model_files import model_status, required_model_problem
+
+    if settings.embeddings == "off":
+        return settings
+    status = model_status()
+    if not status.ok:
+        raise CommandError(required_model_problem(status))
+    return dataclasses.replace(settings, embeddings="on")
 
 
 def digest_check_seconds(comms: Communications) -> float | None:

@@ -68,7 +68,7 @@ def test_work_started_after_the_ack_logs_with_the_request_id(responder, sqlite_u
                 assert status == 200
                 for _ in range(200):
                     if h.services.metrics.registry.get_sample_value(
-                        "slack_api_errors_total", {"method": "response_url"}
+                        "icam_bot_slack_api_errors_total", {"method": "response_url"}
                     ):
                         break
                     await asyncio.sleep(0.05)

@@ -199,7 +199,7 @@ def test_submitting_the_modal_creates_icam_1_and_notifies_reporter_owner_and_tri
                 "Office of the CIO",
                 "https://example.slack.com/archives/C1/p1",
             )
-            assert h.services.metrics.registry.get_sample_value("tracker_items_created_total") == 1
+            assert h.services.metrics.registry.get_sample_value("icam_bot_items_opened_total") == 1
 
     asyncio.run(scenario())
 
@@ -331,8 +331,8 @@ def test_assign_comment_escalate_resolve_reopen_notify_and_refuse(responder, dat
             assert "still open" in (await reply_to(h, "reopen ICAM-1"))["text"]
 
             registry = h.services.metrics.registry  # create_item bypasses Slack: nothing counted as created
-            assert registry.get_sample_value("tracker_items_escalated_total") == 1
-            assert registry.get_sample_value("tracker_items_resolved_total") == 1
+            assert registry.get_sample_value("icam_bot_items_escalated_total") == 1
+            assert registry.get_sample_value("icam_bot_items_resolved_total") == 1
 
     asyncio.run(scenario())
 
@@ -530,7 +530,7 @@ def test_sweeper_task_delivers_escalations_through_the_sender_and_stops_cleanly(
             assert "escalated" in posts[0]["text"]
             assert "first-response SLA missed" in posts[0]["text"]
             assert not task.running
-            assert h.services.metrics.registry.get_sample_value("sla_breaches_total") == 1
+            assert h.services.metrics.registry.get_sample_value("icam_bot_sla_breaches_total") == 1
 
     asyncio.run(scenario())
 
