@@ -39,7 +39,7 @@ install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
-# On the bundled example routing file (no ICAM_PROGRAMS_FILE) `serve` runs as a demo (--demo): see README, Security.
+# On the bundled example routing file (no ICAM_PROGRAMS_FILE) `serve` runs as a demo (--demo): docs/operating.md, Security.
 run: install-run  ## the main job on embedded defaults: Slack when tokens are set, else the console
 	@if [ -z "$$SLACK_BOT_TOKEN$$SLACK_BOT_TOKEN_FILE" ]; then $(BIN)/icam-bot chat; \
 	elif [ -z "$$ICAM_PROGRAMS_FILE" ]; then $(BIN)/icam-bot serve --demo; \
