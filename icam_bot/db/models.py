@@ -71,7 +71,3 @@ class AnswerFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-# Register the tracker tables on Base.metadata wherever the core tables are imported.
-import icam_bot.tracker.models  # noqa: E402, F401
