@@ -40,7 +40,7 @@ def _service():
 
     from icam_bot.board.service import BoardService
     from icam_bot.db import make_engine, schema_status
-    from icam_bot.tracker.programs import ProgramsError, load_programs
+    from icam_bot.programs.routing import ProgramsError, load_programs
 
     try:
         config = load_programs()

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from handlers.settings import SlackSettings
     from icam_bot.comms.service import Communications
     from icam_bot.db import Store
-    from icam_bot.tracker.programs import ProgramsConfig
+    from icam_bot.programs.routing import ProgramsConfig
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from handlers.settings import SlackSettings
-    from icam_bot.tracker.programs import example_ids_problem
+    from icam_bot.programs.routing import example_ids_problem
 
     settings = settings_or_exit()
     try:
@@ -149,7 +149,7 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 def programs_or_exit() -> ProgramsConfig:
     """The tracker's routing file (ICAM_PROGRAMS_FILE or knowledge/programs.yaml), or every problem in it."""
-    from icam_bot.tracker.programs import ProgramsError, load_programs
+    from icam_bot.programs.routing import ProgramsError, load_programs
 
     try:
         return load_programs()

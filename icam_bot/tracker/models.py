@@ -12,6 +12,7 @@ from icam_bot.db.audit import AuditEventColumns, append_only
 from icam_bot.db.base import Base, utcnow
 from icam_bot.db.types import TARGET_LEN, USER_ID_LEN, UtcDateTime, enum_column
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.programs.severity import Severity
 
 TITLE_LEN = 200
 BUREAU_LEN = 100
@@ -24,13 +25,6 @@ class ItemKind(enum.StrEnum):
     ISSUE = "issue"
     CONCERN = "concern"
     RISK = "risk"
-
-
-class Severity(enum.StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
 
 
 class Status(enum.StrEnum):

@@ -20,7 +20,7 @@ from icam_bot.comms.scheduler import DigestComposer
 from icam_bot.db.models import UnansweredQuestion
 from icam_bot.db.store import Store
 from icam_bot.knowledge.model import Entry
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import TrackerService
 from icam_bot.tracker.sweeper import Sweeper
 
