@@ -16,6 +16,7 @@ from icam_bot.db.base import Base
 #: Every module that defines tables, in dependency order (a table after those its foreign keys name).
 MODEL_MODULES = (
     "icam_bot.db.models",
+    "icam_bot.questions.models",
     "icam_bot.tracker.models",
     "icam_bot.board.models",
     "icam_bot.comms.models",
