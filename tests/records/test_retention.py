@@ -14,7 +14,7 @@ from icam_bot.config import ConfigError, Settings
 from icam_bot.questions.models import QuestionLog
 from icam_bot.questions.store import Store
 from icam_bot.records.access import AccessFilter, AccessLog
-from icam_bot.records.retention import REDACTED, RetentionJob, RetentionPolicy
+from icam_bot.retention.job import REDACTED, RetentionJob, RetentionPolicy
 from icam_bot.tracker.models import TrackerComment, TrackerEvent, TrackerItem
 from icam_bot.tracker.service import TrackerService
 
