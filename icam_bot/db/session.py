@@ -54,7 +54,3 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """
     load_models()
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
