@@ -26,6 +26,7 @@ from handlers.guard import guarded
 from handlers.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
 from icam_bot.answers import Suggestion
+from icam_bot.questions.answering import AnswerService, Feedback
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +57,13 @@ async def on_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any
     await ack()
     services = services_of(context)
     entry_id = decode_value(action.get("value")).get("e")
-    if not isinstance(entry_id, str) or services.responder.entry(entry_id) is None:
-        logger.warning("feedback for an unknown entry ignored")
-        return
     helpful = action.get("action_id") == ActionId.HELPFUL
     message_ts = str((body.get("container") or {}).get("message_ts") or "")
-    await asyncio.to_thread(services.store.record_feedback, entry_id, _user(body), helpful, message_ts)
+    vote = Feedback(entry_id, _user(body), helpful, message_ts) if isinstance(entry_id, str) else None
+    answers = AnswerService(services.responder, services.store)
+    if vote is None or not await asyncio.to_thread(answers.feedback, vote):
+        logger.warning("feedback for an unknown entry ignored")
+        return
     services.metrics.helpful(helpful)
     await services.sender.respond(body.get("response_url"), replace_original=False, **feedback_message(helpful))
 

@@ -1,4 +1,5 @@
-"""The work that follows a question's ack, run in an answer worker: match, record, reply to Slack.
+"""The work that follows a question's ack, run in an answer worker: the core's answer service answers and logs
+the question; this renders the reply and sends it to Slack.
 
 A worker process does the whole of it, so the process that acks Slack spends almost nothing per question and
 keeps acking within its budget under a burst; answers follow as fast as the CPU allows. Replies go out with
@@ -25,17 +26,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.blocks import ERROR_TEXT, answer_message, text_message
 from handlers.retry_policy import policy_handlers
-from icam_bot.answers import Reply, Responder
+from icam_bot.answers import Responder
 from icam_bot.config import Settings
-from icam_bot.db import Store, make_engine
+from icam_bot.db import make_engine
 from icam_bot.inbox.service import QuestionInbox
 from icam_bot.logs import context_fields, log_context
+from icam_bot.questions.answering import AnswerService, Asker
+from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 30
-#: Replies that carry no question worth recording (nothing typed, no words).
-UNRECORDED_REASONS = ("empty", "no_words")
 
 
 class AnswerJob(NamedTuple):
@@ -108,8 +109,7 @@ class AnswerWorker:
     """Answers jobs: one per worker process (or one in the acking process when answering in a thread)."""
 
     def __init__(self, responder: Responder, store: Store, token: str | None, api_url: str | None) -> None:
-        self.responder = responder
-        self.store = store
+        self.answers = AnswerService(responder, store)
         self.inbox = QuestionInbox(store.engine)
         #: Retries made by this worker's clients so far (a job's retries are the difference it makes).
         self._retries = [0]
@@ -132,11 +132,12 @@ class AnswerWorker:
             except SQLAlchemyError:
                 logger.warning("question %d waits for the database (answered when it returns)", job.question_id)
                 return AnswerOutcome(DEFERRED, delivered=False)
-        unrecorded: list[dict[str, Any]] = []
+        unrecorded: dict[str, Any] | None = None
         try:
-            reply = self.responder.ask(job.question)
-            message = answer_message(reply, self._record(reply, job, unrecorded))
-            decision = reply.kind  # answer / suggest / abstain / redirect
+            answered = self.answers.answer(job.question, Asker(job.user_id, job.surface, job.channel_id))
+            message = answer_message(answered.reply, answered.log_id)
+            decision = answered.reply.kind  # answer / suggest / abstain / redirect
+            unrecorded = answered.unrecorded.as_dict() if answered.unrecorded else None
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = text_message(ERROR_TEXT), "error"
@@ -150,7 +151,7 @@ class AnswerWorker:
             delivered,
             self._retries[0] - retries_before,
             None if delivered else call,
-            unrecorded[0] if unrecorded else None,
+            unrecorded,
             self._settle(job, delivered),
         )
 
@@ -168,35 +169,6 @@ class AnswerWorker:
             logger.warning("question %d answered; its mark waits for the database", job.question_id)
             return (job.question_id, job.owner) if delivered else None
         return None
-
-    def _record(self, reply: Reply, job: AnswerJob, unrecorded: list[dict[str, Any]]) -> int | None:
-        """Log the question (and it being unanswered); the row id rides on the reply's buttons. When the database
-        does not take it, the record is handed back (``unrecorded``) to be written when it returns."""
-        if reply.reason in UNRECORDED_REASONS:
-            return None
-        record = {
-            "user_id": job.user_id,
-            "channel_id": job.channel_id,
-            "surface": job.surface,
-            "text": reply.question,
-            "decision": reply.decision.value,
-            "entry_id": reply.entry.id if reply.entry else None,
-            "score": reply.score,
-        }
-        try:
-            log_id = self.store.log_question(**record)
-            if reply.can_log:
-                self.store.record_unanswered(reply.question, job.user_id)
-        except SQLAlchemyError:
-            logger.warning(  # the database's error, never the question: engines hide SQL parameters
-                "could not record a question now (user=%s surface=%s); kept for later",
-                job.user_id,
-                job.surface,
-                exc_info=True,
-            )
-            unrecorded.append({**record, "can_log": reply.can_log})
-            return None
-        return log_id
 
     def _respond(self, url: str, message: dict[str, Any]) -> bool:
         webhook = WebhookClient(url, timeout=SEND_TIMEOUT_S, retry_handlers=self._retry_handlers)

@@ -18,8 +18,8 @@ from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
 from icam_bot.comms.service import Communications
 from icam_bot.config import Settings
-from icam_bot.db.store import Store
-from icam_bot.tracker.programs import ProgramsConfig, load_programs
+from icam_bot.programs.routing import ProgramsConfig, load_programs
+from icam_bot.questions.store import Store
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)

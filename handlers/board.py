@@ -20,7 +20,7 @@ from handlers.sender import SEND_ERRORS
 from handlers.services import Services, services_of
 from icam_bot.board.errors import BoardValidationError, UnknownProgramError
 from icam_bot.board.service import BoardService
-from icam_bot.tracker.errors import TrackerError
+from icam_bot.errors import IcamError
 from icam_bot.tracker.submission import ITEM_ID_RE
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ async def status_reply(services: Services, text: str, user: str) -> dict[str, An
         if not text.strip():
             return enterprise_message(await asyncio.to_thread(board.overview))
         return program_message(await asyncio.to_thread(board.program, text.strip(), actor=user))
-    except TrackerError as exc:
+    except IcamError as exc:
         return error_message(exc)
 
 
@@ -53,7 +53,7 @@ async def risks_reply(services: Services, user: str) -> dict[str, Any]:
     board = services.program_board
     try:
         risks = await asyncio.to_thread(board.top_risks, actor=user)
-    except TrackerError as exc:
+    except IcamError as exc:
         return error_message(exc)
     return risks_message(risks, everything=board.risk_programs(user) is None)
 
@@ -67,7 +67,7 @@ async def open_program_modal(
     try:
         board.require_editor(user)
         draft = await asyncio.to_thread(_draft, board, text.strip())
-    except TrackerError as exc:
+    except IcamError as exc:
         return error_message(exc)
     trigger_id = command.get("trigger_id")
     if not trigger_id:
@@ -110,7 +110,7 @@ async def on_program_submitted(
     except BoardValidationError as exc:
         await ack(response_action="errors", errors=form_errors(exc.errors))
         return
-    except TrackerError as exc:  # not PMO, unknown program, database down: nothing was saved
+    except IcamError as exc:  # not PMO, unknown program, database down: nothing was saved
         await ack(response_action="errors", errors={BlockId.PROGRAM: str(exc)[:300]})
         return
     await ack()

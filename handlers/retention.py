@@ -9,7 +9,7 @@ import logging
 from handlers.background import stop_within
 from handlers.services import Services
 from icam_bot.records.access import Surface
-from icam_bot.records.retention import RetentionJob
+from icam_bot.retention.job import RetentionJob
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 
 logger = logging.getLogger(__name__)

@@ -26,10 +26,10 @@ from icam_bot.board.service import BoardService
 from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
 from icam_bot.comms.outbox import settle_hook
 from icam_bot.comms.service import Communications
-from icam_bot.db.store import Store
 from icam_bot.inbox.service import Question, QuestionInbox, Stored
 from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.outbox.service import Backlog, OutboxService
+from icam_bot.questions.store import Store
 from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.service import TrackerService
 

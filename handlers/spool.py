@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from icam_bot.db.store import Store
 from icam_bot.inbox.service import QuestionInbox
+from icam_bot.questions.answering import QuestionRecord, write_record
+from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ SPOOL_LIMIT = 20_000
 
 
 class Spool:
-    """Records to write later: ``("event", {"event_id"})``, ``("question", log_question kwargs + can_log)`` or
+    """Records to write later: ``("event", {"event_id"})``, ``("question", QuestionRecord.as_dict())`` or
     ``("answered", {"question_id", "owner"})``."""
 
     def __init__(self, store: Store, limit: int = SPOOL_LIMIT) -> None:
@@ -96,11 +97,7 @@ class Spool:
         elif kind == "answered":
             QuestionInbox(self.store.engine).answered(record["question_id"], record["owner"])
         elif kind == "question":
-            fields = dict(record)
-            can_log = fields.pop("can_log", False)
-            self.store.log_question(**fields)
-            if can_log:
-                self.store.record_unanswered(fields["text"], fields["user_id"])
+            write_record(self.store, QuestionRecord.from_dict(record))
         else:
             logger.error("spool: unknown record kind %r dropped", kind)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from icam_bot.matching.markup import markup_spans
+from icam_bot.text.markup import markup_spans
 
 #: Slack's limits that the builders respect.
 SECTION_TEXT_LIMIT = 3000

@@ -10,7 +10,7 @@ from handlers.blocks.help import WAYS_TO_ASK
 from handlers.blocks.tracker import TrackerHome, tracker_home_blocks
 from handlers.ids import SLASH_COMMAND
 from handlers.text import VIEW_BLOCK_LIMIT, escape, truncate
-from icam_bot.db.store import GapRow, LoggedQuestion
+from icam_bot.questions.store import GapRow, LoggedQuestion
 
 QUESTION_LIMIT = 200
 

@@ -11,7 +11,8 @@ from typing import Any
 from handlers.blocks.common import Block, actions, button, context, divider, encode_value, message, plain, sections
 from handlers.ids import ActionId, BlockId
 from handlers.text import INPUT_LIMIT, escape, truncate
-from icam_bot.tracker.errors import TrackerError, TrackerNotSavedError
+from icam_bot.errors import IcamError
+from icam_bot.tracker.errors import TrackerNotSavedError
 from icam_bot.tracker.models import Status
 from icam_bot.tracker.results import ActionResult, ItemView, Notification, NotificationKind
 from icam_bot.tracker.stats import TrackerStats
@@ -180,7 +181,7 @@ def done_message(result: ActionResult, what: str) -> dict[str, Any]:
     return message(text, blocks)
 
 
-def refusal_message(error: TrackerError) -> dict[str, Any]:
+def refusal_message(error: IcamError) -> dict[str, Any]:
     text = f":no_entry: Sorry, {escape(str(error))}."
     return message(text, sections(text))
 
@@ -346,6 +347,6 @@ def tracker_home_blocks(home: TrackerHome) -> list[Block]:
     return blocks
 
 
-def error_message(error: TrackerError) -> dict[str, Any]:
-    """Any tracker refusal as a reply: "not saved" with the user's text when the database is down."""
+def error_message(error: IcamError) -> dict[str, Any]:
+    """Any refusal (tracker, board) as a reply: "not saved" with the user's text when the database is down."""
     return unsaved_message(error) if isinstance(error, TrackerNotSavedError) else refusal_message(error)

@@ -126,7 +126,7 @@ def _check_slack(settings: Settings | None) -> tuple[str, str]:
 def _check_programs(settings: Settings | None) -> tuple[str, str]:
     """The routing file is valid; example Slack ids fail it when `serve` would refuse them (Slack set, no demo)."""
     from icam_bot.config import slack_token_configured
-    from icam_bot.tracker.programs import ProgramsError, default_programs_file, example_ids_problem, load_programs
+    from icam_bot.programs.routing import ProgramsError, default_programs_file, example_ids_problem, load_programs
 
     path = default_programs_file()
     try:

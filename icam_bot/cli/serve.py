@@ -14,8 +14,8 @@ from icam_bot.logs import logging_configured
 if TYPE_CHECKING:
     from handlers.settings import SlackSettings
     from icam_bot.comms.service import Communications
-    from icam_bot.db import Store
-    from icam_bot.tracker.programs import ProgramsConfig
+    from icam_bot.programs.routing import ProgramsConfig
+    from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from handlers.settings import SlackSettings
-    from icam_bot.tracker.programs import example_ids_problem
+    from icam_bot.programs.routing import example_ids_problem
 
     settings = settings_or_exit()
     try:
@@ -149,7 +149,7 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 def programs_or_exit() -> ProgramsConfig:
     """The tracker's routing file (ICAM_PROGRAMS_FILE or knowledge/programs.yaml), or every problem in it."""
-    from icam_bot.tracker.programs import ProgramsError, load_programs
+    from icam_bot.programs.routing import ProgramsError, load_programs
 
     try:
         return load_programs()
@@ -161,9 +161,10 @@ def open_store(database_url: str) -> Store:
     """The store, with an embedded SQLite schema upgraded in place; a PostgreSQL schema must already be current."""
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
-    from icam_bot.db import Store, schema_status, upgrade
+    from icam_bot.db import schema_status, upgrade
     from icam_bot.inbox.service import prune as prune_questions
     from icam_bot.outbox.service import prune as prune_outbox
+    from icam_bot.questions.store import Store
 
     store = Store.from_url(database_url)
     try:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from icam_bot.comms.schedule import WEEK, DigestPeriod
-from icam_bot.db.models import UnansweredQuestion
 from icam_bot.knowledge.model import Entry
+from icam_bot.questions.models import UnansweredQuestion
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.models import OPEN_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.stats import overdue_clause

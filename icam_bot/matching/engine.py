@@ -21,7 +21,8 @@ from icam_bot.matching.evidence import Evidence, coverage, gather_evidence, rela
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
 from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
-from icam_bot.matching.normalize import (
+from icam_bot.matching.vector_store import VectorCache
+from icam_bot.text.normalize import (
     MAX_QUESTION_CHARS,
     STOP_WORDS,
     answer_lead,
@@ -32,7 +33,6 @@ from icam_bot.matching.normalize import (
     strip_chatter,
     tokens,
 )
-from icam_bot.matching.vector_store import VectorCache
 
 logger = logging.getLogger(__name__)
 

@@ -283,7 +283,7 @@ def env_vars_read_by_the_code() -> set[str]:
     for path in (REPO / "icam_bot" / "config.py", REPO / "handlers" / "settings.py"):
         names |= set(re.findall(r"env(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text(encoding="utf-8")))
     from icam_bot.config import DATABASE_PASSWORD_FILE, FILE_SETTINGS
-    from icam_bot.tracker.programs import PROGRAMS_FILE_ENV
+    from icam_bot.programs.routing import PROGRAMS_FILE_ENV
 
     from_files = {f"{name}_FILE" for name in FILE_SETTINGS}
     return names | set(FILE_SETTINGS) | from_files | {DATABASE_PASSWORD_FILE, PROGRAMS_FILE_ENV}

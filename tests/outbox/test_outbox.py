@@ -12,9 +12,9 @@ from tracker_support import CRED_LEAD, CRED_OWNER, REPORTER, new_item
 
 from icam_bot.outbox.models import OutboxMessage
 from icam_bot.outbox.service import MAX_ATTEMPTS, OutboxService, Outcome, backoff, enqueue
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.errors import TrackerNotSavedError
 from icam_bot.tracker.notes import note_from_payload
-from icam_bot.tracker.programs import load_programs
 from icam_bot.tracker.service import TrackerService
 from icam_bot.tracker.sweeper import Sweeper
 

@@ -14,7 +14,7 @@ from handlers.ids import ActionId
 from icam_bot.comms.digest import build_digest
 from icam_bot.comms.schedule import DigestPeriod
 from icam_bot.knowledge.loader import bundled_knowledge_dir
-from icam_bot.tracker.programs import ProgramsError, parse_programs
+from icam_bot.programs.routing import ProgramsError, parse_programs
 from icam_bot.tracker.results import NotificationKind
 from icam_bot.tracker.service import TrackerService
 

@@ -20,7 +20,7 @@ from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
-from icam_bot.db import Store
+from icam_bot.questions.store import Store
 
 
 def app_settings(fake: FakeSlack) -> Settings:

@@ -11,9 +11,9 @@ from handlers.blocks.help import SUBCOMMANDS
 from handlers.ids import ActionId
 from handlers.text import SECTION_TEXT_LIMIT, escape, plain_text, split_text
 from icam_bot.answers import Reply, Suggestion
-from icam_bot.db.store import GapRow, LoggedQuestion
 from icam_bot.knowledge.model import Entry, Reference
 from icam_bot.matching.engine import Decision
+from icam_bot.questions.store import GapRow, LoggedQuestion
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -15,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from handlers.blocks import encode_value
 from handlers.ids import ActionId
-from icam_bot.db.models import ProcessedEvent, QuestionLog
+from icam_bot.db.models import ProcessedEvent
+from icam_bot.questions.models import QuestionLog
 
 DM_CHANNEL = "D0000DM01"
 STORE_METHODS = ("claim_event", "log_question", "record_unanswered", "record_feedback", "logged_question")

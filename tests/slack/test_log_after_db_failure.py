@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from handlers.blocks import decode_value
 from handlers.ids import ActionId
 from icam_bot.db import make_engine
-from icam_bot.db.models import UnansweredQuestion
+from icam_bot.questions.models import UnansweredQuestion
 
 
 def _buttons(blocks: list[dict]) -> dict[str, str]:

@@ -19,8 +19,8 @@ from handlers.blocks import encode_value
 from handlers.ids import ActionId
 from handlers.metrics import DECISIONS, Metrics
 from handlers.server import build_health_app
-from icam_bot.db import Store
 from icam_bot.matching.model_files import MODEL_SHA256
+from icam_bot.questions.store import Store
 
 METRIC_NAMES = (
     "icam_bot_questions_total",

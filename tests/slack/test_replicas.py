@@ -17,8 +17,8 @@ from slack_requests import app_mention
 from sqlalchemy import func, select, update
 
 from icam_bot.db import make_engine
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.models import TrackerEvent, TrackerItem
-from icam_bot.tracker.programs import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 pytestmark = pytest.mark.postgres

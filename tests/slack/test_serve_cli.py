@@ -88,7 +88,7 @@ def test_bad_demo_flag_value_exits_2(monkeypatch, capsys):
 
 def test_a_real_routing_file_needs_no_demo_flag(monkeypatch, tmp_path):
     from icam_bot.cli import serve as serve_cli
-    from icam_bot.tracker.programs import default_programs_file
+    from icam_bot.programs.routing import default_programs_file
 
     real = tmp_path / "programs.yaml"
     real.write_text(default_programs_file({}).read_text().replace("0EXAMPLE", "0AGENCY0"), encoding="utf-8")

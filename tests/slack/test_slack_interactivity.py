@@ -13,7 +13,7 @@ from sqlalchemy import select
 from handlers.blocks import encode_value
 from handlers.blocks.help import SUBCOMMANDS
 from handlers.ids import ActionId, CallbackId
-from icam_bot.db.models import AnswerFeedback, UnansweredQuestion
+from icam_bot.questions.models import AnswerFeedback, UnansweredQuestion
 
 
 def test_slash_ask_acks_before_the_answer_is_produced(responder, sqlite_url):

@@ -21,7 +21,7 @@ from handlers.sweep import SweeperTask
 from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
 from icam_bot.cli.main import main
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 STAFF = "U0000STAFF"

@@ -23,7 +23,7 @@ from test_slack_tracker import (
 
 from handlers.blocks.tracker_modals import ReasonModalMeta
 from handlers.ids import ActionId, BlockId, CallbackId
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 COUNTERS = ("icam_bot_items_opened_total", "icam_bot_items_escalated_total", "icam_bot_items_resolved_total")

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from icam_bot.matching.markup import markup_spans
+from icam_bot.text.markup import markup_spans
 
 _SLACK_USER = re.compile(r"@[UW][A-Z0-9]+")
 _SLACK_CHANNEL = re.compile(r"#C[A-Z0-9]+")

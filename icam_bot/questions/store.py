@@ -1,4 +1,4 @@
-"""The store: the one service the Slack handlers and the CLI use to read and write the database.
+"""The store: the one service the Slack handlers and the CLI use for the question log, handled events and feedback.
 
 Synchronous SQLAlchemy; async callers run these methods with ``asyncio.to_thread``.
 """
@@ -16,14 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
-from icam_bot.db.models import (
-    NORMALIZED_LEN,
-    AnswerFeedback,
-    ProcessedEvent,
-    QuestionLog,
-    UnansweredQuestion,
-)
+from icam_bot.db.models import ProcessedEvent
 from icam_bot.db.session import make_engine, make_session_factory
+from icam_bot.questions.models import NORMALIZED_LEN, AnswerFeedback, QuestionLog, UnansweredQuestion
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import yaml
 
 from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.knowledge.schema import Problem
-from icam_bot.tracker.models import Severity
-from icam_bot.tracker.sla import BusinessCalendar
+from icam_bot.programs.calendar import BusinessCalendar
+from icam_bot.programs.severity import Severity
 
 logger = logging.getLogger(__name__)
 

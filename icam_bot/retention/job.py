@@ -25,10 +25,10 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, u
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
-from icam_bot.db.models import QuestionLog, UnansweredQuestion
 from icam_bot.db.session import make_session_factory
 from icam_bot.inbox.models import PendingQuestion, QuestionStatus
 from icam_bot.outbox.models import OutboxMessage
+from icam_bot.questions.models import QuestionLog, UnansweredQuestion
 from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome, Surface
 from icam_bot.records.policy import REDACTED, RetentionPolicy
 from icam_bot.tracker.audit import SYSTEM_ACTOR
