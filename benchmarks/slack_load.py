@@ -64,7 +64,7 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
 
     if kind == "icam":
         from handlers.app import create_app, services_of_app
-        from handlers.server import build_web_app
+        from handlers.runtime.server import build_web_app
         from icam_bot.config import Settings
         from icam_bot.db import Store, make_engine, upgrade
         from icam_bot.logs import configure_logging

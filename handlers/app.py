@@ -7,10 +7,11 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import middleware, register_all
-from handlers.answer_job import make_answer_worker
-from handlers.metrics import Metrics
-from handlers.sender import Sender, make_web_client
+from handlers import answers, board, comms, home, tracker
+from handlers.runtime import middleware
+from handlers.runtime.metrics import Metrics
+from handlers.runtime.sender import Sender, make_web_client
+from handlers.runtime.worker import make_answer_worker
 from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
@@ -23,6 +24,9 @@ from icam_bot.tracker.programs import ProgramsConfig, load_programs
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
+
+#: Every domain's listeners, registered on each app.
+DOMAINS = (tracker, answers, home, comms, board)
 
 
 def create_app(
@@ -70,7 +74,8 @@ def create_app(
     metrics.watch_answer_workers(answers.worker_pids)
     metrics.watch_outbox(services.outbox_backlog)
     middleware.install(app, services)
-    register_all(app)
+    for domain in DOMAINS:
+        domain.register(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)
     return app
 

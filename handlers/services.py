@@ -12,14 +12,14 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import make_answer_worker
-from handlers.answer_queue import AnswerQueue
-from handlers.metrics import Metrics
-from handlers.outbox_task import OutboxTask
-from handlers.parsing import is_shared_conversation
-from handlers.sender import Sender
+from handlers.runtime.metrics import Metrics
+from handlers.runtime.outbox import OutboxTask
+from handlers.runtime.queue import AnswerQueue
+from handlers.runtime.sender import Sender
+from handlers.runtime.spool import RecentEvents, Spool
+from handlers.runtime.worker import make_answer_worker
 from handlers.settings import DEFAULT_LEASE_SECONDS, SlackSettings
-from handlers.spool import RecentEvents, Spool
+from handlers.tracker.parsing import is_shared_conversation
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService

@@ -66,7 +66,7 @@ def serve(
 ) -> None:
     """Load everything, then serve until SIGTERM/SIGINT; the store is closed last."""
     from handlers.app import create_app, services_of_app
-    from handlers.server import run_http, run_socket_mode
+    from handlers.runtime.server import run_http, run_socket_mode
 
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)

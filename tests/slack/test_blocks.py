@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from handlers.blocks import answer_message, help_message, home_view, suggestions_message
-from handlers.blocks.common import decode_value, message
-from handlers.blocks.help import SUBCOMMANDS
-from handlers.ids import ActionId
-from handlers.text import SECTION_TEXT_LIMIT, escape, plain_text, split_text
+from handlers.answers.blocks import answer_message, suggestions_message
+from handlers.common.blocks import decode_value, message
+from handlers.common.ids import ActionId
+from handlers.common.text import SECTION_TEXT_LIMIT, escape, plain_text, split_text
+from handlers.home.blocks import home_view
+from handlers.slash.help import SUBCOMMANDS, help_message
 from icam_bot.answers import Reply, Suggestion
 from icam_bot.db.store import GapRow, LoggedQuestion
 from icam_bot.knowledge.model import Entry, Reference

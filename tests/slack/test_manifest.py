@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handlers.ids import SLASH_COMMAND, CallbackId
+from handlers.common.ids import SLASH_COMMAND, CallbackId
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ["app_home_opened", "app_mention", "message.im"]

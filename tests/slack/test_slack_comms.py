@@ -12,11 +12,11 @@ from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.comms import load_preview_metadata
-from handlers.digest import DigestTask, digest_scheduler
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.sender import make_web_client
-from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.comms.blocks import load_preview_metadata
+from handlers.comms.digest import DigestTask, digest_scheduler
+from handlers.runtime.sender import make_web_client
 from icam_bot.comms.models import ALL_PROGRAMS
 from icam_bot.comms.runs import DigestRuns, RunState
 

@@ -10,9 +10,9 @@ from slack_harness import serve_app
 from slack_requests import block_actions, message_shortcut, view_submission
 from sqlalchemy import select
 
-from handlers.blocks import encode_value
-from handlers.blocks.help import SUBCOMMANDS
-from handlers.ids import ActionId, CallbackId
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId, CallbackId
+from handlers.slash.help import SUBCOMMANDS
 from icam_bot.db.models import AnswerFeedback, UnansweredQuestion
 
 

@@ -1,0 +1,1 @@
+"""The ``/icam`` slash command: its subcommands and the help they make."""
