@@ -7,7 +7,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import answers, board, comms, home, tracker
+from handlers import answers, board, comms, home, slash, tracker
 from handlers.runtime import middleware
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.sender import Sender, make_web_client
@@ -26,7 +26,7 @@ from icam_bot.tracker.service import TrackerService
 logger = logging.getLogger(__name__)
 
 #: Every domain's listeners, registered on each app.
-DOMAINS = (tracker, answers, home, comms, board)
+DOMAINS = (slash, tracker, answers, home, comms, board)
 
 
 def create_app(

@@ -1,4 +1,4 @@
-"""The program status board in Slack: ``/icam status [program]``, ``/icam risks``, ``/icam program`` and its form."""
+"""The program status board's ``/icam`` subcommands (``status [program]``, ``risks``, ``program``) and its form."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from handlers.common.guard import guarded
 from handlers.common.ids import BlockId, CallbackId
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
+from handlers.slash.registry import Call, Message
 from handlers.tracker.blocks import error_message
 from icam_bot.board.errors import BoardValidationError, UnknownProgramError
 from icam_bot.board.service import BoardService
@@ -38,43 +39,49 @@ def is_item_ref(text: str) -> bool:
     return bool(text) and bool(ITEM_ID_RE.match(text) or _ITEM_REF.match(text))
 
 
-async def status_reply(services: Services, text: str, user: str) -> dict[str, Any]:
+async def status(call: Call) -> Message:
     """No argument: the enterprise view; a program slug or name: its drill-down."""
-    board = services.program_board
+    board = call.services.program_board
+    text = call.rest.strip()
     try:
-        if not text.strip():
+        if not text:
             return enterprise_message(await asyncio.to_thread(board.overview))
-        return program_message(await asyncio.to_thread(board.program, text.strip(), actor=user))
+        return program_message(await asyncio.to_thread(board.program, text, actor=call.user))
     except TrackerError as exc:
         return error_message(exc)
 
 
-async def risks_reply(services: Services, user: str) -> dict[str, Any]:
-    board = services.program_board
+async def risks(call: Call) -> Message:
+    board = call.services.program_board
     try:
-        risks = await asyncio.to_thread(board.top_risks, actor=user)
+        found = await asyncio.to_thread(board.top_risks, actor=call.user)
     except TrackerError as exc:
         return error_message(exc)
-    return risks_message(risks, everything=board.risk_programs(user) is None)
+    return risks_message(found, everything=board.risk_programs(call.user) is None)
 
 
-async def open_program_modal(
-    services: Services, client: AsyncWebClient, command: dict[str, Any], text: str
-) -> dict[str, Any] | None:
+def editors(services: Services, user: str) -> Message | None:
+    """Who may run ``/icam program``: the board's editors (the PMO); others are told why not."""
+    try:
+        services.program_board.require_editor(user)
+    except TrackerError as exc:
+        return error_message(exc)
+    return None
+
+
+async def program(call: Call) -> Message | None:
     """views.open the PMO's form, pre-filled for ``[program [milestone]]``; else the reply explaining why not."""
-    board = services.program_board
-    user = str(command.get("user_id") or "")
+    services = call.services
     try:
-        board.require_editor(user)
-        draft = await asyncio.to_thread(_draft, board, text.strip())
+        draft = await asyncio.to_thread(_draft, services.program_board, call.rest.strip())
     except TrackerError as exc:
         return error_message(exc)
-    trigger_id = command.get("trigger_id")
+    trigger_id = call.command.get("trigger_id")
     if not trigger_id:
         logger.error("cannot open the program form: the request carried no trigger_id")
         return text_message("Sorry, I could not open the form. Please try again.")
     try:
-        await client.views_open(trigger_id=trigger_id, view=program_modal(draft, services.program_options()))
+        await call.client.views_open(trigger_id=trigger_id, view=program_modal(draft, services.program_options()))
     except SEND_ERRORS:
         services.metrics.slack_error("views.open")
         logger.exception("views.open failed for the program form")

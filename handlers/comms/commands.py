@@ -9,6 +9,7 @@ there, and a channel the bot is not in cannot be subscribed (the notice fails an
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -31,6 +32,7 @@ from handlers.comms.blocks import (
 )
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
+from handlers.slash.registry import Call, Message, Reply
 from handlers.tracker.modals import field_value
 from icam_bot.comms.announcements import BODY_LIMIT, AnnouncementDraft, AnnouncementError, validate_draft
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
@@ -39,7 +41,6 @@ from icam_bot.comms.subscriptions import Subscribed
 
 logger = logging.getLogger(__name__)
 
-COMMS_SUBCOMMANDS = {"announce", "subscribe", "unsubscribe", "subscriptions"}
 PMO_ONLY = "Only ICAM PMO members can send announcements."
 NOT_A_CHANNEL = "Run this in the channel you want to change: subscriptions belong to channels, not direct messages."
 DATABASE_DOWN = "The database is unavailable right now; nothing was changed. Please try again in a minute."
@@ -76,35 +77,32 @@ def _unknown_program(services: Services, text: str, usage: str) -> dict[str, Any
     return text_message(f"I don't know the program `{shown}`. Use one of {slugs}, or nothing for all: `{usage}`")
 
 
-async def comms_reply(
-    services: Services, client: AsyncWebClient, subcommand: str, rest: str, command: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Run one communications subcommand; the ephemeral reply, or None when a modal was opened instead."""
-    user = str(command.get("user_id") or "")
-    channel = str(command.get("channel_id") or "")
-    if subcommand == "announce":
-        return await _announce(services, client, user, rest, command.get("trigger_id"))
-    if not channel or channel.startswith("D"):
-        return text_message(NOT_A_CHANNEL)
-    comms = services.communications
-    try:
-        if subcommand == "subscriptions":
-            subs = await asyncio.to_thread(comms.subscriptions.of_channel, channel)
-            return text_message(subscriptions_text(subs, _names(services)))
-        if subcommand == "subscribe":
-            return await _subscribe(services, client, channel, user, rest)
-        return await _unsubscribe(services, client, channel, user, rest)
-    except SQLAlchemyError:
-        logger.exception("/icam %s failed: database error (channel=%s)", subcommand, channel)
-        return text_message(DATABASE_DOWN)
+def pmo_only(services: Services, user: str) -> Message | None:
+    """Who may run ``/icam announce``: PMO members."""
+    return None if services.is_pmo(user) else text_message(PMO_ONLY)
 
 
-async def _announce(
-    services: Services, client: AsyncWebClient, user: str, text: str, trigger_id: str | None
-) -> dict[str, Any] | None:
-    if not services.is_pmo(user):
-        return text_message(PMO_ONLY)
-    text = text.strip()
+def in_channel(reply: Reply) -> Reply:
+    """A subscription subcommand: run in a channel (not a direct message); a database failure is said plainly."""
+
+    @functools.wraps(reply)
+    async def run(call: Call) -> Message | None:
+        channel = call.channel
+        if not channel or channel.startswith("D"):
+            return text_message(NOT_A_CHANNEL)
+        try:
+            return await reply(call)
+        except SQLAlchemyError:
+            logger.exception("/icam %s failed: database error (channel=%s)", call.subcommand.name, channel)
+            return text_message(DATABASE_DOWN)
+
+    return run
+
+
+async def announce(call: Call) -> Message | None:
+    """Open the announcement form (pre-filled with the text); None when it opened, else the reply saying why not."""
+    services, client, trigger_id = call.services, call.client, call.command.get("trigger_id")
+    text = call.rest.strip()
     if len(text) > BODY_LIMIT:
         return text_message(
             f"That announcement is {len(text):,} characters; Slack allows at most {BODY_LIMIT:,} in one message "
@@ -129,8 +127,16 @@ async def _announce(
     return None
 
 
-async def _subscribe(services: Services, client: AsyncWebClient, channel: str, user: str, rest: str) -> dict[str, Any]:
-    usage = f"{SLASH_COMMAND} subscribe [program]"
+@in_channel
+async def subscriptions(call: Call) -> Message:
+    found = await asyncio.to_thread(call.services.communications.subscriptions.of_channel, call.channel)
+    return text_message(subscriptions_text(found, _names(call.services)))
+
+
+@in_channel
+async def subscribe(call: Call) -> Message:
+    services, client, channel, user, rest = call.services, call.client, call.channel, call.user, call.rest
+    usage = f"{SLASH_COMMAND} {call.subcommand.usage}"
     program = _program_arg(services, rest)
     if program is None:
         return _unknown_program(services, rest, usage)
@@ -155,10 +161,10 @@ async def _subscribe(services: Services, client: AsyncWebClient, channel: str, u
     )
 
 
-async def _unsubscribe(
-    services: Services, client: AsyncWebClient, channel: str, user: str, rest: str
-) -> dict[str, Any]:
-    usage = f"{SLASH_COMMAND} unsubscribe [program]"
+@in_channel
+async def unsubscribe(call: Call) -> Message:
+    services, client, channel, user, rest = call.services, call.client, call.channel, call.user, call.rest
+    usage = f"{SLASH_COMMAND} {call.subcommand.usage}"
     program = None if not rest.strip() else _program_arg(services, rest)
     if rest.strip() and program is None:
         return _unknown_program(services, rest, usage)

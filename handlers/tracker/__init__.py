@@ -7,9 +7,8 @@ from slack_bolt.async_app import AsyncApp
 
 def register(app: AsyncApp) -> None:
     """Wire this domain's listeners into ``app`` (imported here, so that importing a builder loads no listener)."""
-    from handlers.tracker import commands, items, shortcuts, views
+    from handlers.tracker import items, shortcuts, views
 
-    commands.register(app)
     items.register(app)
     shortcuts.register(app)
     views.register(app)

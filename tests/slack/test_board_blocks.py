@@ -25,6 +25,7 @@ from handlers.board.modal import (
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from handlers.common.text import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, SECTION_TEXT_LIMIT, VIEW_BLOCK_LIMIT
 from handlers.slash.help import help_message
+from handlers.slash.subcommands import HELP_LINES
 from icam_bot.board.models import Rag, WorkStatus
 from icam_bot.board.results import (
     BoardEventView,
@@ -246,7 +247,7 @@ def test_metadata_ignores_garbage():
 
 
 def test_help_lists_the_board_subcommands():
-    sent = texts(help_message())
+    sent = texts(help_message(HELP_LINES))
     for usage in (
         "/icam status`",
         "/icam status &lt;program&gt;",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from handlers.common.blocks import encode_value
 from handlers.common.ids import ActionId, CallbackId
-from handlers.slash.help import SUBCOMMANDS
+from handlers.slash.subcommands import HELP_LINES
 from icam_bot.db.models import AnswerFeedback, UnansweredQuestion
 
 
@@ -40,7 +40,7 @@ def test_slash_help_lists_every_subcommand_with_an_example(responder, sqlite_url
                 status, body = await h.command(text)
                 assert status == 200
                 reply = json.loads(body)
-                for usage, _what, example in SUBCOMMANDS:
+                for usage, _what, example in HELP_LINES:
                     assert f"/icam {usage.split()[0]}" in reply["text"]
                     assert f"/icam {example}" in reply["text"]
 
