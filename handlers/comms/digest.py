@@ -10,7 +10,7 @@ from collections.abc import Callable
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.comms.digest_blocks import digest_message
-from handlers.runtime.background import stop_within
+from handlers.runtime.tasks import stop_within
 from handlers.services import Services
 from icam_bot.comms.delivery import PostOutcome
 from icam_bot.comms.digest import Digest

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.runtime.background import stop_within
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
 from handlers.runtime.sender import Sender
+from handlers.runtime.tasks import stop_within
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
 from icam_bot.comms.outbox import POST_TOPIC
 from icam_bot.comms.ratelimit import ChannelRateLimiter

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from handlers.runtime.background import stop_within
+from handlers.runtime.tasks import stop_within
 from handlers.services import Services
 from icam_bot.records.access import Surface
 from icam_bot.records.retention import RetentionJob

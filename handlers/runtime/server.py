@@ -10,7 +10,6 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -18,14 +17,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from handlers.app import services_of_app
-from handlers.comms.digest import DigestTask
+from handlers.runtime.background import BackgroundWork
 from handlers.runtime.health import HEALTH_PATH, METRICS_PATH, READY_PATH, add_ops_routes
-from handlers.runtime.inflight import InFlight, mark_handling, unmark
+from handlers.runtime.inflight import mark_handling, unmark
 from handlers.runtime.payload_shape import shape_problem
-from handlers.runtime.question_task import QuestionTask
 from handlers.runtime.request_log import new_request_id, slack_fields
-from handlers.runtime.retention import RetentionTask
-from handlers.tracker.sweep import SweeperTask
 from icam_bot.logs import bind, unbind
 
 logger = logging.getLogger(__name__)
@@ -34,8 +30,6 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 #: Slack's rule: a request whose timestamp is more than five minutes off is refused (replays).
 SIGNATURE_MAX_AGE_S = 300
-#: Threads for blocking database calls (each mostly waits on the database).
-IO_THREADS = 16
 #: How long shutdown waits for in-flight requests and the work they started, unless told otherwise.
 DEFAULT_SHUTDOWN_TIMEOUT_S = 20.0
 
@@ -113,31 +107,12 @@ def build_web_app(
         )
 
     async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
-        use_io_threads()
-        services = services_of_app(app)
-        inflight = InFlight()
-        inflight.install()
-        sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds is not None else None
-        digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
-        retention = RetentionTask.maybe_start(services)
-        services.outbox_task.start()  # also delivers what this replica (or a dead one) left in the outbox
-        questions = QuestionTask(services).start()  # and answers the questions a dead replica left
+        background = BackgroundWork(
+            services_of_app(app), app.client, sweep_seconds=sweep_seconds, digest_check_seconds=digest_check_seconds
+        )
+        await background.start()
         yield
-        await questions.stop()
-        if digest is not None:
-            await digest.stop()
-        if retention is not None:
-            await retention.stop(timeout=max(deadline[0] - time.monotonic(), 1.0) if deadline[0] else shutdown_timeout)
-        budget = max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else shutdown_timeout
-        # The sweeper finishes its current sweep (never cut mid-transaction) while started answers finish.
-        sweeper_stopped = asyncio.ensure_future(sweeper.stop(timeout=max(budget, 1.0))) if sweeper else None
-        left = await inflight.drain(budget)
-        left += await services.answer_queue.drain(max(deadline[0] - time.monotonic(), 0.0) if deadline[0] else budget)
-        inflight.uninstall()
-        if sweeper_stopped is not None:
-            await sweeper_stopped
-        await services.close()
-        logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
+        await background.stop(deadline[0] or time.monotonic() + shutdown_timeout)
 
     async def internal_server(_web_app: web.Application) -> AsyncIterator[None]:
         assert internal_address is not None
@@ -157,12 +132,6 @@ def build_web_app(
     if internal_address is not None:
         web_app.cleanup_ctx.append(internal_server)
     return web_app
-
-
-def use_io_threads() -> None:
-    """Database calls run in threads (``asyncio.to_thread``): give the loop enough of them that a burst of
-    writes before acks (questions, submissions) and outbox records do not queue behind each other."""
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(IO_THREADS, thread_name_prefix="icam-io"))
 
 
 def signature_ok(secret: str, raw: bytes, headers: Mapping[str, str], now: float | None = None) -> bool:
@@ -255,46 +224,29 @@ def run_socket_mode(
                 unbind(log_token)
 
     async def main() -> None:
-        use_io_threads()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        services = services_of_app(app)
-        inflight = InFlight()
-        inflight.install()
+        background = BackgroundWork(
+            services_of_app(app), app.client, sweep_seconds=sweep_seconds, digest_check_seconds=digest_check_seconds
+        )
         handler = Handler(app, app_token)
         health = web.AppRunner(build_health_app(app), access_log=None, shutdown_timeout=shutdown_timeout)
         await health.setup()
         await web.TCPSite(health, health_host, health_port).start()
         logger.info("serving %s, %s and %s on %s:%d", HEALTH_PATH, READY_PATH, METRICS_PATH, health_host, health_port)
         logger.info("connecting to Slack in Socket Mode")
-        sweeper = SweeperTask(services, app.client, sweep_seconds).start() if sweep_seconds else None
-        digest = DigestTask(services, app.client, digest_check_seconds).start() if digest_check_seconds else None
-        retention = RetentionTask.maybe_start(services)
-        services.outbox_task.start()
-        questions = QuestionTask(services).start()
+        await background.start()
+        deadline = None
         try:
             await handler.connect_async()
             await stop.wait()
             deadline = time.monotonic() + shutdown_timeout
             logger.info("shutting down: disconnecting; finishing started answers (up to %.0f s)", shutdown_timeout)
-            if sweeper is not None:
-                sweeper.request_stop()  # no new sweep starts; the current one finishes
             await handler.close_async()
-            left = await inflight.drain(max(deadline - time.monotonic(), 0.0))
-            left += await services.answer_queue.drain(max(deadline - time.monotonic(), 0.0))
-            logger.info("stopped serving: %s", "all work finished" if not left else f"{left} task(s) abandoned")
         finally:
-            await questions.stop()
-            if digest is not None:
-                await digest.stop()
-            if retention is not None:
-                await retention.stop(timeout=shutdown_timeout)
-            if sweeper is not None:
-                await sweeper.stop(timeout=shutdown_timeout)
+            await background.stop(deadline or time.monotonic() + shutdown_timeout)
             await health.cleanup()
-            await services.close()
-            inflight.uninstall()
 
     asyncio.run(main())

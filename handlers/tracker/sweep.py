@@ -7,7 +7,7 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.runtime.background import stop_within
+from handlers.runtime.tasks import stop_within
 from handlers.services import Services
 from icam_bot.tracker.sweeper import Sweeper, SweepResult
 
