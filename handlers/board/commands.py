@@ -41,7 +41,7 @@ def is_item_ref(text: str) -> bool:
 
 async def status(call: Call) -> Message:
     """No argument: the enterprise view; a program slug or name: its drill-down."""
-    board = call.services.program_board
+    board = call.services.board
     text = call.rest.strip()
     try:
         if not text:
@@ -52,7 +52,7 @@ async def status(call: Call) -> Message:
 
 
 async def risks(call: Call) -> Message:
-    board = call.services.program_board
+    board = call.services.board
     try:
         found = await asyncio.to_thread(board.top_risks, actor=call.user)
     except TrackerError as exc:
@@ -63,7 +63,7 @@ async def risks(call: Call) -> Message:
 def editors(services: Services, user: str) -> Message | None:
     """Who may run ``/icam program``: the board's editors (the PMO); others are told why not."""
     try:
-        services.program_board.require_editor(user)
+        services.board.require_editor(user)
     except TrackerError as exc:
         return error_message(exc)
     return None
@@ -73,7 +73,7 @@ async def program(call: Call) -> Message | None:
     """views.open the PMO's form, pre-filled for ``[program [milestone]]``; else the reply explaining why not."""
     services = call.services
     try:
-        draft = await asyncio.to_thread(_draft, services.program_board, call.rest.strip())
+        draft = await asyncio.to_thread(_draft, services.board, call.rest.strip())
     except TrackerError as exc:
         return error_message(exc)
     trigger_id = call.command.get("trigger_id")
@@ -113,7 +113,7 @@ async def on_program_submitted(
     values = (view.get("state") or {}).get("values") or {}
     change = edit_from_state(values, ProgramModalMeta.load(view.get("private_metadata")))
     try:
-        result = await asyncio.to_thread(services.program_board.edit, change, actor=actor)
+        result = await asyncio.to_thread(services.board.edit, change, actor=actor)
     except BoardValidationError as exc:
         await ack(response_action="errors", errors=form_errors(exc.errors))
         return

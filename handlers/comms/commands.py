@@ -111,7 +111,7 @@ async def announce(call: Call) -> Message | None:
     if not trigger_id:
         logger.error("cannot open the announcement form: the command carried no trigger_id")
         return text_message("I could not open the announcement form. Please try again.")
-    comms = services.communications
+    comms = services.comms
     try:
         reach = await asyncio.to_thread(comms.subscriptions.reach, [slug for slug, _ in services.program_options()])
     except SQLAlchemyError:
@@ -129,7 +129,7 @@ async def announce(call: Call) -> Message | None:
 
 @in_channel
 async def subscriptions(call: Call) -> Message:
-    found = await asyncio.to_thread(call.services.communications.subscriptions.of_channel, call.channel)
+    found = await asyncio.to_thread(call.services.comms.subscriptions.of_channel, call.channel)
     return text_message(subscriptions_text(found, _names(call.services)))
 
 
@@ -140,7 +140,7 @@ async def subscribe(call: Call) -> Message:
     program = _program_arg(services, rest)
     if program is None:
         return _unknown_program(services, rest, usage)
-    subs = services.communications.subscriptions
+    subs = services.comms.subscriptions
     names = _names(services)
     label = subscription_label(program, names)
     done = await asyncio.to_thread(subs.subscribe, channel, program, user)
@@ -168,7 +168,7 @@ async def unsubscribe(call: Call) -> Message:
     program = None if not rest.strip() else _program_arg(services, rest)
     if rest.strip() and program is None:
         return _unknown_program(services, rest, usage)
-    removed = await asyncio.to_thread(services.communications.subscriptions.unsubscribe, channel, program)
+    removed = await asyncio.to_thread(services.comms.subscriptions.unsubscribe, channel, program)
     names = _names(services)
     if not removed:
         what = "any announcements" if program is None else subscription_label(program, names)
@@ -212,7 +212,7 @@ async def on_announce_composed(
     except AnnouncementError as exc:
         await ack(response_action="errors", errors={k: f"{k.capitalize()} {v}" for k, v in exc.errors.items()})
         return
-    comms = services.communications
+    comms = services.comms
     try:
         channels = await asyncio.to_thread(comms.subscriptions.audience, draft.audience)
         if not channels:
@@ -239,7 +239,7 @@ async def on_announce_confirmed(
     post to each channel (the outbox paces them per channel, records each outcome and, after the last one, tells
     the author what happened and the PMO channel about channels that failed); then close the forms."""
     services = services_of(context)
-    comms = services.communications
+    comms = services.comms
     user = _user(body)
     announcement_id = load_preview_metadata(view.get("private_metadata"))
     if announcement_id is None or not services.is_pmo(user):

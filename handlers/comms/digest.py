@@ -25,7 +25,7 @@ def digest_scheduler(
 ) -> DigestScheduler:
     """The scheduler over the app's database, knowledge base, routing file and digest settings; the time is
     ``clock``, else the communications clock (read at each use)."""
-    comms = services.communications
+    comms = services.comms
     if clock is None:
 
         def clock() -> dt.datetime:
@@ -59,7 +59,7 @@ class DigestTask:
         self._task: asyncio.Task[None] | None = None
 
     async def send(self, digest: Digest) -> PostOutcome:
-        comms = self.services.communications
+        comms = self.services.comms
         channel = comms.pmo_channel
         if not channel:
             return PostOutcome(error="no PMO channel configured (ICAM_DIGEST_CHANNEL or pmo_channel)")

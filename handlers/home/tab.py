@@ -48,7 +48,7 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
 
 def _tracker_home(services: Services, user_id: str, is_pmo: bool) -> TrackerHome:
     tracker = services.tracker
-    now = tracker.clock()
+    now = services.clock()
     owned = () if is_pmo else tracker.programs.programs_staffed_by(user_id)
     try:
         mine = tracker.mine(actor=user_id)

@@ -23,7 +23,7 @@ class RetentionTask:
 
     def __init__(self, services: Services, interval: float = RETENTION_INTERVAL_S) -> None:
         tracker = services.tracker
-        self.job = RetentionJob(tracker.sessions, services.retention, clock=tracker.clock)
+        self.job = RetentionJob(tracker.sessions, services.retention, clock=services.clock)
         self.interval = interval
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

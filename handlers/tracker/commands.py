@@ -50,7 +50,7 @@ async def mine(call: Call) -> Message:
         items = await asyncio.to_thread(tracker.mine, actor=call.user)
     except TrackerError as exc:
         return error_message(exc)
-    return items_message("Your open items", items, tracker.clock(), "You have no open items.")
+    return items_message("Your open items", items, call.services.clock(), "You have no open items.")
 
 
 async def queue(call: Call) -> Message:
@@ -61,7 +61,7 @@ async def queue(call: Call) -> Message:
     except TrackerError as exc:
         return error_message(exc)
     heading = f"Open items for {program}" if program else "Open items, most urgent first"
-    return items_message(heading, items, tracker.clock(), "Nothing open.")
+    return items_message(heading, items, call.services.clock(), "Nothing open.")
 
 
 async def stats(call: Call) -> Message:
@@ -108,7 +108,7 @@ async def _assign(call: Call, ref: str, text: str) -> tuple[ActionResult, str] |
 
 async def _comment(call: Call, ref: str, text: str) -> tuple[ActionResult, str]:
     tracker = call.services.tracker
-    key = content_key("comment", tracker.clock(), call.user, ref, text)
+    key = content_key("comment", call.services.clock(), call.user, ref, text)
     result = await asyncio.to_thread(tracker.comment, ref, text, actor=call.user, keys=(key,))
     return result, "has your comment"
 

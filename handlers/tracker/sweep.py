@@ -19,7 +19,7 @@ class SweeperTask:
 
     def __init__(self, services: Services, client: AsyncWebClient, interval: float) -> None:
         tracker = services.tracker
-        self.sweeper = Sweeper(tracker.sessions, tracker.programs, clock=tracker.clock)
+        self.sweeper = Sweeper(tracker.sessions, tracker.programs, clock=services.clock)
         self.services = services
         self.client = client
         self.interval = interval

@@ -57,7 +57,7 @@ async def on_issue_submitted(
     except ItemValidationError as exc:
         await ack(response_action="errors", errors=field_errors(exc.errors))
         return
-    keys = submission_keys(view.get("id"), new, services.tracker.clock())
+    keys = submission_keys(view.get("id"), new, services.clock())
     writing = asyncio.ensure_future(asyncio.to_thread(services.tracker.create, new, keys=keys))
     done, _ = await asyncio.wait({writing}, timeout=WRITE_BEFORE_ACK_S)
     if done:

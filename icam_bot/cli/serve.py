@@ -71,13 +71,13 @@ def serve(
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
     app = create_app(settings, responder, store, slack_settings, programs=programs)
-    services_of_app(app).pool.warm_up()  # worker processes load the core before the first request
+    services_of_app(app).answer_pool.warm_up()  # worker processes load the core before the first request
     # The knowledge base and indexes are hundreds of thousands of long-lived objects: keep them out of the
     # cyclic garbage collector so its full passes do not pause request handling.
     gc.collect()
     gc.freeze()
     sweep, timeout = slack_settings.sweep_seconds, settings.shutdown_timeout
-    digest = digest_check_seconds(services_of_app(app).communications)
+    digest = digest_check_seconds(services_of_app(app).comms)
     try:
         if settings.socket_mode:
             assert settings.slack_app_token is not None

@@ -140,7 +140,7 @@ def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tra
     ref = tracker.create(new_item()).item.ref
     tracker.close(ref, actor=PMO)
     clock.advance(days=31)
-    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30))
+    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30), clock=clock)
 
     async def scenario() -> None:
         task = RetentionTask.maybe_start(services)  # type: ignore[arg-type]

@@ -34,7 +34,8 @@ CRED_CHANNEL = "C0EXAMPLECRD"
 
 
 def use_clock(h: Harness, clock: Clock) -> None:
-    """Point the app's tracker at an injected clock (same engine and routing)."""
+    """Point the app (its services' clock) and its tracker at an injected clock (same engine and routing)."""
+    h.services.clock = clock
     h.services.tracker = TrackerService(h.store.engine, h.services.tracker.programs, clock=clock)
 
 
