@@ -64,7 +64,7 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
 
     if kind == "icam":
         from handlers.app import create_app, services_of_app
-        from handlers.server import build_web_app
+        from handlers.runtime.server import build_web_app
         from icam_bot.config import Settings
         from icam_bot.db import make_engine, upgrade
         from icam_bot.logs import configure_logging
@@ -91,7 +91,7 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
         engine = make_engine(settings.database_url)
         upgrade(engine)
         app = create_app(settings, responder, Store(engine))
-        services_of_app(app).pool.warm_up()
+        services_of_app(app).answer_pool.warm_up()
         gc.collect()
         gc.freeze()  # as icam-bot serve does
         web_app = build_web_app(app, SECRET, internal_address=("127.0.0.1", metrics_port))

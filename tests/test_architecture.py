@@ -1,5 +1,6 @@
-"""Import rules of the core (issue 16), read from the source with ``ast``: module-level imports only, those under
-``if TYPE_CHECKING:`` excluded (functions' lazy imports are not arrows between packages)."""
+"""Import rules (issue 16), read from the source with ``ast``: between core packages, module-level imports only,
+those under ``if TYPE_CHECKING:`` excluded (functions' lazy imports are not arrows between packages); and the
+core never imports the Slack side at all."""
 
 from __future__ import annotations
 
@@ -184,3 +185,24 @@ def test_the_model_registry_lists_every_module_defining_tables():
         importlib.import_module(name)
     defining = {mapper.class_.__module__ for mapper in Base.registry.mappers}
     assert defining == set(MODEL_MODULES)
+
+
+def test_core_does_not_import_handlers():
+    """The core (icam_bot/) never imports the Slack side (handlers/), not even lazily or for type checking; it
+    reaches it only by name, in the one seam icam_bot/cli/slack_side.py."""
+    seam = ROOT / "icam_bot" / "cli" / "slack_side.py"
+    problems = []
+    for path in sorted((ROOT / "icam_bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and path != seam:
+                names = [node.value]  # a module named for importlib
+            else:
+                continue
+            for name in names:
+                if name == "handlers" or name.startswith("handlers."):
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    assert problems == []

@@ -111,11 +111,11 @@ def _check_slack(settings: Settings | None) -> tuple[str, str]:
         return SKIP, "SLACK_BOT_TOKEN is not set, nor SLACK_BOT_TOKEN_FILE (console and CLI only; `serve` needs it)"
     if settings is None:
         return SKIP, "skipped: the environment is invalid"
-    from handlers.settings import SlackSettings
+    from icam_bot.cli.slack_side import slack_side
 
     try:
         settings.require_slack()
-        slack = SlackSettings.from_env()
+        slack = slack_side().slack_settings()
     except ConfigError as exc:
         return FAIL, _problems(exc.problems)
     mode = "Socket Mode (SLACK_APP_TOKEN)" if settings.socket_mode else f"HTTP mode on port {settings.port}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -12,8 +11,7 @@ from icam_bot.config import ConfigError, Settings
 from icam_bot.logs import logging_configured
 
 if TYPE_CHECKING:
-    from handlers.settings import SlackSettings
-    from icam_bot.comms.service import Communications
+    from icam_bot.cli.slack_side import SlackSettings
     from icam_bot.programs.routing import ProgramsConfig
     from icam_bot.questions.store import Store
 
@@ -33,13 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.settings import SlackSettings
+    from icam_bot.cli.slack_side import slack_side
     from icam_bot.programs.routing import example_ids_problem
 
     settings = settings_or_exit()
     try:
         settings.require_slack()
-        slack_settings = SlackSettings.from_env()
+        slack_settings = slack_side().slack_settings()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     if args.port is not None and not 0 < args.port < 65536:
@@ -65,43 +63,13 @@ def serve(
     args: argparse.Namespace, settings: Settings, slack_settings: SlackSettings, programs: ProgramsConfig
 ) -> None:
     """Load everything, then serve until SIGTERM/SIGINT; the store is closed last."""
-    from handlers.app import create_app, services_of_app
-    from handlers.server import run_http, run_socket_mode
+    from icam_bot.cli.slack_side import slack_side
 
+    side = slack_side()
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
-    app = create_app(settings, responder, store, slack_settings, programs=programs)
-    services_of_app(app).pool.warm_up()  # worker processes load the core before the first request
-    # The knowledge base and indexes are hundreds of thousands of long-lived objects: keep them out of the
-    # cyclic garbage collector so its full passes do not pause request handling.
-    gc.collect()
-    gc.freeze()
-    sweep, timeout = slack_settings.sweep_seconds, settings.shutdown_timeout
-    digest = digest_check_seconds(services_of_app(app).communications)
     try:
-        if settings.socket_mode:
-            assert settings.slack_app_token is not None
-            run_socket_mode(
-                app,
-                settings.slack_app_token,
-                sweep,
-                health_port=settings.health_port,
-                shutdown_timeout=timeout,
-                digest_check_seconds=digest,
-            )
-        else:
-            assert settings.slack_signing_secret is not None
-            port = args.port or settings.port
-            run_http(
-                app,
-                settings.slack_signing_secret,
-                port,
-                args.host,
-                sweep_seconds=sweep,
-                shutdown_timeout=timeout,
-                digest_check_seconds=digest,
-                metrics_port=settings.metrics_port,
-            )
+        side.serve(args, settings, slack_settings, programs, responder=responder, store=store)
     finally:
         store.close()
     logger.info("shutdown completed: database closed, exiting")
@@ -121,17 +89,6 @@ def require_model(settings: Settings) -> Settings:
     if not status.ok:
         raise CommandError(required_model_problem(status))
     return dataclasses.replace(settings, embeddings="on")
-
-
-def digest_check_seconds(comms: Communications) -> float | None:
-    """How often to check whether the weekly digest is due; None (logged) when it is off or has no channel."""
-    from icam_bot.comms.scheduler import DEFAULT_CHECK_SECONDS
-
-    if comms.digest_enabled:
-        logger.info("weekly digest: %s to %s", comms.schedule.describe(), comms.pmo_channel)
-        return DEFAULT_CHECK_SECONDS
-    logger.warning("weekly digest off: ICAM_DIGEST_CHANNEL=off, or no channel (ICAM_DIGEST_CHANNEL or pmo_channel)")
-    return None
 
 
 def secrets_of(settings: Settings) -> list[str | None]:

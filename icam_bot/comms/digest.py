@@ -1,4 +1,4 @@
-"""The weekly digest's data: one typed Digest, rendered for Slack (handlers/blocks/comms.py) and as plain text.
+"""The weekly digest's data: one typed Digest, rendered for Slack (handlers/comms/blocks.py) and as plain text.
 
 What "this week" means: ``period.start`` (inclusive) to ``period.end`` (exclusive), the seven days before the
 digest's scheduled time. Knowledge entries *added* are the entry ids not recorded by the previous digest that

@@ -11,8 +11,8 @@ from fake_clock import Clock
 from sqlalchemy import update
 from tracker_support import new_item
 
-from handlers.blocks.digest import digest_message
-from handlers.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
+from handlers.common.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
+from handlers.comms.digest_blocks import digest_message
 from icam_bot.comms.digest_text import digest_text
 from icam_bot.comms.runs import DigestRuns
 from icam_bot.comms.schedule import DigestSchedule

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from handlers.text import plain_text
+from handlers.common.text import plain_text
 from icam_bot.text.normalize import clean_text, normalize
 
 SLACK_MESSAGE_LIMIT = 40_000

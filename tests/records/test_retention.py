@@ -135,12 +135,12 @@ def test_retention_periods_are_days_before_now(clock):
 def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tracker, clock):
     from types import SimpleNamespace
 
-    from handlers.retention import RetentionTask
+    from handlers.runtime.retention import RetentionTask
 
     ref = tracker.create(new_item()).item.ref
     tracker.close(ref, actor=PMO)
     clock.advance(days=31)
-    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30))
+    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30), clock=clock)
 
     async def scenario() -> None:
         task = RetentionTask.maybe_start(services)  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from tracker_support import PMO, REPORTER, new_item
 
-from handlers.blocks.tracker import notification_message
-from handlers.ids import ActionId
+from handlers.common.ids import ActionId
+from handlers.tracker.blocks import notification_message
 from icam_bot.comms.digest import build_digest
 from icam_bot.comms.schedule import DigestPeriod
 from icam_bot.knowledge.loader import bundled_knowledge_dir

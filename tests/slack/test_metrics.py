@@ -13,7 +13,7 @@ from slack_harness import Harness, serve_app
 from slack_requests import app_mention, direct_message
 from test_ops_endpoints import metrics, sample
 
-from handlers.metrics import DECISIONS, Metrics
+from handlers.runtime.metrics import DECISIONS, Metrics
 from icam_bot.db.base import utcnow
 from icam_bot.outbox.models import OutboxMessage, OutboxStatus
 from icam_bot.outbox.service import Backlog

@@ -14,8 +14,8 @@ from slack_requests import block_actions
 from test_metrics import sample_names, scrape_until
 from test_ops_endpoints import sample
 
-from handlers.blocks import encode_value
-from handlers.ids import ActionId
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "icam-bot-dashboard.json"
 #: PromQL words that are not metric names: binary operators, modifiers, vector matching, and the aggregation

@@ -15,10 +15,10 @@ from slack_requests import block_actions
 from sqlalchemy import create_engine, text
 
 from handlers.app import create_app, services_of_app
-from handlers.blocks import encode_value
-from handlers.ids import ActionId
-from handlers.metrics import DECISIONS, Metrics
-from handlers.server import build_health_app
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId
+from handlers.runtime.metrics import DECISIONS, Metrics
+from handlers.runtime.server import build_health_app
 from icam_bot.matching.model_files import MODEL_SHA256
 from icam_bot.questions.store import Store
 

@@ -11,7 +11,7 @@ from slack_harness import serve_app
 from slack_requests import app_home_opened, app_mention, direct_message
 from sqlalchemy import select
 
-from handlers.ids import ActionId
+from handlers.common.ids import ActionId
 from icam_bot.questions.models import QuestionLog, UnansweredQuestion
 
 

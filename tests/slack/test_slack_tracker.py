@@ -14,11 +14,11 @@ from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID, app_home_opened, block_actions
 from sqlalchemy import create_engine, update
 
-from handlers.blocks import encode_value
-from handlers.blocks.tracker_modals import IssueModalMeta, ReasonModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.sweep import SweeperTask
-from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.tracker.modals import IssueModalMeta, ReasonModalMeta
+from handlers.tracker.sweep import SweeperTask
 from icam_bot.cli.main import main
 from icam_bot.outbox.models import OutboxMessage
 from icam_bot.programs.routing import load_programs
@@ -34,7 +34,8 @@ CRED_CHANNEL = "C0EXAMPLECRD"
 
 
 def use_clock(h: Harness, clock: Clock) -> None:
-    """Point the app's tracker at an injected clock (same engine and routing)."""
+    """Point the app (its services' clock) and its tracker at an injected clock (same engine and routing)."""
+    h.services.clock = clock
     h.services.tracker = TrackerService(h.store.engine, h.services.tracker.programs, clock=clock)
 
 
@@ -536,7 +537,7 @@ def test_sweeper_task_delivers_escalations_through_the_sender_and_stops_cleanly(
 
 
 def _client(h: Harness):
-    from handlers.sender import make_web_client
+    from handlers.runtime.sender import make_web_client
 
     return make_web_client("xoxb-test-token", h.fake.api_url)
 

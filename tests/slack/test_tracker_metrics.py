@@ -21,8 +21,8 @@ from test_slack_tracker import (
     text_value,
 )
 
-from handlers.blocks.tracker_modals import ReasonModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.tracker.modals import ReasonModalMeta
 from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
