@@ -64,10 +64,11 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
 
     if kind == "icam":
         from handlers.app import create_app, services_of_app
-        from handlers.server import build_web_app
+        from handlers.runtime.server import build_web_app
         from icam_bot.config import Settings
-        from icam_bot.db import Store, make_engine, upgrade
+        from icam_bot.db import make_engine, upgrade
         from icam_bot.logs import configure_logging
+        from icam_bot.questions.store import Store
         from icam_bot.runtime import build_responder
 
         data = tempfile.mkdtemp(prefix="icam-bench-")
@@ -90,7 +91,7 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
         engine = make_engine(settings.database_url)
         upgrade(engine)
         app = create_app(settings, responder, Store(engine))
-        services_of_app(app).pool.warm_up()
+        services_of_app(app).answer_pool.warm_up()
         gc.collect()
         gc.freeze()  # as icam-bot serve does
         web_app = build_web_app(app, SECRET, internal_address=("127.0.0.1", metrics_port))
@@ -276,7 +277,7 @@ def turned_away(metrics_port: int) -> int:
     """Questions the app refused at the ack because its answer queue was full (from its internal /metrics)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as resp:
         page = resp.read().decode()
-    found = re.search(r"^questions_turned_away_total (\S+)$", page, re.MULTILINE)
+    found = re.search(r"^icam_bot_questions_turned_away_total (\S+)$", page, re.MULTILINE)
     return int(float(found.group(1))) if found else 0
 
 

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from icam_bot.board.service import BoardService
 from icam_bot.db import make_engine, upgrade
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.models import Severity, Status, TrackerItem
-from icam_bot.tracker.programs import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 PMO = "U0EXAMPLEPM1"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import middleware, register_all
-from handlers.answer_job import make_answer_worker
-from handlers.metrics import Metrics
-from handlers.sender import Sender, make_web_client
+from handlers import answers, board, comms, home, slash, tracker
+from handlers.runtime import middleware
+from handlers.runtime.metrics import Metrics
+from handlers.runtime.sender import Sender, make_web_client
+from handlers.runtime.worker import make_answer_worker
 from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answer_pool import AnswerPool
@@ -18,11 +21,15 @@ from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
 from icam_bot.comms.service import Communications
 from icam_bot.config import Settings
-from icam_bot.db.store import Store
-from icam_bot.tracker.programs import ProgramsConfig, load_programs
+from icam_bot.db.base import utcnow
+from icam_bot.programs.routing import ProgramsConfig, load_programs
+from icam_bot.questions.store import Store
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
+
+#: Every domain's listeners, registered on each app.
+DOMAINS = (slash, tracker, answers, home, comms, board)
 
 
 def create_app(
@@ -33,15 +40,19 @@ def create_app(
     *,
     programs: ProgramsConfig | None = None,
     tracker: TrackerService | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> AsyncApp:
     """A Bolt AsyncApp with request verification on, acking before slow work, talking to SLACK_API_URL.
 
     The tracker shares the store's engine; ``programs`` defaults to ``load_programs()`` (ProgramsError if the
-    routing file is broken). ICAM_PMO_MEMBERS are added to the routing file's PMO members.
+    routing file is broken). ICAM_PMO_MEMBERS are added to the routing file's PMO members. ``clock`` (default: the
+    given tracker's, else the wall clock) dates everything the app and the core services it builds do.
     """
     slack_settings = slack_settings or SlackSettings()
+    clock = clock or (tracker.clock if tracker is not None else utcnow)
     if tracker is None:
-        tracker = TrackerService(store.engine, with_pmo_members(programs or load_programs(), slack_settings))
+        routing = with_pmo_members(programs or load_programs(), slack_settings)
+        tracker = TrackerService(store.engine, routing, clock=clock)
     metrics = Metrics()
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url, on_retry=metrics.slack_retry)
     app = AsyncApp(
@@ -50,23 +61,28 @@ def create_app(
         process_before_response=False,
         name="icam-bot",
     )
-    answers = AnswerPool(responder, settings, settings.answer_workers, job_runner=make_answer_worker, store=store)
+    pool = AnswerPool(responder, settings, settings.answer_workers, job_runner=make_answer_worker, store=store)
     services = Services(
         responder=responder,
         store=store,
         slack=slack_settings,
         sender=Sender(metrics),
         tracker=tracker,
-        answers=answers,
+        answer_pool=pool,
         metrics=metrics,
-        comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel),
-        board=BoardService(tracker.sessions, tracker.programs, clock=tracker.clock),
+        comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel, clock=clock),
+        board=BoardService(tracker.sessions, tracker.programs, clock=clock),
         client=client,
         retention=settings.retention,
-        lease_seconds=slack_settings.lease_seconds,
+        clock=clock,
     )
+    metrics.describe_matcher(responder)
+    metrics.watch_answer_queue(services.answer_queue_depth)
+    metrics.watch_answer_workers(pool.worker_pids)
+    metrics.watch_outbox(services.outbox_backlog)
     middleware.install(app, services)
-    register_all(app)
+    for domain in DOMAINS:
+        domain.register(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)
     return app
 

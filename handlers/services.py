@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answer_job import make_answer_worker
-from handlers.answer_queue import AnswerQueue
-from handlers.metrics import Metrics
-from handlers.outbox_task import OutboxTask
-from handlers.parsing import is_shared_conversation
-from handlers.sender import Sender
-from handlers.settings import DEFAULT_LEASE_SECONDS, SlackSettings
-from handlers.spool import RecentEvents, Spool
+from handlers.runtime.metrics import Metrics
+from handlers.runtime.outbox import OutboxTask
+from handlers.runtime.queue import AnswerQueue
+from handlers.runtime.sender import Sender
+from handlers.runtime.spool import RecentEvents, Spool
+from handlers.settings import SlackSettings
+from handlers.tracker.parsing import is_shared_conversation
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
 from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
 from icam_bot.comms.outbox import settle_hook
 from icam_bot.comms.service import Communications
-from icam_bot.db.store import Store
 from icam_bot.inbox.service import Question, QuestionInbox, Stored
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.outbox.service import OutboxService
+from icam_bot.outbox.service import Backlog, OutboxService
+from icam_bot.questions.store import Store
 from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.service import TrackerService
 
@@ -47,7 +48,8 @@ def new_replica_id() -> str:
 
 @dataclass
 class Services:
-    """The core objects shared by every listener."""
+    """The core objects shared by every listener, built once by ``create_app`` (handlers.app): nothing here is
+    optional or built on first use."""
 
     responder: Responder
     store: Store
@@ -56,72 +58,63 @@ class Services:
     tracker: TrackerService
     #: Matching is CPU-bound: it runs in a worker thread, or in worker processes (ICAM_ANSWER_WORKERS) so it
     #: cannot starve the event loop that must ack within 3 s (see benchmarks/slack_load.py).
-    answers: AnswerPool | None = None
+    answer_pool: AnswerPool
     #: The app's Prometheus metrics (served at /metrics); the sender counts into the same object.
-    metrics: Metrics = field(default_factory=Metrics)
-    #: Subscriptions, announcements, the per-channel pace and the digest settings (create_app builds them).
-    comms: Communications | None = None
-    #: The program status board (milestones, RAG, the enterprise view; create_app builds it).
-    board: BoardService | None = None
+    metrics: Metrics
+    #: Subscriptions, announcements, the per-channel pace and the digest settings.
+    comms: Communications
+    #: The program status board (milestones, RAG, the enterprise view).
+    board: BoardService
     #: The app's Web API client (the answer queue replies to events with it when the answer pool fails).
-    client: AsyncWebClient | None = None
+    client: AsyncWebClient
     #: Retention periods (ICAM_RETENTION_*): ``serve`` applies them in the background when any is set.
-    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    retention: RetentionPolicy
+    #: The time, for everything the Slack side dates (the core services built with it share it).
+    clock: Callable[[], dt.datetime]
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
-    #: ICAM_LEASE_SECONDS: questions this replica acked are its own this long (answering: twice, sending: 4x).
-    lease_seconds: float = DEFAULT_LEASE_SECONDS
-    _answer_queue: AnswerQueue | None = field(default=None, repr=False)
-    _outbox: OutboxService | None = field(default=None, repr=False)
-    _inbox: QuestionInbox | None = field(default=None, repr=False)
     #: What this replica did while the database was down, written when it returns.
     spool: Spool = field(init=False)
     #: Events handled while the database could not record them (a redelivery is not answered twice).
-    recent_events: RecentEvents = field(default_factory=RecentEvents)
+    recent_events: RecentEvents = field(init=False, default_factory=RecentEvents)
+    #: Questions stored before their ack (pending_questions), answered from there exactly once.
+    inbox: QuestionInbox = field(init=False)
+    #: Where listeners put questions; answered through the answer pool by a few consumer tasks.
+    answer_queue: AnswerQueue = field(init=False)
+    #: The outbox on the tracker's database, settling announcement rows with the communications' hook.
+    outbox: OutboxService = field(init=False)
+    #: This replica's outbox dispatcher (started by the server's background work, or on the first ``notify``).
+    outbox_task: OutboxTask = field(init=False)
 
     def __post_init__(self) -> None:
+        lease = self.lease_seconds
         self.spool = Spool(self.store)
-
-    _outbox_task: OutboxTask | None = field(default=None, repr=False)
+        self.inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
+        self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
+        hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel)}
+        self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)
+        self.outbox_task = OutboxTask(
+            self.outbox,
+            self.sender,
+            self.client,
+            programs=dict(self.program_options()),
+            limiter=self.comms.limiter,
+            restricted=self.restricted_in,
+        )
 
     @property
-    def answer_queue(self) -> AnswerQueue:
-        """Where listeners put questions; answered through the answer pool by a few consumer tasks."""
-        if self._answer_queue is None:
-            self._answer_queue = AnswerQueue(self.pool, self.metrics, self.sender, self.client, spool=self.spool)
-        return self._answer_queue
+    def lease_seconds(self) -> float:
+        """ICAM_LEASE_SECONDS: questions this replica acked are its own this long (answering: twice, sending: 4x)."""
+        return self.slack.lease_seconds
 
-    @property
-    def inbox(self) -> QuestionInbox:
-        """Questions stored before their ack (pending_questions), answered from there exactly once."""
-        if self._inbox is None:
-            lease = self.lease_seconds
-            self._inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
-        return self._inbox
+    def answer_queue_depth(self) -> int:
+        """Questions queued in this replica or being answered."""
+        return len(self.answer_queue)
 
     async def store_question(self, question: Question, event_id: str | None = None) -> Stored | None:
         """Store a question before its ack, held by this replica; None for an event handled before.
         Raises SQLAlchemyError when the database does not answer (the caller answers it anyway and spools)."""
         return await asyncio.to_thread(self.inbox.store, question, self.replica_id, event_id=event_id)
-
-    @property
-    def pool(self) -> AnswerPool:
-        """The answer pool (an in-process thread unless create_app was given worker processes)."""
-        if self.answers is None:
-            self.answers = AnswerPool(self.responder, job_runner=make_answer_worker, store=self.store)
-        return self.answers
-
-    @property
-    def program_board(self) -> BoardService:
-        """The board, built on first use from the tracker's database, routing and clock when create_app did not."""
-        if self.board is None:
-            self.board = BoardService(self.tracker.sessions, self.tracker.programs, clock=self.tracker.clock)
-        return self.board
-
-    @property
-    def communications(self) -> Communications:
-        assert self.comms is not None, "create_app sets up communications"
-        return self.comms
 
     def is_pmo(self, user_id: str | None) -> bool:
         """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""
@@ -132,7 +125,7 @@ class Services:
         if not text.strip():
             return "other"
         try:
-            result = await asyncio.wait_for(self.pool.match(text), SUGGEST_TIMEOUT_S)
+            result = await asyncio.wait_for(self.answer_pool.match(text), SUGGEST_TIMEOUT_S)
         except TimeoutError:
             logger.warning("no program suggestion within %.1f s (matcher busy): pre-selecting other", SUGGEST_TIMEOUT_S)
             return "other"
@@ -151,31 +144,9 @@ class Services:
         direct message) and a program marked ``sensitive`` in the routing file."""
         return is_shared_conversation(conversation) and self.tracker.programs.is_sensitive(program)
 
-    @property
-    def outbox(self) -> OutboxService:
-        """The outbox on the tracker's database, settling announcement rows with the communications' hook."""
-        if self._outbox is None:
-            pmo_channel = self.comms.pmo_channel if self.comms is not None else self.tracker.programs.pmo_channel
-            hooks = {ANNOUNCEMENT_TOPIC: settle_hook(pmo_channel)}
-            lease = 4 * self.lease_seconds
-            self._outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=lease)
-        return self._outbox
-
-    @property
-    def outbox_task(self) -> OutboxTask:
-        """This replica's outbox dispatcher (started by the server, or on the first ``notify``)."""
-        if self._outbox_task is None:
-            assert self.client is not None, "create_app gives the services the app's Web API client"
-            limiter = self.comms.limiter if self.comms is not None else None
-            self._outbox_task = OutboxTask(
-                self.outbox,
-                self.sender,
-                self.client,
-                programs=dict(self.program_options()),
-                limiter=limiter,
-                restricted=self.restricted_in,
-            )
-        return self._outbox_task
+    def outbox_backlog(self) -> Backlog:
+        """Messages owed and not yet sent, and the oldest one's age (a database read, for metrics)."""
+        return self.outbox.backlog()
 
     def notify(self) -> None:
         """Messages were just written to the outbox (with the change they report): deliver them now."""
@@ -187,13 +158,10 @@ class Services:
 
     async def close(self) -> None:
         """Stop the answer consumers and the outbox, release the HTTP session and the answer pool (shutdown)."""
-        if self._answer_queue is not None:
-            await self._answer_queue.close()
-        if self._outbox_task is not None:
-            await self._outbox_task.stop()
+        await self.answer_queue.close()
+        await self.outbox_task.stop()
         await self.sender.close()
-        if self.answers is not None:
-            self.answers.close()
+        self.answer_pool.close()
 
 
 def services_of(context: Any) -> Services:

@@ -102,6 +102,13 @@ class AnswerPool:
             initargs=(self.settings, self._job_runner_factory),
         )
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the live worker processes (none when answering in a thread), for metrics."""
+        if self.workers == 0:
+            return []
+        processes = getattr(self._executor, "_processes", None) or {}
+        return [pid for pid, process in list(processes.items()) if process.is_alive()]
+
     def warm_up(self) -> None:
         """Start every worker process now (each loads the core), rather than on the first question."""
         if self.workers:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from icam_bot.knowledge.model import Entry, KnowledgeBase, Reference
 from icam_bot.knowledge.site import render
 from icam_bot.matching.engine import Candidate, Decision, Matcher, MatchResult
-from icam_bot.matching.normalize import MAX_QUESTION_CHARS
+from icam_bot.text.normalize import MAX_QUESTION_CHARS
 
 ABSTAIN_TEXT = (
     "I don't have a reliable answer to that in the ICAM knowledge base, and I'd rather not guess. "
@@ -58,6 +58,12 @@ class Reply:
     @property
     def answered(self) -> bool:
         return self.decision is Decision.ANSWER
+
+    @property
+    def kind(self) -> str:
+        """What the person got: ``answer``, ``suggest``, ``abstain`` or ``redirect`` (an abstention pointing
+        elsewhere: IT, HR, facilities...), for counting replies."""
+        return "redirect" if self.redirect_id is not None else self.decision.value
 
     @property
     def can_log(self) -> bool:

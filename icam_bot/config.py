@@ -19,6 +19,12 @@ MAX_SHUTDOWN_TIMEOUT_S = 300
 DEFAULT_METRICS_PORT = 9090
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
+#: Settings that may instead be read from a file named by ``<NAME>_FILE`` (Docker secrets, Kubernetes Secret
+#: volumes). DATABASE_PASSWORD_FILE (a password combined into the database URL) has no plain variant.
+FILE_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL")
+DATABASE_PASSWORD_FILE = "DATABASE_PASSWORD_FILE"  # noqa: S105 (a variable name, not a password)
+#: A secret file larger than this is refused: it is not a token, a password or a URL (e.g. a wrong path).
+MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
 def _seconds(raw: str) -> float | None:
@@ -28,6 +34,100 @@ def _seconds(raw: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def read_secret_file(variable: str, raw_path: str, problems: list[str]) -> str | None:
+    """The text of the file named by ``variable`` (e.g. SLACK_BOT_TOKEN_FILE) without its trailing newlines, or
+    None with the problem appended: missing, a directory, unreadable, too large, not UTF-8, empty. A problem names
+    the variable and the path, never the file's contents."""
+    where = f"{variable} {raw_path!r}"
+    try:
+        with Path(raw_path).open("rb") as handle:
+            data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    except FileNotFoundError:
+        problems.append(f"{where} does not exist (mount the secret file there, or fix the path)")
+        return None
+    except IsADirectoryError:
+        problems.append(f"{where} is a directory, not a file")
+        return None
+    except PermissionError:
+        problems.append(f"{where} cannot be read by this process (permission denied for uid {os.getuid()})")
+        return None
+    except OSError as exc:
+        problems.append(f"{where} cannot be read ({exc.__class__.__name__}: {exc.strerror or 'error'})")
+        return None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        problems.append(f"{where} is larger than {MAX_SECRET_FILE_BYTES // 1024} KiB: not a secret file")
+        return None
+    try:
+        value = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        problems.append(f"{where} is not UTF-8 text")
+        return None
+    if not value.strip():
+        problems.append(f"{where} is empty")
+        return None
+    return value
+
+
+def secret_setting(env: Mapping[str, str], name: str, problems: list[str]) -> str | None:
+    """``name`` from the environment, or from the file named by ``<name>_FILE``; setting both is a problem. An
+    empty value counts as unset (so ``SLACK_APP_TOKEN=`` beside ``SLACK_APP_TOKEN_FILE`` is fine)."""
+    value = env.get(name) or None
+    file_variable = f"{name}_FILE"
+    path = env.get(file_variable) or None
+    if path is None:
+        return value
+    if value is not None:
+        problems.append(f"{name} and {file_variable} are both set: set only one (the value, or the file holding it)")
+        return None
+    return read_secret_file(file_variable, path, problems)
+
+
+def slack_token_configured(env: Mapping[str, str] | None = None) -> bool:
+    """Whether a Slack bot token is configured (SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE), before reading it."""
+    env = os.environ if env is None else env
+    return bool(env.get("SLACK_BOT_TOKEN") or env.get("SLACK_BOT_TOKEN_FILE"))
+
+
+def _with_password_file(database_url: str | None, env: Mapping[str, str], problems: list[str]) -> str | None:
+    """``database_url`` with the password from DATABASE_PASSWORD_FILE (if set) put in; the URL must name a
+    PostgreSQL server and user and hold no password of its own."""
+    path = env.get(DATABASE_PASSWORD_FILE) or None
+    if path is None:
+        return database_url
+    password = read_secret_file(DATABASE_PASSWORD_FILE, path, problems)
+    if database_url is None:
+        if not (env.get("DATABASE_URL") or env.get("DATABASE_URL_FILE")):  # else their problem is reported
+            problems.append(
+                f"{DATABASE_PASSWORD_FILE} needs DATABASE_URL (or DATABASE_URL_FILE) naming the PostgreSQL server "
+                "and user, e.g. postgresql+psycopg://icam@db.internal:5432/icam"
+            )
+        return None
+    if database_url.startswith("sqlite"):
+        problems.append(f"{DATABASE_PASSWORD_FILE} is for PostgreSQL: a sqlite:/// URL has no password")
+        return database_url
+    if password is None or not database_url.startswith("postgresql"):
+        return database_url  # the file's problem, or the scheme's (reported by the caller), is enough
+    from sqlalchemy.engine import make_url  # lazy: only deployments using a password file pay for it
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        problems.append("DATABASE_URL is not a valid database URL")  # the URL may hold secrets: not shown
+        return database_url
+    if url.password is not None:
+        problems.append(
+            f"DATABASE_URL already holds a password: remove it from the URL or unset {DATABASE_PASSWORD_FILE}"
+        )
+        return database_url
+    if not url.username:
+        problems.append(
+            f"{DATABASE_PASSWORD_FILE} needs a user name in DATABASE_URL (postgresql+psycopg://USER@host:5432/db)"
+        )
+        return database_url
+    return url.set(password=password).render_as_string(hide_password=False)
 
 
 class ConfigError(Exception):
@@ -104,12 +204,17 @@ class Settings:
         env = os.environ if env is None else env
         problems: list[str] = []
         data_dir = Path(env.get("ICAM_DATA_DIR") or default_data_dir(env))
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'icam-bot.sqlite3'}"
-        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+        configured_url = secret_setting(env, "DATABASE_URL", problems)
+        if configured_url is not None and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", configured_url):
             problems.append(
                 "DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL "
-                f"(got scheme {database_url.split(':', 1)[0]!r})"
+                f"(got scheme {configured_url.split(':', 1)[0][:20]!r})"
             )
+        configured_url = _with_password_file(configured_url, env, problems)
+        database_url = configured_url or f"sqlite:///{data_dir / 'icam-bot.sqlite3'}"
+        bot_token = secret_setting(env, "SLACK_BOT_TOKEN", problems)
+        signing_secret = secret_setting(env, "SLACK_SIGNING_SECRET", problems)
+        app_token = secret_setting(env, "SLACK_APP_TOKEN", problems)
         knowledge_dir = Path(env["ICAM_KNOWLEDGE_DIR"]) if env.get("ICAM_KNOWLEDGE_DIR") else None
         if knowledge_dir is not None and not knowledge_dir.is_dir():
             problems.append(f"ICAM_KNOWLEDGE_DIR {str(knowledge_dir)!r} is not a directory")
@@ -139,7 +244,7 @@ class Settings:
             problems.append(f"ICAM_METRICS_PORT must be a TCP port number 1-65535 (got {metrics_raw!r})")
         else:
             metrics_port = int(metrics_raw)
-            if metrics_port == port and not env.get("SLACK_APP_TOKEN"):
+            if metrics_port == port and not app_token:
                 problems.append(f"ICAM_METRICS_PORT must differ from PORT ({port}): /metrics is kept off Slack's port")
         level_name = "ICAM_LOG_LEVEL" if env.get("ICAM_LOG_LEVEL") else "LOG_LEVEL"  # LOG_LEVEL: older name
         level = (env.get(level_name) or "INFO").strip().upper()
@@ -163,10 +268,8 @@ class Settings:
             )
         else:
             answer_workers = int(workers_raw)
-        bot_token = env.get("SLACK_BOT_TOKEN") or None
         if bot_token and not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        app_token = env.get("SLACK_APP_TOKEN") or None
         if app_token and not app_token.startswith("xapp-"):
             problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         api_url = env.get("SLACK_API_URL") or None
@@ -198,7 +301,7 @@ class Settings:
             cache_dir=cache_dir,
             embeddings=embeddings,
             slack_bot_token=bot_token,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_signing_secret=signing_secret,
             slack_app_token=app_token,
             slack_api_url=api_url,
             port=port,

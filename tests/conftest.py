@@ -16,7 +16,7 @@ from fake_clock import Clock
 from sqlalchemy import Engine
 
 from icam_bot.db import make_engine, upgrade
-from icam_bot.tracker.programs import ProgramsConfig, load_programs
+from icam_bot.programs.routing import ProgramsConfig, load_programs
 
 REPO = Path(__file__).resolve().parents[1]
 # Phrasing vectors are cached by text hash; sharing the cache across runs only saves encoding time.

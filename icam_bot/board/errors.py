@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from icam_bot.errors import FieldsError, IcamError
 from icam_bot.knowledge.schema import Problem
-from icam_bot.tracker.errors import ItemValidationError, TrackerError
 
 
-class UnknownProgramError(TrackerError):
+class BoardError(IcamError):
+    """Base class: a refused or failed board operation. Nothing was written."""
+
+
+class UnknownProgramError(BoardError):
     """The text names no component program; ``suggestion`` is the closest slug, if any is close."""
 
     def __init__(self, text: str, suggestion: str | None, choices: tuple[str, ...]) -> None:
@@ -16,15 +20,15 @@ class UnknownProgramError(TrackerError):
         super().__init__(f"there is no component program called {text[:60]!r}: {hint}")
 
 
-class UnknownMilestoneError(TrackerError):
+class UnknownMilestoneError(BoardError):
     """A program has no milestone by that name."""
 
 
-class BoardValidationError(ItemValidationError):
+class BoardValidationError(BoardError, FieldsError):
     """Submitted board values are invalid; ``errors`` maps field name to message (for modal errors)."""
 
 
-class PlanError(TrackerError):
+class PlanError(BoardError):
     """A plan file (YAML) is invalid; ``problems`` names file, entry and field of each. Nothing was imported."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -8,10 +8,11 @@ import enum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from icam_bot.db.audit import append_only
+from icam_bot.db.audit import AuditEventColumns, append_only
 from icam_bot.db.base import Base, utcnow
+from icam_bot.db.types import USER_ID_LEN, UtcDateTime, enum_column
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.tracker.models import USER_ID_LEN, AuditEventColumns, TrackerItem, UtcDateTime, _enum
+from icam_bot.tracker.models import TrackerItem
 
 NAME_LEN = 120
 NOTE_LEN = 200
@@ -54,7 +55,7 @@ class ProgramStatus(_Stamped, Base):
     __table_args__ = (CheckConstraint(PROGRAM_CHECK, name="program"),)
 
     program: Mapped[str] = mapped_column(String(32), primary_key=True)
-    rag: Mapped[Rag | None] = mapped_column(_enum(Rag, "rag"))
+    rag: Mapped[Rag | None] = mapped_column(enum_column(Rag, "rag"))
     note: Mapped[str | None] = mapped_column(String(NOTE_LEN))
 
 
@@ -69,8 +70,8 @@ class Workstream(_Stamped, Base):
     name: Mapped[str] = mapped_column(String(NAME_LEN))
     owner_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
     due_date: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[WorkStatus] = mapped_column(_enum(WorkStatus, "status"), default=WorkStatus.PLANNED)
-    rag: Mapped[Rag] = mapped_column(_enum(Rag, "rag"), default=Rag.GREEN)
+    status: Mapped[WorkStatus] = mapped_column(enum_column(WorkStatus, "status"), default=WorkStatus.PLANNED)
+    rag: Mapped[Rag] = mapped_column(enum_column(Rag, "rag"), default=Rag.GREEN)
     note: Mapped[str | None] = mapped_column(String(NOTE_LEN))
 
 
@@ -92,8 +93,8 @@ class Milestone(_Stamped, Base):
     name: Mapped[str] = mapped_column(String(NAME_LEN))
     owner_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
     due_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[WorkStatus] = mapped_column(_enum(WorkStatus, "status"), default=WorkStatus.PLANNED)
-    rag: Mapped[Rag] = mapped_column(_enum(Rag, "rag"), default=Rag.GREEN)
+    status: Mapped[WorkStatus] = mapped_column(enum_column(WorkStatus, "status"), default=WorkStatus.PLANNED)
+    rag: Mapped[Rag] = mapped_column(enum_column(Rag, "rag"), default=Rag.GREEN)
     note: Mapped[str | None] = mapped_column(String(NOTE_LEN))
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
 

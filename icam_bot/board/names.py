@@ -7,7 +7,7 @@ import re
 from rapidfuzz import fuzz, process, utils
 
 from icam_bot.board.errors import UnknownProgramError
-from icam_bot.tracker.programs import ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 
 #: A suggestion must score at least this (0-100, rapidfuzz WRatio) to be offered.
 SUGGEST_CUTOFF = 65

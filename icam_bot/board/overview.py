@@ -23,8 +23,8 @@ from icam_bot.board.results import (
     RiskView,
     WorkstreamView,
 )
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker.models import OPEN_STATUSES, ItemKind, Severity, TrackerItem
-from icam_bot.tracker.programs import ProgramsConfig
 from icam_bot.tracker.stats import overdue_clause
 
 RECENT_CHANGES = 5

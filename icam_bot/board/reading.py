@@ -16,9 +16,9 @@ from icam_bot.board.names import resolve_program
 from icam_bot.board.plan import Plan, Planned, ProgramPlan
 from icam_bot.board.results import BoardEventView, EnterpriseView, MilestoneView, ProgramView, RiskView
 from icam_bot.board.validation import MilestoneFields, WorkstreamFields
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.records.access import ALL_PROGRAMS, AccessAction, AccessNote, Outcome
 from icam_bot.tracker.errors import PermissionDeniedError
-from icam_bot.tracker.programs import ProgramsConfig
 from icam_bot.tracker.transactions import TransactionalService
 
 HISTORY_LIMIT = 50

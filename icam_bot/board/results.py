@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
-from icam_bot.board.models import OPEN_WORK, BoardEvent, Milestone, Rag, WorkStatus, Workstream
+from icam_bot.board.models import OPEN_WORK, Milestone, Rag, WorkStatus, Workstream
+from icam_bot.db.audit import AuditEventView
 from icam_bot.tracker.models import Severity, Status, TrackerItem
 
 
@@ -84,7 +85,7 @@ class WorkstreamView:
 
 
 @dataclass(frozen=True)
-class BoardEventView:
+class BoardEventView(AuditEventView):
     """One audited change: who, what, before -> after, when."""
 
     id: int
@@ -98,10 +99,6 @@ class BoardEventView:
     after: str | None
     detail: str | None
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, event: BoardEvent) -> BoardEventView:
-        return cls(**{name: getattr(event, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from icam_bot.board.results import RiskView
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker.models import OPEN_STATUSES, ItemKind, Severity, TrackerItem
-from icam_bot.tracker.programs import ProgramsConfig
 
 DEFAULT_TOP = 10
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from icam_bot.board.models import NAME_LEN, NOTE_LEN, Rag, WorkStatus
+from icam_bot.programs.routing import USER_RE
 from icam_bot.textclean import clean_text
-from icam_bot.tracker.programs import USER_RE
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Statuses that may keep a due date in the past: the work is finished.

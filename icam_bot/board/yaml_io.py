@@ -38,7 +38,7 @@ from icam_bot.board.validation import (
     check_workstream,
 )
 from icam_bot.knowledge.schema import Problem
-from icam_bot.tracker.programs import ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 
 PLAN_VERSION = 1
 TOP_KEYS = {"version", "programs"}

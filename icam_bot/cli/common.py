@@ -25,6 +25,7 @@ def settings_or_exit() -> Settings:
 
 def responder_or_exit(settings: Settings | None = None) -> Responder:
     """Load the knowledge base and matcher, or fail with the problems listed."""
+    from icam_bot.matching.model_files import INSTALL_HINT, EmbeddingUnavailableError, ModelIntegrityError
     from icam_bot.runtime import build_responder
 
     settings = settings or settings_or_exit()
@@ -32,6 +33,12 @@ def responder_or_exit(settings: Settings | None = None) -> Responder:
         return build_responder(settings)
     except KnowledgeError as exc:
         raise CommandError(f"{exc}\nThe knowledge base must be fixed before icam-bot can answer.") from exc
+    except ModelIntegrityError as exc:
+        raise CommandError(str(exc)) from exc
+    except EmbeddingUnavailableError as exc:  # ICAM_EMBEDDINGS=on (or serve) and no model
+        raise CommandError(
+            f"{exc}: install it with {INSTALL_HINT}, or set ICAM_EMBEDDINGS=off to match on words alone"
+        ) from exc
 
 
 #: The longest name ``--actor`` accepts (the access log's actor column).

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     config_sub = parser.add_subparsers(dest="config_command", metavar="CONFIG_COMMAND")
     check = config_sub.add_parser(
         "check",
-        help="validate the environment, Slack settings, routing file, knowledge base and database",
+        help="validate the environment, Slack settings, routing file, knowledge base, matching mode and database",
         description="Validate everything `icam-bot serve` needs; exit 0 when every check passes, 1 otherwise.",
     )
     check.set_defaults(func=run_check)
@@ -77,10 +77,12 @@ def run_checks() -> list[CheckResult]:
     if settings is None:
         skipped = "skipped: the environment is invalid"
         results.append(CheckResult("knowledge base", SKIP, skipped))
+        results.append(CheckResult("matching", SKIP, skipped))
         results.append(CheckResult("database", SKIP, skipped))
     else:
         ready = settings
         results.append(_guarded("knowledge base", lambda: _check_knowledge(ready)))
+        results.append(_guarded("matching", lambda: _check_matching(ready)))
         results.append(_guarded("database", lambda: _check_database(ready)))
     return results
 
@@ -103,19 +105,17 @@ def _first_line(text: str) -> str:
 
 
 def _check_slack(settings: Settings | None) -> tuple[str, str]:
-    import os
+    from icam_bot.config import ConfigError, slack_token_configured
 
-    from icam_bot.config import ConfigError
-
-    if not os.environ.get("SLACK_BOT_TOKEN"):
-        return SKIP, "SLACK_BOT_TOKEN is not set (console and CLI only; `icam-bot serve` needs it)"
+    if not slack_token_configured():
+        return SKIP, "SLACK_BOT_TOKEN is not set, nor SLACK_BOT_TOKEN_FILE (console and CLI only; `serve` needs it)"
     if settings is None:
         return SKIP, "skipped: the environment is invalid"
-    from handlers.settings import SlackSettings
+    from icam_bot.cli.slack_side import slack_side
 
     try:
         settings.require_slack()
-        slack = SlackSettings.from_env()
+        slack = slack_side().slack_settings()
     except ConfigError as exc:
         return FAIL, _problems(exc.problems)
     mode = "Socket Mode (SLACK_APP_TOKEN)" if settings.socket_mode else f"HTTP mode on port {settings.port}"
@@ -125,9 +125,8 @@ def _check_slack(settings: Settings | None) -> tuple[str, str]:
 
 def _check_programs(settings: Settings | None) -> tuple[str, str]:
     """The routing file is valid; example Slack ids fail it when `serve` would refuse them (Slack set, no demo)."""
-    import os
-
-    from icam_bot.tracker.programs import ProgramsError, default_programs_file, example_ids_problem, load_programs
+    from icam_bot.config import slack_token_configured
+    from icam_bot.programs.routing import ProgramsError, default_programs_file, example_ids_problem, load_programs
 
     path = default_programs_file()
     try:
@@ -140,7 +139,7 @@ def _check_programs(settings: Settings | None) -> tuple[str, str]:
         return OK, loaded
     if settings is not None and settings.demo:
         return OK, f"{loaded} (example Slack ids: allowed, ICAM_DEMO=1 says this is a demonstration)"
-    if os.environ.get("SLACK_BOT_TOKEN"):
+    if slack_token_configured():
         return FAIL, f"{problem}; `icam-bot serve` refuses to start"
     return OK, f"{loaded}, but {problem} before serving Slack"
 
@@ -158,6 +157,23 @@ def _check_knowledge(settings: Settings) -> tuple[str, str]:
         return FAIL, f"{where}: {_problems(shown)}{more}"
     note = " (site values are the shipped examples: set ICAM_SITE_FILE)" if kb.site_is_example else ""
     return OK, f"{len(kb.entries)} entries from {where}{note}"
+
+
+def _check_matching(settings: Settings) -> tuple[str, str]:
+    """The matching mode ``serve`` would run in, and the embedding model's verified hash; lexical matching fails
+    unless ICAM_EMBEDDINGS=off says it is meant (``serve`` refuses to start then)."""
+    from icam_bot.matching.model_files import INSTALL_HINT, MODEL_NAME, model_status
+
+    if settings.embeddings == "off":
+        return OK, "lexical (ICAM_EMBEDDINGS=off: the embedding model is not used; far fewer questions answered)"
+    status = model_status()
+    if status.ok:
+        return OK, f"semantic: {MODEL_NAME} from {status.model_dir}, verified model.safetensors sha256 {status.sha256}"
+    fix = "" if status.integrity else f"; install it with {INSTALL_HINT}"
+    return FAIL, (
+        f"lexical: {status.problem}{fix}, or set ICAM_EMBEDDINGS=off to run in lexical mode on purpose; "
+        "`icam-bot serve` refuses to start"
+    )
 
 
 def _check_database(settings: Settings) -> tuple[str, str]:

@@ -20,7 +20,8 @@ def register_gaps(kb_sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
-    from icam_bot.db import Store, schema_status
+    from icam_bot.db import schema_status
+    from icam_bot.questions.store import Store
 
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")

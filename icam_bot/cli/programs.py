@@ -40,7 +40,7 @@ def _service():
 
     from icam_bot.board.service import BoardService
     from icam_bot.db import make_engine, schema_status
-    from icam_bot.tracker.programs import ProgramsError, load_programs
+    from icam_bot.programs.routing import ProgramsError, load_programs
 
     try:
         config = load_programs()
@@ -58,7 +58,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     from icam_bot.board.errors import PlanError
     from icam_bot.board.yaml_io import load_plan
-    from icam_bot.tracker.errors import TrackerError
+    from icam_bot.errors import IcamError
 
     service, engine = _service()
     try:
@@ -67,7 +67,7 @@ def run_import(args: argparse.Namespace) -> int:
     except PlanError as exc:
         print(f"icam-bot: {args.file}: {exc}", file=sys.stderr)
         return 1
-    except TrackerError as exc:
+    except IcamError as exc:
         raise CommandError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise CommandError(f"could not write the database at DATABASE_URL: {exc.__class__.__name__}: {exc}") from exc
@@ -84,12 +84,12 @@ def run_export(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from icam_bot.board.yaml_io import dump_plan
-    from icam_bot.tracker.errors import TrackerError
+    from icam_bot.errors import IcamError
 
     service, engine = _service()
     try:
         text = dump_plan(service.export_plan())
-    except TrackerError as exc:
+    except IcamError as exc:
         raise CommandError(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise CommandError(f"could not read the database at DATABASE_URL: {exc.__class__.__name__}: {exc}") from exc

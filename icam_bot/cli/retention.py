@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
     from icam_bot.db import make_engine, schema_status
-    from icam_bot.records.retention import RetentionJob
+    from icam_bot.retention.job import RetentionJob
 
     actor = cli_actor(args.actor)
     settings = settings_or_exit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -12,10 +11,9 @@ from icam_bot.config import ConfigError, Settings
 from icam_bot.logs import logging_configured
 
 if TYPE_CHECKING:
-    from handlers.settings import SlackSettings
-    from icam_bot.comms.service import Communications
-    from icam_bot.db import Store
-    from icam_bot.tracker.programs import ProgramsConfig
+    from icam_bot.cli.slack_side import SlackSettings
+    from icam_bot.programs.routing import ProgramsConfig
+    from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -33,25 +31,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.settings import SlackSettings
-    from icam_bot.tracker.programs import example_ids_problem
+    from icam_bot.cli.slack_side import slack_side
+    from icam_bot.programs.routing import example_ids_problem
 
     settings = settings_or_exit()
     try:
         settings.require_slack()
-        slack_settings = SlackSettings.from_env()
+        slack_settings = slack_side().slack_settings()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     if args.port is not None and not 0 < args.port < 65536:
         raise CommandError(f"--port must be a TCP port number 1-65535 (got {args.port})")
     if not settings.socket_mode and (args.port or settings.port) == settings.metrics_port:
         raise CommandError(f"--port must differ from ICAM_METRICS_PORT ({settings.metrics_port})")
+    settings = require_model(settings)
     programs = programs_or_exit()
     demo = args.demo or settings.demo
     problem = None if demo else example_ids_problem(programs)
     if problem:
         raise CommandError(problem)
     with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
+        if not settings.use_embeddings:
+            logger.warning("ICAM_EMBEDDINGS=off: lexical matching by choice; far fewer questions are answered outright")
         if demo and programs.example_ids():
             logger.warning("demo mode: the routing file's example Slack ids are in use; items reach nobody")
         serve(args, settings, slack_settings, programs)
@@ -62,57 +63,32 @@ def serve(
     args: argparse.Namespace, settings: Settings, slack_settings: SlackSettings, programs: ProgramsConfig
 ) -> None:
     """Load everything, then serve until SIGTERM/SIGINT; the store is closed last."""
-    from handlers.app import create_app, services_of_app
-    from handlers.server import run_http, run_socket_mode
+    from icam_bot.cli.slack_side import slack_side
 
+    side = slack_side()
     responder = responder_or_exit(settings)
     store = open_store(settings.database_url)
-    app = create_app(settings, responder, store, slack_settings, programs=programs)
-    services_of_app(app).pool.warm_up()  # worker processes load the core before the first request
-    # The knowledge base and indexes are hundreds of thousands of long-lived objects: keep them out of the
-    # cyclic garbage collector so its full passes do not pause request handling.
-    gc.collect()
-    gc.freeze()
-    sweep, timeout = slack_settings.sweep_seconds, settings.shutdown_timeout
-    digest = digest_check_seconds(services_of_app(app).communications)
     try:
-        if settings.socket_mode:
-            assert settings.slack_app_token is not None
-            run_socket_mode(
-                app,
-                settings.slack_app_token,
-                sweep,
-                health_port=settings.health_port,
-                shutdown_timeout=timeout,
-                digest_check_seconds=digest,
-            )
-        else:
-            assert settings.slack_signing_secret is not None
-            port = args.port or settings.port
-            run_http(
-                app,
-                settings.slack_signing_secret,
-                port,
-                args.host,
-                sweep_seconds=sweep,
-                shutdown_timeout=timeout,
-                digest_check_seconds=digest,
-                metrics_port=settings.metrics_port,
-            )
+        side.serve(args, settings, slack_settings, programs, responder=responder, store=store)
     finally:
         store.close()
     logger.info("shutdown completed: database closed, exiting")
 
 
-def digest_check_seconds(comms: Communications) -> float | None:
-    """How often to check whether the weekly digest is due; None (logged) when it is off or has no channel."""
-    from icam_bot.comms.scheduler import DEFAULT_CHECK_SECONDS
+def require_model(settings: Settings) -> Settings:
+    """The settings ``serve`` runs with: the embedding model is required (verified now, before anything loads)
+    unless ICAM_EMBEDDINGS=off says lexical matching is meant. ``auto`` becomes ``on`` so that no process of
+    the server (answer workers included) falls back to lexical matching quietly."""
+    import dataclasses
 
-    if comms.digest_enabled:
-        logger.info("weekly digest: %s to %s", comms.schedule.describe(), comms.pmo_channel)
-        return DEFAULT_CHECK_SECONDS
-    logger.warning("weekly digest off: ICAM_DIGEST_CHANNEL=off, or no channel (ICAM_DIGEST_CHANNEL or pmo_channel)")
-    return None
+    from icam_bot.matching.model_files import model_status, required_model_problem
+
+    if settings.embeddings == "off":
+        return settings
+    status = model_status()
+    if not status.ok:
+        raise CommandError(required_model_problem(status))
+    return dataclasses.replace(settings, embeddings="on")
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
@@ -130,7 +106,7 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 def programs_or_exit() -> ProgramsConfig:
     """The tracker's routing file (ICAM_PROGRAMS_FILE or knowledge/programs.yaml), or every problem in it."""
-    from icam_bot.tracker.programs import ProgramsError, load_programs
+    from icam_bot.programs.routing import ProgramsError, load_programs
 
     try:
         return load_programs()
@@ -142,9 +118,10 @@ def open_store(database_url: str) -> Store:
     """The store, with an embedded SQLite schema upgraded in place; a PostgreSQL schema must already be current."""
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
-    from icam_bot.db import Store, schema_status, upgrade
+    from icam_bot.db import schema_status, upgrade
     from icam_bot.inbox.service import prune as prune_questions
     from icam_bot.outbox.service import prune as prune_outbox
+    from icam_bot.questions.store import Store
 
     store = Store.from_url(database_url)
     try:

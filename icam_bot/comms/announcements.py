@@ -14,6 +14,7 @@ from icam_bot.comms.outbox import enqueue_posts
 from icam_bot.comms.subscriptions import audience_channels
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.errors import IcamError
 from icam_bot.textclean import clean_text
 
 #: A header block's plain text holds at most 150 characters.
@@ -22,7 +23,7 @@ HEADLINE_LIMIT = 150
 BODY_LIMIT = 3000
 
 
-class AnnouncementError(Exception):
+class AnnouncementError(IcamError):
     """A draft that cannot be sent as it is; ``errors`` maps a field (audience, headline, body) to the problem."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:

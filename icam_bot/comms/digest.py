@@ -1,4 +1,4 @@
-"""The weekly digest's data: one typed Digest, rendered for Slack (handlers/blocks/comms.py) and as plain text.
+"""The weekly digest's data: one typed Digest, rendered for Slack (handlers/comms/blocks.py) and as plain text.
 
 What "this week" means: ``period.start`` (inclusive) to ``period.end`` (exclusive), the seven days before the
 digest's scheduled time. Knowledge entries *added* are the entry ids not recorded by the previous digest that
@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from icam_bot.comms.schedule import WEEK, DigestPeriod
-from icam_bot.db.models import UnansweredQuestion
 from icam_bot.knowledge.model import Entry
+from icam_bot.questions.models import UnansweredQuestion
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.models import OPEN_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.stats import overdue_clause

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from icam_bot.db.base import Base, utcnow
-from icam_bot.tracker.models import TARGET_LEN, USER_ID_LEN, UtcDateTime
+from icam_bot.db.types import TARGET_LEN, USER_ID_LEN, UtcDateTime
 
 #: The ``program`` of a subscription to every announcement (not a program slug).
 ALL_PROGRAMS = "all"

@@ -28,7 +28,7 @@ from icam_bot.comms.schedule import DigestPeriod, DigestSchedule
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
 from icam_bot.knowledge.model import Entry
-from icam_bot.tracker.programs import ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 
 logger = logging.getLogger(__name__)
 

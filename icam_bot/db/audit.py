@@ -1,14 +1,17 @@
-"""Shared by the append-only audit trails (tracker and board): how values are written, and no edits or deletes."""
+"""Shared by the append-only audit trails (tracker and board): their columns, how values are written, no edits or
+deletes, and the detached view of an event."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, Self
 
-from sqlalchemy import event
+from sqlalchemy import String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
 
-from icam_bot.db.base import Base
+from icam_bot.db.base import Base, utcnow
+from icam_bot.db.types import USER_ID_LEN, UtcDateTime
 
 
 def audit_text(value: Any) -> str | None:
@@ -30,3 +33,33 @@ def append_only(model: type[Base], label: str) -> None:
 
     event.listen(model, "before_update", refuse)
     event.listen(model, "before_delete", refuse)
+
+
+class AuditEventColumns:
+    """The columns every audit event has (tracker and board): who, what, before -> after, why, when."""
+
+    actor_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    action: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str | None] = mapped_column(String(32))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AuditEventView:
+    """Base of the frozen dataclasses that show an audit event detached from its session (the tracker's and the
+    board's): each declares the fields it shows, in its own order, and ``of`` copies them from the row."""
+
+    actor_id: str
+    action: str
+    field: str | None
+    before: str | None
+    after: str | None
+    detail: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, event: AuditEventColumns) -> Self:
+        fields = getattr(cls, "__dataclass_fields__", {})
+        return cls(**{name: getattr(event, name) for name in fields})

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from icam_bot.db.registry import load_models
+
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -46,9 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions whose loaded objects stay readable after commit (they are handed to async code)."""
+    """Sessions whose loaded objects stay readable after commit (they are handed to async code).
+
+    Every model module is loaded first (the registry), so foreign keys across domains resolve in any process.
+    """
+    load_models()
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

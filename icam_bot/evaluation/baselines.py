@@ -12,7 +12,7 @@ from icam_bot.evaluation.dataset import Item
 from icam_bot.evaluation.metrics import Outcome
 from icam_bot.knowledge.model import KnowledgeBase
 from icam_bot.matching.lexical import BM25Index
-from icam_bot.matching.normalize import content_terms, tokens
+from icam_bot.text.normalize import content_terms, tokens
 
 Scorer = Callable[[list[str]], np.ndarray]  # questions -> (n_questions, n_entries) scores
 

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.model import KnowledgeBase
-from icam_bot.matching.normalize import normalize
+from icam_bot.text.normalize import normalize
 
 SPLITS = ("validation", "test")
 #: The label of an in-scope question the knowledge base cannot answer yet.

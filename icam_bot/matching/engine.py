@@ -16,11 +16,13 @@ from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose
-from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
+from icam_bot.matching.embedding import MiniLMEncoder
 from icam_bot.matching.evidence import Evidence, coverage, gather_evidence, related_pairs
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
-from icam_bot.matching.normalize import (
+from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
+from icam_bot.matching.vector_store import VectorCache
+from icam_bot.text.normalize import (
     MAX_QUESTION_CHARS,
     STOP_WORDS,
     answer_lead,
@@ -31,7 +33,6 @@ from icam_bot.matching.normalize import (
     strip_chatter,
     tokens,
 )
-from icam_bot.matching.vector_store import VectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -151,10 +152,16 @@ class Matcher:
         if self.encoder is None and use_embeddings is not False:
             try:
                 self.encoder = MiniLMEncoder(cache_dir=cache_dir)
-            except EmbeddingUnavailableError as exc:
+            except ModelNotInstalledError as exc:  # a file that fails its hash check is never skipped quietly
                 if use_embeddings:
                     raise
-                logger.warning("semantic matching off: %s; using lexical signals only", exc)
+                logger.warning(
+                    "semantic matching is OFF: %s, so questions are matched on their words alone (lexical mode) and "
+                    "far fewer are answered outright. Install it with %s, or set ICAM_EMBEDDINGS=off to choose "
+                    "lexical mode (`icam-bot serve` refuses to start without the model unless ICAM_EMBEDDINGS=off)",
+                    exc,
+                    INSTALL_HINT,
+                )
         self.calibration: Calibration = self.calibrations.semantic if self.encoder else self.calibrations.lexical
         self.decision_models = decision if decision is not None else DecisionModels.load()
         self.decision_model: DecisionModel | None = self.decision_models.for_mode(self.mode)
@@ -180,6 +187,11 @@ class Matcher:
     def mode(self) -> str:
         """``semantic`` when the embedding model is in use, else ``lexical``."""
         return "semantic" if self.encoder else "lexical"
+
+    @property
+    def model_sha256(self) -> str | None:
+        """The verified SHA-256 of the embedding model's weights in use (None in lexical mode)."""
+        return getattr(self.encoder, "sha256", None) if self.encoder else None
 
     # -- index -----------------------------------------------------------------------------------
     def _build_vectors(self, cache_dir: Path | None) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY, glossary_slug
 from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.decision import FEATURES
-from icam_bot.matching.normalize import STOP_WORDS, tokens
+from icam_bot.text.normalize import STOP_WORDS, tokens
 
 if TYPE_CHECKING:
     from icam_bot.matching.engine import Matcher, Signals

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from icam_bot.knowledge.model import GlossaryTerm
-from icam_bot.matching.normalize import STOP_WORDS, tokens
+from icam_bot.text.normalize import STOP_WORDS, tokens
 
 
 class GlossaryExpander:

@@ -22,7 +22,7 @@ from icam_bot.cache_files import remove_obsolete, write_private
 from icam_bot.knowledge.model import GlossaryTerm
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical import BM25Index
-from icam_bot.matching.normalize import content_terms, tokens
+from icam_bot.text.normalize import content_terms, tokens
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from icam_bot.db.base import Base, utcnow
-from icam_bot.tracker.models import TARGET_LEN, UtcDateTime
+from icam_bot.db.types import TARGET_LEN, UtcDateTime
 
 TOPIC_LEN = 32
 DEDUPE_KEY_LEN = 160

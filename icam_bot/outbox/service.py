@@ -60,6 +60,14 @@ class Outcome:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Messages owed and not yet sent (nor given up), and the age in seconds of the oldest one (0 when none)."""
+
+    pending: int
+    oldest_age_s: float
+
+
 #: Runs in the transaction that settles a row (e.g. recording an announcement's delivery): (session, row, outcome).
 SettleHook = Callable[[Session, OutboxMessage, Outcome], None]
 
@@ -192,6 +200,20 @@ class OutboxService:
             if hook is not None:
                 hook(session, row, outcome)
             return True
+
+    def backlog(self) -> Backlog:
+        """Rows not yet sent nor given up, and how long the oldest of them has waited (for metrics)."""
+        with self.sessions() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.status == OutboxStatus.PENDING.value
+                )
+            ).one()
+        if not count or oldest is None:
+            return Backlog(0, 0.0)
+        if oldest.tzinfo is None:  # SQLite keeps naive UTC
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        return Backlog(int(count), max((self.clock() - oldest).total_seconds(), 0.0))
 
     def pending(self) -> int:
         """Rows not yet sent nor given up (for metrics and tests)."""

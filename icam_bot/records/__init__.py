@@ -1,1 +1,2 @@
-"""Records management: the access log (who read what), and the retention job (question logs, closed items)."""
+"""Records management: the access log (who read what) and the retention settings. The retention job itself is
+``icam_bot.retention``."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from icam_bot.db.audit import append_only
 from icam_bot.db.base import Base, utcnow
-from icam_bot.tracker.models import UtcDateTime
+from icam_bot.db.types import UtcDateTime
 
 #: Slack user ids, ``icam-bot`` for the bot itself, or a person named on the command line.
 ACTOR_LEN = 64

@@ -1,5 +1,5 @@
 """The ICAM PMO tracker: items, routing, SLAs, escalation, audit and exports (no Slack imports here).
 
 Import from the submodules (``icam_bot.tracker.service`` and friends); this package stays light because
-``icam_bot.db.models`` imports ``icam_bot.tracker.models`` to register the tables.
+the model registry (``icam_bot.db.registry``) imports ``icam_bot.tracker.models`` to register the tables.
 """

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from icam_bot.errors import FieldsError, IcamError
 
 
-class TrackerError(Exception):
+class TrackerError(IcamError):
     """Base class: a refused or failed tracker operation. Nothing was written."""
 
 
@@ -25,12 +25,8 @@ class InvalidTransitionError(TrackerError):
     """The item's status does not allow the action (e.g. resolving a closed item)."""
 
 
-class ItemValidationError(TrackerError):
+class ItemValidationError(TrackerError, FieldsError):
     """Submitted values are invalid; ``errors`` maps field name to message (for modal ``response_action``)."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
 class TrackerNotSavedError(TrackerError):

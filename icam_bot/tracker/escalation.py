@@ -6,11 +6,11 @@ import datetime as dt
 import logging
 from typing import Protocol
 
+from icam_bot.programs.calendar import add_business_hours
+from icam_bot.programs.routing import LEVEL_NAMES, ProgramRouting
 from icam_bot.tracker.audit import Recorder
 from icam_bot.tracker.models import SLA_STATUSES, Severity, Status
-from icam_bot.tracker.programs import LEVEL_NAMES, ProgramRouting
 from icam_bot.tracker.results import NotificationKind, Outbox
-from icam_bot.tracker.sla import add_business_hours
 
 logger = logging.getLogger(__name__)
 

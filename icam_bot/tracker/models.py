@@ -5,26 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import (
-    CheckConstraint,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-)
-from sqlalchemy.engine import Dialect
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from icam_bot.db.audit import append_only
+from icam_bot.db.audit import AuditEventColumns, append_only
 from icam_bot.db.base import Base, utcnow
+from icam_bot.db.types import TARGET_LEN, USER_ID_LEN, UtcDateTime, enum_column
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.programs.severity import Severity
 
-USER_ID_LEN = 32
-TARGET_LEN = 32
 TITLE_LEN = 200
 BUREAU_LEN = 100
 PERMALINK_LEN = 1000
@@ -36,13 +25,6 @@ class ItemKind(enum.StrEnum):
     ISSUE = "issue"
     CONCERN = "concern"
     RISK = "risk"
-
-
-class Severity(enum.StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
 
 
 class Status(enum.StrEnum):
@@ -58,42 +40,6 @@ class Status(enum.StrEnum):
 OPEN_STATUSES: tuple[Status, ...] = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING)
 #: Statuses the SLA clock runs in; ``waiting`` (on the reporter) pauses escalation.
 SLA_STATUSES: tuple[Status, ...] = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS)
-
-
-class UtcDateTime(TypeDecorator[dt.datetime]):
-    """A timezone-aware UTC datetime on every backend (SQLite hands back naive values otherwise)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("tracker datetimes must be timezone-aware")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _values(cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in cls]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: VARCHAR storing the value, with a CHECK constraint."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        values_callable=_values,
-        length=16,
-        validate_strings=True,
-    )
 
 
 class TrackerItem(Base):
@@ -116,13 +62,13 @@ class TrackerItem(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "kind"))
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "kind"))
     title: Mapped[str] = mapped_column(String(TITLE_LEN))
     description: Mapped[str] = mapped_column(Text)
     program: Mapped[str] = mapped_column(String(32))
     bureau: Mapped[str | None] = mapped_column(String(BUREAU_LEN))
-    severity: Mapped[Severity] = mapped_column(_enum(Severity, "severity"))
-    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.NEW)
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, "severity"))
+    status: Mapped[Status] = mapped_column(enum_column(Status, "status"), default=Status.NEW)
     reporter_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     assignee_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
     channel_id: Mapped[str | None] = mapped_column(String(TARGET_LEN))
@@ -172,18 +118,6 @@ class TrackerComment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class AuditEventColumns:
-    """The columns every audit event has (tracker and board): who, what, before -> after, why, when."""
-
-    actor_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
-    action: Mapped[str] = mapped_column(String(32))
-    field: Mapped[str | None] = mapped_column(String(32))
-    before: Mapped[str | None] = mapped_column(Text)
-    after: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
 class TrackerEvent(AuditEventColumns, Base):
     """One change to an item: who, what, before -> after, when. Rows are never updated or deleted."""
 
@@ -206,12 +140,3 @@ class TrackerSubmissionKey(Base):
     #: RESTRICT like every foreign key onto items since 0006: items are closed, never deleted.
     item_id: Mapped[int] = mapped_column(ForeignKey("tracker_items.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
-# Register the board and communications tables (they reuse this module's column types) wherever the tracker
-# tables are loaded. Here, not in icam_bot.db.models: importing this module first would hit a circular import.
-import icam_bot.board.models  # noqa: E402
-import icam_bot.comms.models  # noqa: E402 - communications tables
-import icam_bot.inbox.models  # noqa: E402 - durable questions
-import icam_bot.outbox.models  # noqa: E402 - the outbox
-import icam_bot.records.models  # noqa: E402, F401 - the access log

@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import logging
 
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker.errors import PermissionDeniedError
 from icam_bot.tracker.models import TrackerItem
-from icam_bot.tracker.programs import ProgramsConfig
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
-from icam_bot.tracker.models import ItemKind, Severity, Status, TrackerComment, TrackerEvent, TrackerItem
+from icam_bot.db.audit import AuditEventView
+from icam_bot.tracker.models import ItemKind, Severity, Status, TrackerComment, TrackerItem
 
 
 class NotificationKind(enum.StrEnum):
@@ -106,7 +107,7 @@ class CreateResult(ActionResult):
 
 
 @dataclass(frozen=True)
-class EventView:
+class EventView(AuditEventView):
     """One audit event."""
 
     id: int
@@ -118,10 +119,6 @@ class EventView:
     after: str | None
     detail: str | None
     created_at: dt.datetime
-
-    @classmethod
-    def of(cls, event: TrackerEvent) -> EventView:
-        return cls(**{name: getattr(event, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)

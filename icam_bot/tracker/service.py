@@ -11,6 +11,8 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+from icam_bot.programs.calendar import add_business_hours
+from icam_bot.programs.routing import LEVEL_NAMES, USER_RE, ProgramRouting
 from icam_bot.textclean import clean_text
 from icam_bot.tracker import escalation, idempotency
 from icam_bot.tracker.audit import Recorder
@@ -18,10 +20,8 @@ from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
 from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
 from icam_bot.tracker.notes import enqueue_notes
 from icam_bot.tracker.permissions import Action, require, roles
-from icam_bot.tracker.programs import LEVEL_NAMES, USER_RE, ProgramRouting
 from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
 from icam_bot.tracker.results import ActionResult, CreateResult, ItemView, NotificationKind, Outbox
-from icam_bot.tracker.sla import add_business_hours
 from icam_bot.tracker.submission import (
     ITEM_ID_RE,
     MAX_DESCRIPTION_CHARS,

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from icam_bot.knowledge.model import PROGRAMS
+from icam_bot.programs.routing import USER_RE
 from icam_bot.textclean import clean_text
 from icam_bot.tracker.errors import InvalidItemIdError, ItemValidationError
 from icam_bot.tracker.models import BUREAU_LEN, PERMALINK_LEN, TARGET_LEN, TITLE_LEN, ItemKind, Severity
-from icam_bot.tracker.programs import USER_RE
 
 #: Descriptions longer than this are cut (and the result says so); Slack messages can be ~40,000 characters.
 MAX_DESCRIPTION_CHARS = 8000

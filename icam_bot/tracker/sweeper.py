@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.programs.routing import LEVEL_NAMES, ProgramsConfig
 from icam_bot.tracker import escalation
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.notes import enqueue_notes
-from icam_bot.tracker.programs import LEVEL_NAMES, ProgramsConfig
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind, Outbox
 from icam_bot.tracker.transactions import database_guard
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.records.access import AccessNote, Outcome
 from icam_bot.tracker.errors import (
     ItemNotFoundError,
@@ -21,7 +22,6 @@ from icam_bot.tracker.errors import (
     TrackerStorageError,
     TrackerUnavailableError,
 )
-from icam_bot.tracker.programs import ProgramsConfig
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from fake_clock import Clock
 from sqlalchemy import Engine
 
 from icam_bot.board.service import BoardService
-from icam_bot.tracker.programs import ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker.service import TrackerService
 
 

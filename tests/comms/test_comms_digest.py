@@ -11,16 +11,16 @@ from fake_clock import Clock
 from sqlalchemy import update
 from tracker_support import new_item
 
-from handlers.blocks.digest import digest_message
-from handlers.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
+from handlers.common.text import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT
+from handlers.comms.digest_blocks import digest_message
 from icam_bot.comms.digest_text import digest_text
 from icam_bot.comms.runs import DigestRuns
 from icam_bot.comms.schedule import DigestSchedule
 from icam_bot.comms.scheduler import DigestComposer
-from icam_bot.db.models import UnansweredQuestion
-from icam_bot.db.store import Store
 from icam_bot.knowledge.model import Entry
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
+from icam_bot.questions.models import UnansweredQuestion
+from icam_bot.questions.store import Store
 from icam_bot.tracker.service import TrackerService
 from icam_bot.tracker.sweeper import Sweeper
 

@@ -7,7 +7,7 @@ from tracker_support import new_item
 
 from icam_bot.cli.main import main
 from icam_bot.comms.runs import DigestRuns
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import TrackerService
 
 

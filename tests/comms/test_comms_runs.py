@@ -16,7 +16,7 @@ from icam_bot.comms.schedule import DigestSchedule
 from icam_bot.comms.scheduler import DigestComposer, DigestScheduler
 from icam_bot.db import make_engine
 from icam_bot.knowledge.model import Entry
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 
 SCHEDULE = DigestSchedule(0, dt.time(9, 0), "America/New_York")
 DUE = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)  # Monday 09:00 EST: period 2026-W10

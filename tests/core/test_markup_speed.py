@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from handlers.text import plain_text
-from icam_bot.matching.normalize import clean_text, normalize
+from handlers.common.text import plain_text
+from icam_bot.text.normalize import clean_text, normalize
 
 SLACK_MESSAGE_LIMIT = 40_000
 BUDGET_S = 0.050

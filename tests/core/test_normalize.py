@@ -1,6 +1,6 @@
 import pytest
 
-from icam_bot.matching.normalize import answer_lead, clean_text, content_terms, normalize, tokens
+from icam_bot.text.normalize import answer_lead, clean_text, content_terms, normalize, tokens
 
 
 def test_slack_markup_is_removed_but_labels_kept():
@@ -52,7 +52,7 @@ def test_answer_lead_strips_markup_and_placeholders():
     ],
 )
 def test_greetings_and_thanks_around_a_question_are_dropped(text, expected):
-    from icam_bot.matching.normalize import strip_chatter
+    from icam_bot.text.normalize import strip_chatter
 
     assert strip_chatter(text) == expected
 
@@ -60,7 +60,7 @@ def test_greetings_and_thanks_around_a_question_are_dropped(text, expected):
 def test_chatter_stripping_is_fast_on_hostile_input():
     import time
 
-    from icam_bot.matching.normalize import strip_chatter
+    from icam_bot.text.normalize import strip_chatter
 
     for text in ("hi " + "," * 5000 + "x", "thanks " * 3000, "- " * 5000 + "thanks"):
         # the fastest of three runs: a busy shared machine only makes a run slower (backtracking takes seconds)

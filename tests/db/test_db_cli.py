@@ -12,7 +12,8 @@ from icam_bot.cli.common import CommandError
 from icam_bot.cli.gaps import register_gaps
 from icam_bot.cli.main import main
 from icam_bot.cli.serve import open_store
-from icam_bot.db import Store, make_engine, schema_status
+from icam_bot.db import make_engine, schema_status
+from icam_bot.questions.store import Store
 
 
 def test_db_upgrade_command_migrates_database_url(empty_url, monkeypatch, capsys, tmp_path):

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-import icam_bot.db.models  # noqa: F401 - registers the tables
-from icam_bot.db import Base, head_revision, schema_status, upgrade
+from icam_bot.db import head_revision, schema_status, upgrade
 from icam_bot.db.migrate import MIGRATIONS_DIR, alembic_config
+from icam_bot.db.registry import load_models
 
 TABLES = {
     "processed_events",
@@ -48,7 +48,7 @@ def test_autogenerate_finds_no_difference_between_models_and_migrations(empty_en
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, load_models()) == []
 
 
 def test_downgrade_to_base_and_back(empty_engine):

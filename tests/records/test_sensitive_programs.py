@@ -9,12 +9,12 @@ import pytest
 import yaml
 from tracker_support import PMO, REPORTER, new_item
 
-from handlers.blocks.tracker import notification_message
-from handlers.ids import ActionId
+from handlers.common.ids import ActionId
+from handlers.tracker.blocks import notification_message
 from icam_bot.comms.digest import build_digest
 from icam_bot.comms.schedule import DigestPeriod
 from icam_bot.knowledge.loader import bundled_knowledge_dir
-from icam_bot.tracker.programs import ProgramsError, parse_programs
+from icam_bot.programs.routing import ProgramsError, parse_programs
 from icam_bot.tracker.results import NotificationKind
 from icam_bot.tracker.service import TrackerService
 

@@ -15,12 +15,12 @@ from fake_slack import FakeSlack
 from slack_requests import SIGNING_SECRET, event_callback, interactive_body, signature_headers, slash_command
 
 from handlers.app import create_app, services_of_app
-from handlers.server import EVENTS_PATH, build_internal_app, build_web_app
+from handlers.runtime.server import EVENTS_PATH, build_internal_app, build_web_app
 from handlers.services import Services
 from handlers.settings import SlackSettings
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
-from icam_bot.db import Store
+from icam_bot.questions.store import Store
 
 
 def app_settings(fake: FakeSlack) -> Settings:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from handlers.blocks import answer_message, help_message, home_view, suggestions_message
-from handlers.blocks.common import decode_value, message
-from handlers.blocks.help import SUBCOMMANDS
-from handlers.ids import ActionId
-from handlers.text import SECTION_TEXT_LIMIT, escape, plain_text, split_text
+from handlers.answers.blocks import answer_message, suggestions_message
+from handlers.common.blocks import decode_value, message
+from handlers.common.ids import ActionId
+from handlers.common.text import SECTION_TEXT_LIMIT, escape, plain_text, split_text
+from handlers.home.blocks import home_view
+from handlers.slash.help import help_message
+from handlers.slash.subcommands import HELP_LINES
 from icam_bot.answers import Reply, Suggestion
-from icam_bot.db.store import GapRow, LoggedQuestion
 from icam_bot.knowledge.model import Entry, Reference
 from icam_bot.matching.engine import Decision
+from icam_bot.questions.store import GapRow, LoggedQuestion
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -134,8 +136,8 @@ def test_suggestion_buttons_have_unique_ids_and_short_labels():
 
 
 def test_help_lists_every_subcommand_with_an_example_and_escapes_unknown():
-    msg = help_message(unknown="<!here>")
-    for usage, _what, example in SUBCOMMANDS:
+    msg = help_message(HELP_LINES, unknown="<!here>")
+    for usage, _what, example in HELP_LINES:
         assert f"/icam {escape(usage)}" in msg["text"]  # usages such as ICAM-<n> are escaped for mrkdwn
         assert f"/icam {example}" in msg["text"]
     assert "<!here>" not in _all_text(msg)

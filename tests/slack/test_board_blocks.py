@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from handlers.blocks.board import (
+from handlers.board.blocks import (
     enterprise_blocks,
     enterprise_message,
     enterprise_text,
@@ -14,7 +14,7 @@ from handlers.blocks.board import (
     risks_message,
     saved_message,
 )
-from handlers.blocks.board_modal import (
+from handlers.board.modal import (
     ProgramDraft,
     ProgramModalMeta,
     board_field,
@@ -22,9 +22,10 @@ from handlers.blocks.board_modal import (
     form_errors,
     program_modal,
 )
-from handlers.blocks.help import help_message
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.text import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, SECTION_TEXT_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, SECTION_TEXT_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.slash.help import help_message
+from handlers.slash.subcommands import HELP_LINES
 from icam_bot.board.models import Rag, WorkStatus
 from icam_bot.board.results import (
     BoardEventView,
@@ -246,7 +247,7 @@ def test_metadata_ignores_garbage():
 
 
 def test_help_lists_the_board_subcommands():
-    sent = texts(help_message())
+    sent = texts(help_message(HELP_LINES))
     for usage in (
         "/icam status`",
         "/icam status &lt;program&gt;",

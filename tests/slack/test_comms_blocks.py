@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from handlers.blocks.comms import (
+from handlers.common.ids import BlockId, CallbackId
+from handlers.common.text import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.comms.blocks import (
     CHANNELS_SHOWN,
     announce_modal,
     announcement_message,
@@ -15,8 +17,6 @@ from handlers.blocks.comms import (
     preview_modal,
     subscriptions_text,
 )
-from handlers.ids import BlockId, CallbackId
-from handlers.text import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
 from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementView
 from icam_bot.comms.delivery import DeliveryReport
 from icam_bot.comms.subscriptions import SubscriptionView

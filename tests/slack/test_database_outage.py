@@ -13,9 +13,10 @@ from slack_requests import block_actions, direct_message
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from handlers.blocks import encode_value
-from handlers.ids import ActionId
-from icam_bot.db.models import ProcessedEvent, QuestionLog
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId
+from icam_bot.db.models import ProcessedEvent
+from icam_bot.questions.models import QuestionLog
 
 DM_CHANNEL = "D0000DM01"
 STORE_METHODS = ("claim_event", "log_question", "record_unanswered", "record_feedback", "logged_question")

@@ -10,10 +10,10 @@ from slack_harness import serve_app
 from slack_requests import block_actions, direct_message
 from sqlalchemy import select, text
 
-from handlers.blocks import decode_value
-from handlers.ids import ActionId
+from handlers.common.blocks import decode_value
+from handlers.common.ids import ActionId
 from icam_bot.db import make_engine
-from icam_bot.db.models import UnansweredQuestion
+from icam_bot.questions.models import UnansweredQuestion
 
 
 def _buttons(blocks: list[dict]) -> dict[str, str]:
@@ -58,8 +58,8 @@ def test_log_my_question_works_after_a_brief_database_failure(responder, sqlite_
 
 
 def test_a_long_question_still_fits_in_the_button():
-    from handlers.blocks import answer_message
-    from handlers.text import BUTTON_VALUE_LIMIT
+    from handlers.answers.blocks import answer_message
+    from handlers.common.text import BUTTON_VALUE_LIMIT
     from icam_bot.answers import Reply
     from icam_bot.matching.engine import Decision
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handlers.ids import SLASH_COMMAND, CallbackId
+from handlers.common.ids import SLASH_COMMAND, CallbackId
+from handlers.slash.subcommands import USAGE_HINT
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ["app_home_opened", "app_mention", "message.im"]
@@ -21,6 +22,7 @@ def test_manifest_matches_the_code(name, socket):
     manifest = yaml.safe_load((ROOT / "deploy" / name).read_text())
     features, settings = manifest["features"], manifest["settings"]
     assert [c["command"] for c in features["slash_commands"]] == [SLASH_COMMAND]
+    assert features["slash_commands"][0]["usage_hint"] == USAGE_HINT  # the subcommand registry's hints
     assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [("message", CallbackId.SEND_TO_PMO)]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == EVENTS
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == SCOPES

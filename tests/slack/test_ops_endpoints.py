@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from types import SimpleNamespace
 
 import aiohttp
 from aiohttp import web
@@ -14,22 +15,23 @@ from slack_requests import block_actions
 from sqlalchemy import create_engine, text
 
 from handlers.app import create_app, services_of_app
-from handlers.blocks import encode_value
-from handlers.ids import ActionId
-from handlers.metrics import Metrics
-from handlers.server import build_health_app
-from icam_bot.db import Store
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId
+from handlers.runtime.metrics import DECISIONS, Metrics
+from handlers.runtime.server import build_health_app
+from icam_bot.matching.model_files import MODEL_SHA256
+from icam_bot.questions.store import Store
 
 METRIC_NAMES = (
-    "questions_total",
-    "feedback_total",
-    "tracker_items_created_total",
-    "tracker_items_escalated_total",
-    "tracker_items_resolved_total",
-    "sla_breaches_total",
-    "slack_api_errors_total",
-    "slack_api_retries_total",
-    "request_duration_seconds",
+    "icam_bot_questions_total",
+    "icam_bot_feedback_total",
+    "icam_bot_items_opened_total",
+    "icam_bot_items_escalated_total",
+    "icam_bot_items_resolved_total",
+    "icam_bot_sla_breaches_total",
+    "icam_bot_slack_api_errors_total",
+    "icam_bot_slack_api_retries_total",
+    "icam_bot_http_request_duration_seconds",
 )
 
 
@@ -66,6 +68,7 @@ def test_slacks_port_serves_probes_but_no_metrics_and_no_schema_revision(respond
             assert body == {
                 "ok": True,
                 "checks": {n: {"ok": True} for n in ("database", "knowledge_base", "migrations")},
+                "matching": {"mode": responder.matcher.mode},  # never the model hash on Slack's port
             }
             _, detailed = await readyz(h)
             head = detailed["checks"]["migrations"]["head"]
@@ -97,6 +100,10 @@ def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder
             assert set(body["checks"]) == {"database", "knowledge_base", "migrations"}
             assert all(check["ok"] for check in body["checks"].values())
             assert body["checks"]["knowledge_base"]["entries"] > 0
+            expected = {"mode": "semantic", "model_sha256": MODEL_SHA256}
+            if responder.matcher.mode == "lexical":  # tests may run without the model (a warning says so)
+                expected = {"mode": "lexical", "model_sha256": None}
+            assert body["matching"] == expected
 
     asyncio.run(scenario())
 
@@ -131,6 +138,7 @@ def test_readyz_is_503_naming_migrations_when_the_schema_is_not_current(responde
             assert status == 503
             assert body["failing"] == ["migrations"]
             assert body["checks"]["migrations"]["current"] is None
+            assert body["matching"]["mode"] == responder.matcher.mode  # reported whether ready or not
 
     asyncio.run(scenario())
 
@@ -147,7 +155,7 @@ def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_
             await h.fake.wait_for("response_url")
             for _ in range(100):  # counted when the worker hands back its outcome (after the reply is marked sent)
                 _, after_ask = await metrics(h)
-                asked = sum(sample(after_ask, "questions_total", decision=d) for d in ("answer", "suggest", "abstain"))
+                asked = sum(sample(after_ask, "icam_bot_questions_total", decision=d) for d in DECISIONS)
                 if asked:
                     break
                 await asyncio.sleep(0.05)
@@ -157,9 +165,9 @@ def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_
             await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
             await h.fake.wait_for("response_url", 2)
             _, after_click = await metrics(h)
-            assert sample(after_click, "feedback_total", helpful="true") == 1
-            assert sample(after_click, "feedback_total", helpful="false") == 0
-            assert sample(after_click, "request_duration_seconds_count", path="/slack/events") >= 2
+            assert sample(after_click, "icam_bot_feedback_total", helpful="true") == 1
+            assert sample(after_click, "icam_bot_feedback_total", helpful="false") == 0
+            assert sample(after_click, "icam_bot_http_request_duration_seconds_count", path="/slack/events") >= 2
 
     asyncio.run(scenario())
 
@@ -171,11 +179,11 @@ def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
             await h.command("ask how do I reset my PIV PIN?")
             for _ in range(200):  # three attempts with a short backoff, then the failure is counted
                 _, exposition = await metrics(h)
-                if sample(exposition, "slack_api_errors_total", method="response_url"):
+                if sample(exposition, "icam_bot_slack_api_errors_total", method="response_url"):
                     break
                 await asyncio.sleep(0.05)
-            assert sample(exposition, "slack_api_errors_total", method="response_url") == 1
-            assert sample(exposition, "slack_api_retries_total") == 2
+            assert sample(exposition, "icam_bot_slack_api_errors_total", method="response_url") == 1
+            assert sample(exposition, "icam_bot_slack_api_retries_total") == 2
 
     asyncio.run(scenario())
 
@@ -183,8 +191,8 @@ def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
 def test_each_app_has_its_own_registry():
     first, second = Metrics(), Metrics()
     first.slack_retry()
-    assert sample(first.exposition().decode(), "slack_api_retries_total") == 1
-    assert sample(second.exposition().decode(), "slack_api_retries_total") == 0
+    assert sample(first.exposition().decode(), "icam_bot_slack_api_retries_total") == 1
+    assert sample(second.exposition().decode(), "icam_bot_slack_api_retries_total") == 0
 
 
 def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlite_url):
@@ -208,5 +216,20 @@ def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlit
             await services_of_app(app).close()
             store.close()
             await fake.stop()
+
+    asyncio.run(scenario())
+
+
+def test_readyz_reports_lexical_mode_without_changing_readiness(responder, sqlite_url, monkeypatch):
+    async def scenario():
+        async with serve_app(responder, sqlite_url) as h:
+            lexical = SimpleNamespace(mode="lexical", model_sha256=None)  # as with ICAM_EMBEDDINGS=off
+            monkeypatch.setattr(h.services, "responder", SimpleNamespace(kb=responder.kb, matcher=lexical))
+            status, body = await readyz(h)
+            assert status == 200, body
+            assert body["matching"] == {"mode": "lexical", "model_sha256": None}
+            status, body = await readyz(h, public=True)
+            assert status == 200
+            assert body["matching"] == {"mode": "lexical"}
 
     asyncio.run(scenario())

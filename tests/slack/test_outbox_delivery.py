@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from icam_bot.db import make_engine
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 STAFF = "U0000STAFF"

@@ -13,7 +13,7 @@ import pytest
 from slack_harness import serve_app
 from slack_requests import SIGNING_SECRET, block_actions, direct_message, event_callback, view_submission
 
-from handlers.ids import ActionId, BlockId, CallbackId
+from handlers.common.ids import ActionId, BlockId, CallbackId
 
 JSON = "application/json"
 

@@ -17,8 +17,8 @@ from slack_requests import app_mention
 from sqlalchemy import func, select, update
 
 from icam_bot.db import make_engine
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.models import TrackerEvent, TrackerItem
-from icam_bot.tracker.programs import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 pytestmark = pytest.mark.postgres
@@ -145,8 +145,8 @@ async def _drive_two_replicas(database_url: str, tmp_path) -> None:
             levels, events = await asyncio.to_thread(escalation_state, database_url)
             assert {levels[i] for i in ids} == {1}
             assert {events.get(i, 0) for i in ids} == {1}
-            breaches = [await counter(session, served, "sla_breaches_total") for served in replicas]
-            escalated = [await counter(session, served, "tracker_items_escalated_total") for served in replicas]
+            breaches = [await counter(session, served, "icam_bot_sla_breaches_total") for served in replicas]
+            escalated = [await counter(session, served, "icam_bot_items_escalated_total") for served in replicas]
             assert sum(breaches) == sum(escalated) == OVERDUE_ITEMS, (breaches, escalated)
     finally:
         for served in replicas:

@@ -10,11 +10,11 @@ from collections import deque
 from slack_harness import serve_app
 from slack_requests import block_actions, event_callback
 
-from handlers.blocks import encode_value
-from handlers.blocks.tracker_modals import ReasonModalMeta
-from handlers.ids import ActionId
-from handlers.inflight import InFlight, mark_handling, unmark
-from handlers.request_log import new_request_id, slack_fields
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId
+from handlers.runtime.inflight import InFlight, mark_handling, unmark
+from handlers.runtime.request_log import new_request_id, slack_fields
+from handlers.tracker.modals import ReasonModalMeta
 from icam_bot.logs import logging_configured
 
 
@@ -68,7 +68,7 @@ def test_work_started_after_the_ack_logs_with_the_request_id(responder, sqlite_u
                 assert status == 200
                 for _ in range(200):
                     if h.services.metrics.registry.get_sample_value(
-                        "slack_api_errors_total", {"method": "response_url"}
+                        "icam_bot_slack_api_errors_total", {"method": "response_url"}
                     ):
                         break
                     await asyncio.sleep(0.05)

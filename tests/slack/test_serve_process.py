@@ -36,7 +36,7 @@ def test_sigterm_finishes_the_answer_in_flight_then_exits_0_with_json_logs(tmp_p
                     assert resp.status == 404  # not on Slack's port
                 async with session.get(served.metrics_url + "/metrics") as resp:
                     assert resp.status == 200
-                    assert "questions_total" in await resp.text()
+                    assert "icam_bot_questions_total" in await resp.text()
                 async with session.get(served.metrics_url + "/readyz") as resp:
                     assert "head" in (await resp.json())["checks"]["migrations"]
                 async with session.get(served.url + "/readyz") as resp:

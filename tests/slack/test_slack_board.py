@@ -13,9 +13,9 @@ from slack_requests import TEAM_ID
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers.blocks.board_modal import ProgramModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.text import MODAL_TITLE_LIMIT
+from handlers.board.modal import ProgramModalMeta
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MODAL_TITLE_LIMIT
 from icam_bot.board.models import BoardEvent, Milestone, ProgramStatus, Rag
 from icam_bot.board.service import BoardService, ProgramEdit
 from icam_bot.board.validation import MilestoneInput

@@ -12,11 +12,11 @@ from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.comms import load_preview_metadata
-from handlers.digest import DigestTask, digest_scheduler
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.sender import make_web_client
-from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.comms.blocks import load_preview_metadata
+from handlers.comms.digest import DigestTask, digest_scheduler
+from handlers.runtime.sender import make_web_client
 from icam_bot.comms.models import ALL_PROGRAMS
 from icam_bot.comms.runs import DigestRuns, RunState
 
@@ -77,7 +77,7 @@ def posts_to(h: Harness, channel: str) -> list[dict[str, Any]]:
 def test_subscribe_posts_a_notice_in_the_channel_and_unsubscribe_removes_it(responder, database_url):
     async def scenario():
         async with serve_app(responder, database_url) as h:
-            subs = h.services.communications.subscriptions
+            subs = h.services.comms.subscriptions
             text = await reply_to(h, "subscribe Credentialing (PIV / derived credentials)")
             assert "now receives Credentialing (PIV / derived credentials) announcements" in text
             (notice,) = posts_to(h, "C0TEAM0001")
@@ -104,7 +104,7 @@ def test_a_channel_the_bot_is_not_in_is_not_subscribed(responder, sqlite_url):
             text = await reply_to(h, "subscribe", channel="C0NOTIN001")
             assert "I am not a member of this channel" in text
             assert "/invite @icam-bot" in text
-            assert h.services.communications.subscriptions.of_channel("C0NOTIN001") == []
+            assert h.services.comms.subscriptions.of_channel("C0NOTIN001") == []
 
     asyncio.run(scenario())
 
@@ -117,7 +117,7 @@ def test_bad_subscription_input_changes_nothing(responder, sqlite_url):
             assert "`credentialing`" in text
             assert "<!channel>" not in text
             assert "not direct messages" in await reply_to(h, "subscribe", channel="D0000DM01")
-            assert h.services.communications.subscriptions.audience(ALL_PROGRAMS) == []
+            assert h.services.comms.subscriptions.audience(ALL_PROGRAMS) == []
             assert h.fake.calls_to("chat.postMessage") == []
 
     asyncio.run(scenario())
@@ -141,7 +141,7 @@ def test_only_the_pmo_may_announce(responder, sqlite_url):
 def test_announce_opens_the_composer_with_each_audience_and_its_reach(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
-            subs = h.services.communications.subscriptions
+            subs = h.services.comms.subscriptions
             subs.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
             subs.subscribe("C0CRED0001", "credentialing", STAFF)
             status, _ = await h.command("announce Readers down Friday", user=PMO)
@@ -164,7 +164,7 @@ def test_announce_opens_the_composer_with_each_audience_and_its_reach(responder,
 def test_an_announcement_over_slacks_limits_is_refused_in_the_form_before_sending(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
-            h.services.communications.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
+            h.services.comms.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
             too_long = composed(body="x" * 3001, headline="H" * 151)
             status, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, too_long))
             assert status == 200
@@ -196,7 +196,7 @@ def test_an_audience_nobody_subscribed_to_is_refused_in_the_form(responder, sqli
 def test_preview_then_send_posts_to_every_channel_records_it_and_reports_lost_channels(responder, database_url):
     async def scenario():
         async with serve_app(responder, database_url) as h:
-            comms = h.services.communications
+            comms = h.services.comms
             for channel in ("C0ALL00001", "C0ARCHIVED", "C0GONE0001"):
                 comms.subscriptions.subscribe(channel, ALL_PROGRAMS, STAFF)
             comms.subscriptions.subscribe("C0CRED0001", "credentialing", STAFF)
@@ -263,7 +263,7 @@ def test_preview_then_send_posts_to_every_channel_records_it_and_reports_lost_ch
 def test_someone_else_cannot_send_a_pmo_members_draft(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
-            h.services.communications.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
+            h.services.comms.subscriptions.subscribe("C0ALL00001", ALL_PROGRAMS, STAFF)
             _, body = await h.interact(submission(CallbackId.ANNOUNCE_MODAL, composed()))
             metadata = json.loads(body)["view"]["private_metadata"]
             status, body = await h.interact(submission(CallbackId.ANNOUNCE_PREVIEW, {}, metadata, user="U0EXAMPLEPM2"))
@@ -330,7 +330,7 @@ def test_a_digest_slack_refuses_is_recorded_and_retried(responder, sqlite_url):
 def test_the_server_runs_the_digest_task_and_posts_when_the_digest_falls_due(responder, sqlite_url):
     async def scenario():
         async with serve_app(responder, sqlite_url, digest_check_seconds=0.05) as h:
-            comms = h.services.communications
+            comms = h.services.comms
             comms.clock = Clock(DIGEST_DUE - dt.timedelta(minutes=2))
             await asyncio.sleep(0.3)
             assert posts_to(h, PMO_CHANNEL) == []  # not due yet

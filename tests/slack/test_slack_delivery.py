@@ -85,7 +85,7 @@ def test_server_errors_are_retried_then_logged_not_lost_silently(responder, sqli
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
             h.fake.fail("chat.postMessage", 500, 500, 500, 500)
-            with caplog.at_level(logging.ERROR, logger="handlers.sender"):
+            with caplog.at_level(logging.ERROR, logger="handlers.runtime.sender"):
                 await h.event(direct_message("what does PACS stand for?", channel="D0000FAIL"))
                 for _ in range(200):
                     if any("chat.postMessage failed" in r.getMessage() for r in caplog.records):
@@ -134,8 +134,8 @@ def test_rate_limited_slash_answer_is_retried_and_counted(responder, sqlite_url)
 
 
 def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(responder, sqlite_url, monkeypatch):
-    from handlers import answer_queue as answer_queue_module
-    from handlers.blocks import BUSY_TEXT
+    from handlers.answers.blocks import BUSY_TEXT
+    from handlers.runtime import queue as answer_queue_module
 
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:
@@ -153,8 +153,8 @@ def test_questions_are_turned_away_at_the_ack_when_the_answer_queue_is_full(resp
 
 @pytest.mark.parametrize("surface", ["mention", "dm"])
 def test_mentions_and_dms_are_turned_away_when_the_answer_queue_is_full(responder, sqlite_url, monkeypatch, surface):
-    from handlers import answer_queue as answer_queue_module
-    from handlers.blocks import BUSY_TEXT
+    from handlers.answers.blocks import BUSY_TEXT
+    from handlers.runtime import queue as answer_queue_module
 
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:

@@ -11,8 +11,8 @@ from slack_harness import serve_app
 from slack_requests import app_home_opened, app_mention, direct_message
 from sqlalchemy import select
 
-from handlers.ids import ActionId
-from icam_bot.db.models import QuestionLog, UnansweredQuestion
+from handlers.common.ids import ActionId
+from icam_bot.questions.models import QuestionLog, UnansweredQuestion
 
 
 def action_ids(blocks: list[dict]) -> list[str]:

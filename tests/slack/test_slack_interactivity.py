@@ -10,10 +10,10 @@ from slack_harness import serve_app
 from slack_requests import block_actions, message_shortcut, view_submission
 from sqlalchemy import select
 
-from handlers.blocks import encode_value
-from handlers.blocks.help import SUBCOMMANDS
-from handlers.ids import ActionId, CallbackId
-from icam_bot.db.models import AnswerFeedback, UnansweredQuestion
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId, CallbackId
+from handlers.slash.subcommands import HELP_LINES
+from icam_bot.questions.models import AnswerFeedback, UnansweredQuestion
 
 
 def test_slash_ask_acks_before_the_answer_is_produced(responder, sqlite_url):
@@ -40,7 +40,7 @@ def test_slash_help_lists_every_subcommand_with_an_example(responder, sqlite_url
                 status, body = await h.command(text)
                 assert status == 200
                 reply = json.loads(body)
-                for usage, _what, example in SUBCOMMANDS:
+                for usage, _what, example in HELP_LINES:
                     assert f"/icam {usage.split()[0]}" in reply["text"]
                     assert f"/icam {example}" in reply["text"]
 

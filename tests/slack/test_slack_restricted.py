@@ -9,8 +9,8 @@ from typing import Any
 from slack_harness import serve_app
 from slack_requests import block_actions
 
-from handlers.blocks import encode_value
-from handlers.ids import ActionId, BlockId
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId, BlockId
 from icam_bot.records.access import AccessFilter, AccessLog
 from icam_bot.tracker.service import NewItem
 

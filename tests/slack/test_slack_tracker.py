@@ -14,14 +14,14 @@ from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID, app_home_opened, block_actions
 from sqlalchemy import create_engine, update
 
-from handlers.blocks import encode_value
-from handlers.blocks.tracker_modals import IssueModalMeta, ReasonModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
-from handlers.sweep import SweeperTask
-from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.common.blocks import encode_value
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.common.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.tracker.modals import IssueModalMeta, ReasonModalMeta
+from handlers.tracker.sweep import SweeperTask
 from icam_bot.cli.main import main
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.tracker.programs import load_programs
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
 STAFF = "U0000STAFF"
@@ -34,7 +34,8 @@ CRED_CHANNEL = "C0EXAMPLECRD"
 
 
 def use_clock(h: Harness, clock: Clock) -> None:
-    """Point the app's tracker at an injected clock (same engine and routing)."""
+    """Point the app (its services' clock) and its tracker at an injected clock (same engine and routing)."""
+    h.services.clock = clock
     h.services.tracker = TrackerService(h.store.engine, h.services.tracker.programs, clock=clock)
 
 
@@ -199,7 +200,7 @@ def test_submitting_the_modal_creates_icam_1_and_notifies_reporter_owner_and_tri
                 "Office of the CIO",
                 "https://example.slack.com/archives/C1/p1",
             )
-            assert h.services.metrics.registry.get_sample_value("tracker_items_created_total") == 1
+            assert h.services.metrics.registry.get_sample_value("icam_bot_items_opened_total") == 1
 
     asyncio.run(scenario())
 
@@ -331,8 +332,8 @@ def test_assign_comment_escalate_resolve_reopen_notify_and_refuse(responder, dat
             assert "still open" in (await reply_to(h, "reopen ICAM-1"))["text"]
 
             registry = h.services.metrics.registry  # create_item bypasses Slack: nothing counted as created
-            assert registry.get_sample_value("tracker_items_escalated_total") == 1
-            assert registry.get_sample_value("tracker_items_resolved_total") == 1
+            assert registry.get_sample_value("icam_bot_items_escalated_total") == 1
+            assert registry.get_sample_value("icam_bot_items_resolved_total") == 1
 
     asyncio.run(scenario())
 
@@ -530,13 +531,13 @@ def test_sweeper_task_delivers_escalations_through_the_sender_and_stops_cleanly(
             assert "escalated" in posts[0]["text"]
             assert "first-response SLA missed" in posts[0]["text"]
             assert not task.running
-            assert h.services.metrics.registry.get_sample_value("sla_breaches_total") == 1
+            assert h.services.metrics.registry.get_sample_value("icam_bot_sla_breaches_total") == 1
 
     asyncio.run(scenario())
 
 
 def _client(h: Harness):
-    from handlers.sender import make_web_client
+    from handlers.runtime.sender import make_web_client
 
     return make_web_client("xoxb-test-token", h.fake.api_url)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -109,5 +111,47 @@ def test_socket_mode_logs_the_envelope_and_finishes_the_answer_on_sigterm(tmp_pa
         assert messages[-1].startswith("shutdown completed")
         assert APP_TOKEN not in served.log_text()
         assert "socketmodesecret" not in served.log_text()
+
+    asyncio.run(scenario())
+
+
+def test_container_healthcheck_finds_socket_modes_health_port(tmp_path):
+    """deploy/Dockerfile's HEALTHCHECK (``python -m icam_bot.healthcheck``) against a real Socket Mode server whose
+    app token comes from a file: it probes ICAM_HEALTH_PORT; the former probe of PORT finds nothing there."""
+
+    def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True, env=env, timeout=60)
+
+    async def scenario():
+        fake = await SocketModeSlack().start()
+        fake.command_body = slash_command("ask how do I reset my PIV PIN?", fake.response_url())
+        token = tmp_path / "slack_app_token"
+        token.write_text(APP_TOKEN + "\n", encoding="utf-8")
+        health_port, slack_port = free_port(), free_port()
+        env = serve_env(
+            fake.api_url,
+            f"sqlite:///{tmp_path / 'icam.sqlite3'}",
+            tmp_path,
+            SLACK_APP_TOKEN_FILE=str(token),
+            ICAM_HEALTH_PORT=str(health_port),
+            PORT=str(slack_port),
+        )
+        served = start_serve(env, tmp_path / "serve.log", port=slack_port)
+        try:
+            async with aiohttp.ClientSession() as session:
+                await wait_healthy(session, Served(served.proc, health_port, served.log_path))
+            proc = await asyncio.to_thread(run, "-m", "icam_bot.healthcheck", env=env)
+            assert proc.returncode == 0, proc.stderr
+            old_probe = (
+                "import os, urllib.request; "
+                "urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"
+            )
+            assert (await asyncio.to_thread(run, "-c", old_probe, env=env)).returncode != 0
+            served.signal(signal.SIGTERM)
+            assert await served.wait_exit() == 0
+        finally:
+            served.kill()
+            await fake.stop()
+        assert APP_TOKEN not in served.log_text()
 
     asyncio.run(scenario())

@@ -23,9 +23,9 @@ from test_slack_tracker import (
     text_value,
 )
 
-import handlers.views
-from handlers.blocks.tracker_modals import ReasonModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
+import handlers.tracker.views
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.tracker.modals import ReasonModalMeta
 from icam_bot.textclean import clean_text
 from icam_bot.tracker.models import TrackerComment, TrackerEvent, TrackerItem
 
@@ -86,7 +86,7 @@ def test_a_refused_write_before_the_ack_shows_on_the_form(responder, database_ur
 
 
 def test_a_write_failing_after_the_ack_dms_back_the_whole_submission(responder, database_url, monkeypatch):
-    monkeypatch.setattr(handlers.views, "WRITE_BEFORE_ACK_S", 0.0)  # the database is "slow": ack first
+    monkeypatch.setattr(handlers.tracker.views, "WRITE_BEFORE_ACK_S", 0.0)  # the database is "slow": ack first
 
     async def scenario():
         async with serve_app(responder, database_url) as h:
@@ -112,7 +112,7 @@ def test_a_write_failing_after_the_ack_dms_back_the_whole_submission(responder, 
 
 
 def test_an_unexpected_error_after_the_ack_still_dms_the_submission(responder, sqlite_url, monkeypatch):
-    monkeypatch.setattr(handlers.views, "WRITE_BEFORE_ACK_S", 0.0)
+    monkeypatch.setattr(handlers.tracker.views, "WRITE_BEFORE_ACK_S", 0.0)
 
     async def scenario():
         async with serve_app(responder, sqlite_url) as h:

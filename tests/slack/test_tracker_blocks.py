@@ -8,9 +8,11 @@ import json
 
 import pytest
 
-from handlers.blocks import home_view
-from handlers.blocks.tracker import TrackerHome, notification_message, triage_message, unsaved_message
-from handlers.blocks.tracker_modals import (
+from handlers.common.ids import ActionId, BlockId
+from handlers.common.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.home.blocks import home_view
+from handlers.tracker.blocks import TrackerHome, notification_message, triage_message, unsaved_message
+from handlers.tracker.modals import (
     IssueDraft,
     IssueModalMeta,
     ReasonModalMeta,
@@ -19,9 +21,7 @@ from handlers.blocks.tracker_modals import (
     issue_modal,
     reason_modal,
 )
-from handlers.ids import ActionId, BlockId
-from handlers.parsing import new_item_from_state, parse_user, split_ref
-from handlers.text import MODAL_TITLE_LIMIT, VIEW_BLOCK_LIMIT
+from handlers.tracker.parsing import new_item_from_state, parse_user, split_ref
 from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import ItemKind, Severity, Status
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind

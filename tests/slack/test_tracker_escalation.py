@@ -17,7 +17,7 @@ def test_three_escalations_in_a_row_by_the_reporter_reach_only_the_next_level(re
                 refused = (await reply_to(h, "escalate ICAM-1 still blocked"))["text"]
                 assert "before you can escalate it again" in refused
             assert h.services.tracker.get("ICAM-1", actor=PMO).escalation_level == 1
-            assert h.services.metrics.registry.get_sample_value("tracker_items_escalated_total") == 1
+            assert h.services.metrics.registry.get_sample_value("icam_bot_items_escalated_total") == 1
             lead = await _wait_posts(h, CRED_LEAD, 1)
             assert "was escalated to the program lead by <@U0000STAFF>: blocking 40 staff" in lead[0]["text"]
             owner = await _wait_posts(h, CRED_OWNER, 1)

@@ -21,17 +21,17 @@ from test_slack_tracker import (
     text_value,
 )
 
-from handlers.blocks.tracker_modals import ReasonModalMeta
-from handlers.ids import ActionId, BlockId, CallbackId
-from icam_bot.tracker.programs import load_programs
+from handlers.common.ids import ActionId, BlockId, CallbackId
+from handlers.tracker.modals import ReasonModalMeta
+from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.service import NewItem, TrackerService
 
-COUNTERS = ("tracker_items_created_total", "tracker_items_escalated_total", "tracker_items_resolved_total")
+COUNTERS = ("icam_bot_items_opened_total", "icam_bot_items_escalated_total", "icam_bot_items_resolved_total")
 
 
 async def counts(h: Harness) -> dict[str, float]:
     _, exposition = await metrics(h)
-    return {name: sample(exposition, name) for name in (*COUNTERS, "sla_breaches_total")}
+    return {name: sample(exposition, name) for name in (*COUNTERS, "icam_bot_sla_breaches_total")}
 
 
 async def reason(h: Harness, action: str, text: str, user: str) -> str:
@@ -46,14 +46,14 @@ def test_reason_modal_escalations_and_resolutions_are_counted_refusals_are_not(r
         async with serve_app(responder, sqlite_url) as h:
             create_item(h)
             assert "errors" in await reason(h, ActionId.ITEM_RESOLVE, "fixed", user=OTHER)  # refused
-            assert (await counts(h))["tracker_items_resolved_total"] == 0
+            assert (await counts(h))["icam_bot_items_resolved_total"] == 0
             assert "errors" not in await reason(h, ActionId.ITEM_ESCALATE, "blocking 40 staff", user=CRED_OWNER)
             assert "errors" not in await reason(h, ActionId.ITEM_RESOLVE, "reader replaced", user=CRED_OWNER)
             after = await counts(h)
-            assert after["tracker_items_escalated_total"] == 1
-            assert after["tracker_items_resolved_total"] == 1
-            assert after["tracker_items_created_total"] == 0  # created outside Slack
-            assert after["sla_breaches_total"] == 0  # people's escalations are not SLA breaches
+            assert after["icam_bot_items_escalated_total"] == 1
+            assert after["icam_bot_items_resolved_total"] == 1
+            assert after["icam_bot_items_opened_total"] == 0  # created outside Slack
+            assert after["icam_bot_sla_breaches_total"] == 0  # people's escalations are not SLA breaches
 
     asyncio.run(scenario())
 
@@ -64,8 +64,8 @@ def test_slash_command_refusals_are_not_counted(responder, sqlite_url):
             create_item(h)
             assert "you raised ICAM-1" in (await reply_to(h, "resolve ICAM-1 fixed it myself", user=STAFF))["text"]
             assert "Usage" in (await reply_to(h, "escalate ICAM-1"))["text"]
-            assert (await counts(h))["tracker_items_resolved_total"] == 0
-            assert (await counts(h))["tracker_items_escalated_total"] == 0
+            assert (await counts(h))["icam_bot_items_resolved_total"] == 0
+            assert (await counts(h))["icam_bot_items_escalated_total"] == 0
 
     asyncio.run(scenario())
 
@@ -82,8 +82,8 @@ def test_sweeper_escalations_count_as_escalations_and_sla_breaches_once_each(res
             await _wait_posts(h, CRED_LEAD, 2)
             await asyncio.sleep(0.3)  # several more sweeps: nothing is escalated twice
             after = await counts(h)
-            assert after["sla_breaches_total"] == 2
-            assert after["tracker_items_escalated_total"] == 2
-            assert after["tracker_items_created_total"] == 0
+            assert after["icam_bot_sla_breaches_total"] == 2
+            assert after["icam_bot_items_escalated_total"] == 2
+            assert after["icam_bot_items_opened_total"] == 0
 
     asyncio.run(scenario())

@@ -6,7 +6,7 @@ import pytest
 from fake_clock import Clock
 from sqlalchemy import Engine
 
-from icam_bot.tracker.programs import ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker.service import TrackerService
 
 

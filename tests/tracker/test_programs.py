@@ -9,7 +9,7 @@ import yaml
 
 from icam_bot.knowledge.loader import bundled_knowledge_dir
 from icam_bot.knowledge.model import PROGRAMS
-from icam_bot.tracker.programs import ProgramsError, load_programs, parse_programs
+from icam_bot.programs.routing import ProgramsError, load_programs, parse_programs
 
 BUNDLED = bundled_knowledge_dir() / "programs.yaml"
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from icam_bot.tracker.sla import BusinessCalendar, add_business_hours, business_hours_between
+from icam_bot.programs.calendar import BusinessCalendar, add_business_hours, business_hours_between
 
 NY = ZoneInfo("America/New_York")
 CAL = BusinessCalendar(NY, dt.time(8), dt.time(17), frozenset(range(5)), frozenset({dt.date(2026, 12, 25)}))

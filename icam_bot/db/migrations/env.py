@@ -6,12 +6,10 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
-import icam_bot.db.models
-import icam_bot.tracker.models  # noqa: F401 - the tracker tables, and through it the board and comms tables
-from icam_bot.db.base import Base
+from icam_bot.db.registry import load_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_models()
 
 
 def _run(connection: Connection) -> None:

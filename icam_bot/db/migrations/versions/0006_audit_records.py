@@ -29,7 +29,7 @@ down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-#: The text a redacted free-text field holds (icam_bot.records.retention.REDACTED).
+#: The text a redacted free-text field holds (icam_bot.records.policy.REDACTED).
 REDACTED = "[redacted]"
 #: Tables whose rows are never updated or deleted.
 AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries", "access_events")

@@ -1,0 +1,13 @@
+"""Questions and answers: mentions and direct messages, the answer buttons, and their messages."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+
+def register(app: AsyncApp) -> None:
+    """Wire this domain's listeners into ``app`` (imported here, so that importing a builder loads no listener)."""
+    from handlers.answers import actions, events
+
+    events.register(app)
+    actions.register(app)

@@ -1,0 +1,53 @@
+"""``/icam ask <question>`` (and any text that is not a subcommand): stored before the ack, answered after it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from handlers.answers.blocks import BUSY_TEXT, text_message
+from handlers.answers.questions import answer_job, received_at
+from handlers.common.ids import SLASH_COMMAND
+from handlers.slash.registry import Call
+from icam_bot.inbox.service import Question
+
+logger = logging.getLogger(__name__)
+
+ASK_USAGE = f"Give me a question after `ask`, e.g. `{SLASH_COMMAND} ask how do I reset my PIV PIN?`"
+
+
+async def ask(call: Call) -> None:
+    """Store the question before the ack and answer it from the store; with the database down, answer it
+    anyway and keep its record for when the database returns. A full answer queue turns it away at the ack."""
+    question = call.rest.strip()
+    if not question:
+        await call.ack(**text_message(ASK_USAGE))
+        return
+    services = call.services
+    if services.answer_queue.overloaded():
+        services.metrics.questions_turned_away.inc()
+        await call.ack(**text_message(BUSY_TEXT))
+        return
+    command = call.command
+    user = call.user
+    # The invocation is named by its trigger id and response URL together (a redelivery carries the same pair)
+    request = f"{command.get('trigger_id') or ''}\x1f{command.get('response_url') or ''}"
+    key = f"command:{user}:{hashlib.sha256(request.encode('utf-8', 'replace')).hexdigest()[:40]}"
+    stored_question = Question(key, user, command.get("channel_id"), "command", question, command.get("response_url"))
+    try:
+        stored = await services.store_question(stored_question)
+    except SQLAlchemyError:
+        logger.warning("could not store a question before its ack (database unavailable); answering it anyway")
+        stored = None
+    await call.ack()
+    if stored is not None and not stored.new:
+        logger.info("command %s was delivered again; its question is already stored", key)
+        return
+    received = received_at(call.context)
+    if stored is not None:
+        job = answer_job(stored_question, stored.id, services.replica_id, services.lease_seconds, received_at=received)
+    else:
+        job = answer_job(stored_question, received_at=received)
+    services.answer_queue.start(job)

@@ -1,0 +1,1 @@
+"""What every domain shares: Slack ids, safe text, Block Kit pieces, form elements, the listener guard."""

@@ -1,0 +1,155 @@
+"""The outbox dispatcher of one replica: claims due rows, posts each as one Slack message, records the ts.
+
+Runs as a background task of the server (started with it, woken at once by ``kick()`` after a listener's
+transaction wrote rows, else polling every few seconds for rows other replicas left behind or rows due for a
+retry). A database outage pauses it; the rows wait in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.runtime.metrics import Metrics
+from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
+from handlers.runtime.sender import Sender
+from handlers.runtime.tasks import stop_within
+from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
+from icam_bot.comms.outbox import POST_TOPIC
+from icam_bot.comms.ratelimit import ChannelRateLimiter
+from icam_bot.logs import log_context
+from icam_bot.outbox.service import CLAIM_BATCH, Claimed, OutboxService, Outcome
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 2.0
+#: Messages in flight at once (each waits on Slack; the per-channel pace applies to announcements).
+CONCURRENT_SENDS = 8
+#: Slack errors that may pass: the row is retried with backoff. Any other error is final.
+TRANSIENT_ERRORS = frozenset(
+    {"request_failed", "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class OutboxTask:
+    """Delivers the outbox through ``sender`` on ``client``; ``kick()`` wakes it, ``stop()`` ends it."""
+
+    def __init__(
+        self,
+        outbox: OutboxService,
+        sender: Sender,
+        client: AsyncWebClient,
+        *,
+        programs: Mapping[str, str],
+        limiter: ChannelRateLimiter | None = None,
+        metrics: Metrics | None = None,
+        poll_s: float = POLL_S,
+        restricted: Callable[[str | None, str], bool] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.client = client
+        self.programs = dict(programs)
+        self.limiter = limiter or ChannelRateLimiter()
+        self.metrics = metrics or sender.metrics
+        self.poll_s = poll_s
+        #: (conversation, program) -> whether a tracker message there shows only "ICAM-n (restricted)".
+        self.restricted = restricted
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(CONCURRENT_SENDS)
+        #: Sends Slack accepted whose record the database did not take yet (recorded before anything else).
+        self._unsettled: list[tuple[Claimed, Outcome]] = []
+        #: When this replica may take over rows other replicas held: a lease after it lost the database,
+        #: so that the holders (back at the same time) record what they sent before anyone sends it again.
+        self._take_over_after = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> OutboxTask:
+        if not self.running:
+            self._stop.clear()
+            # a fresh context: the dispatcher outlives the request that may start it (see handlers.runtime.inflight)
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), name="icam-outbox", context=contextvars.Context())
+        return self
+
+    def kick(self) -> None:
+        """Rows were just committed: deliver them now (starts the task on first use)."""
+        self.start()
+        self._wake.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the batch in hand (bounded by ``timeout``), then stop; unsent rows stay for the next start."""
+        if self._task is None:
+            return
+        self._stop.set()
+        self._wake.set()
+        await stop_within(self._task, timeout, "outbox dispatcher")
+        self._task = None
+
+    async def deliver_due(self) -> int:
+        """One pass: record earlier sends first, then claim due rows and send them; returns how many were
+        claimed. Raises when the database does not answer."""
+        while self._unsettled:
+            row, outcome = self._unsettled[0]
+            await asyncio.to_thread(self.outbox.settle, row, outcome)
+            if self._unsettled and self._unsettled[0][0].id == row.id:  # (another pass may have done it)
+                self._unsettled.pop(0)
+            logger.info("outbox row %d recorded after the database came back", row.id)
+        take_over = time.monotonic() >= self._take_over_after
+        rows = await asyncio.to_thread(self.outbox.claim, take_over=take_over)
+        if rows:
+            await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                claimed = await self.deliver_due()
+            except Exception:
+                logger.warning("outbox: database unavailable; messages wait in the outbox", exc_info=True)
+                self._take_over_after = time.monotonic() + self.outbox.lease.total_seconds()
+                claimed = 0
+            if claimed >= CLAIM_BATCH:
+                continue  # more may be due
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+
+    async def _deliver(self, row: Claimed) -> None:
+        async with self._slots:
+            with log_context(item_id=row.item_id, command=f"outbox:{row.topic}"):
+                outcome = await self._send(row)
+                try:
+                    await asyncio.to_thread(self.outbox.settle, row, outcome)
+                except Exception:  # recorded when the database is back, before anything new is claimed
+                    logger.warning(
+                        "outbox row %d sent (ts=%s); recording it waits for the database", row.id, outcome.ts
+                    )
+                    self._unsettled.append((row, outcome))
+
+    async def _send(self, row: Claimed) -> Outcome:
+        try:
+            message = render(row, self.programs, self.restricted)
+        except Exception:
+            logger.exception("outbox row %d (%s) cannot be rendered", row.id, row.topic)
+            return Outcome(error="unrenderable")
+        if message is None:
+            return Outcome(error=UNKNOWN_TOPIC, retry=True)
+        if row.topic == POST_TOPIC:
+            await self.limiter.wait(row.recipient)
+        posted = await self.sender.post_outcome(self.client, row.recipient, **message)
+        if posted.ok:
+            return Outcome(ts=posted.ts)
+        error = str(posted.error)
+        return Outcome(error=error, retry=error in TRANSIENT_ERRORS and error not in CHANNEL_GONE_ERRORS)

@@ -1,0 +1,64 @@
+"""The question log: every question asked, the questions the knowledge base could not answer, answer feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from icam_bot.db.base import Base, utcnow
+
+USER_ID_LEN = 32
+ENTRY_ID_LEN = 128
+NORMALIZED_LEN = 500
+
+
+class QuestionLog(Base):
+    """Every question asked, what the bot decided and which entry it used."""
+
+    __tablename__ = "question_log"
+    __table_args__ = (Index("ix_question_log_user_id_asked_at", "user_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    channel_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    surface: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str | None] = mapped_column(String(ENTRY_ID_LEN))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UnansweredQuestion(Base):
+    """A question the knowledge base could not answer, grouped by normalised text for PMO curation."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    normalized: Mapped[str] = mapped_column(String(NORMALIZED_LEN), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    pmo_requests: Mapped[int] = mapped_column(Integer, default=0)
+    first_asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_asked_by: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    last_asked_by: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    asked_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_permalink: Mapped[str | None] = mapped_column(String(1000))
+
+
+class AnswerFeedback(Base):
+    """A Helpful / Not helpful vote on an entry; one per user, entry and message (a re-vote updates it)."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (UniqueConstraint("entry_id", "user_id", "message_ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(ENTRY_ID_LEN), index=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    message_ts: Mapped[str] = mapped_column(String(32), default="")
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""Text normalisation shared by the knowledge base and the matcher: Slack markup, case, punctuation, stems."""
