@@ -10,9 +10,10 @@ Two backends run the same pass: onnxruntime (used when installed; several times 
 texts and steadier under load) and plain numpy (always available).
 
 A question is encoded on one thread (answer workers scale out as processes). Building the index encodes
-thousands of texts at once: ``encode(..., threads=available_cpus())`` runs that on every core the process may
-use, with a second onnxruntime session opened for the build and dropped after it. Each vector is computed the
-same way whatever the thread count (the matrix products split rows and columns, never a sum).
+thousands of texts at once: ``encode(..., threads=available_cpus())`` runs whole batches concurrently on that
+many threads (onnxruntime and numpy release the GIL), each batch on one thread exactly as it would run alone,
+so the vectors do not depend on the thread count. Whole batches per thread, rather than onnxruntime's own
+intra-op threads, keep scaling on a busy machine: no operator waits for a descheduled sibling thread.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,17 +184,15 @@ class NumpyBert:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def threaded(self, threads: int) -> NumpyBert:
-        """The same pass (numpy's BLAS threads are set per process: OPENBLAS_NUM_THREADS)."""
-        return self
-
 
 class OrtBert:
-    """The same pass as an ONNX graph run by onnxruntime (one thread, unless ``threaded`` asks for more)."""
+    """The same pass as an ONNX graph run by onnxruntime on one thread (per call: calls may run concurrently)."""
 
     name = "onnxruntime"
 
     def __init__(self, weights: Callable[[], dict[str, np.ndarray]], cache_dir: Path | None) -> None:
+        import onnxruntime as ort
+
         from icam_bot.matching.onnx_graph import build_model_bytes
 
         file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}.onnx"
@@ -204,41 +204,18 @@ class OrtBert:
             if cache_dir:
                 try:
                     write_private(cache_dir / file_name, source)
-                    source = str(cache_dir / file_name)  # a threaded session then reads the file, not a copy
                 except OSError:
                     logger.warning("could not cache the ONNX graph in %s", cache_dir, exc_info=True)
-        #: The graph: a file name, or the serialised model when it could not be cached.
-        self._source = source
-        self._session = self._open(1)
-
-    def _open(self, threads: int) -> object:
-        import onnxruntime as ort
-
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        if threads > 1:
-            # Threads sleep rather than spin between operators: on a shared machine spinning takes CPU from the
-            # other threads of this very build.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(self._source, options, providers=["CPUExecutionProvider"])
-
-    def threaded(self, threads: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        """The pass on a new session with ``threads`` intra-op threads (for one bulk encoding, then dropped)."""
-        if threads <= 1:
-            return self
-        session = self._open(threads)
-        return lambda ids, mask: self._run(session, ids, mask)
-
-    @staticmethod
-    def _run(session: object, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        positions = np.arange(ids.shape[1], dtype=np.int64)
-        feeds = {"input_ids": ids, "mask": mask, "position_ids": positions}
-        return session.run(None, feeds)[0].astype(np.float32)  # type: ignore[attr-defined]
+        self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return self._run(self._session, ids, mask)
+        positions = np.arange(ids.shape[1], dtype=np.int64)
+        feeds = {"input_ids": ids, "mask": mask, "position_ids": positions}
+        return self._session.run(None, feeds)[0].astype(np.float32)
 
 
 def _onnxruntime_available() -> bool:
@@ -304,11 +281,8 @@ class MiniLMEncoder:
         lengths = [len(e.ids) for e in encodings]
         order = sorted(range(len(texts)), key=lengths.__getitem__)
         batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-        work = [len(chunk) * lengths[chunk[-1]] for chunk in batches]  # padded tokens
-        total_work, work_done, done = sum(work), 0, 0
-        run = self._run.threaded(threads) if threads > 1 else self._run
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for chunk, cost in zip(batches, work, strict=True):
+
+        def run(chunk: list[int]) -> np.ndarray:
             seq = lengths[chunk[-1]]
             ids = np.zeros((len(chunk), seq), dtype=np.int64)
             mask = np.zeros((len(chunk), seq), dtype=np.float32)
@@ -316,10 +290,22 @@ class MiniLMEncoder:
                 tok = encodings[i].ids
                 ids[row, : len(tok)] = tok
                 mask[row, : len(tok)] = 1.0
-            out[chunk] = run(ids, mask)
-            if progress is not None:
-                done, work_done = done + len(chunk), work_done + cost
-                progress(done, work_done / total_work)
+            return self._run(ids, mask)
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        work = [len(chunk) * lengths[chunk[-1]] for chunk in batches]  # padded tokens
+        total_work, work_done, done = sum(work), 0, 0
+        pool = ThreadPoolExecutor(threads, "icam-encode") if threads > 1 and len(batches) > 1 else None
+        try:
+            results = pool.map(run, batches) if pool else map(run, batches)
+            for chunk, cost, vectors in zip(batches, work, results, strict=True):
+                out[chunk] = vectors
+                if progress is not None:
+                    done, work_done = done + len(chunk), work_done + cost
+                    progress(done, work_done / total_work)
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:

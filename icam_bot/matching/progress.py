@@ -48,14 +48,14 @@ class Progress:
         log: logging.Logger,
         *,
         detail: str = "",
-        interval: float = LOG_INTERVAL,
+        interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         stream: TextIO | None = None,
     ) -> None:
         self.what = what
         self.total = total
         self._log = log
-        self._interval = interval
+        self._interval = LOG_INTERVAL if interval is None else interval
         self._clock = clock
         #: Where the bar is drawn; None: log lines.
         self._stream = stream if stream is not None else _bar_stream
