@@ -18,6 +18,8 @@ LOG_INTERVAL = 2.0
 #: At most one redraw of the terminal bar per this many seconds.
 BAR_INTERVAL = 0.2
 BAR_WIDTH = 30
+#: The time left is estimated once this share of the work is done (the first batches also start threads).
+MIN_SHARE_FOR_ETA = 0.02
 
 _bar_stream: TextIO | None = None
 
@@ -66,7 +68,7 @@ class Progress:
     def _line(self, done: int, fraction: float, elapsed: float) -> str:
         percent = int(100 * done / self.total) if self.total else 100
         text = f"{done:,}/{self.total:,} ({percent} %)"
-        if 0 < fraction < 1:
+        if MIN_SHARE_FOR_ETA <= fraction < 1:
             text += f", {_eta(elapsed * (1 - fraction) / fraction)}"
         return text
 
