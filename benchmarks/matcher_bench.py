@@ -53,9 +53,9 @@ class SyntheticVectorEncoder:
         self.sources = sources
         self._rng = np.random.default_rng(7)
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 64, *, threads: int = 1, progress=None) -> np.ndarray:
         originals = sorted({self.sources.get(t, t) for t in texts})
-        base = dict(zip(originals, self.real.encode(originals, batch_size), strict=True))
+        base = dict(zip(originals, self.real.encode(originals, batch_size, threads=threads), strict=True))
         out = np.stack([base[self.sources.get(t, t)] for t in texts]).astype(np.float32)
         synthetic = np.array([t in self.sources for t in texts])
         if synthetic.any():

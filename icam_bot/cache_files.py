@@ -3,6 +3,11 @@
 
 Whoever can write the cache directory can change what is read from it; with pickle that meant running code as
 the bot. Every reader here parses plain data and treats anything malformed as "no cache" (rebuilt).
+
+A second, read-only directory of caches built ahead of time (``icam-bot cache build``, run when the container image
+is built) can be named with ICAM_PREBUILT_CACHE_DIR: it is read after ICAM_CACHE_DIR and never written; whatever
+is missing from it (a knowledge base that differs) is built and written to ICAM_CACHE_DIR only. It is consulted
+only while caching is on (ICAM_CACHE_DIR is not ``none``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 PRIVATE_DIR_MODE = 0o700
+#: Names the read-only directory of prebuilt caches.
+PREBUILT_ENV = "ICAM_PREBUILT_CACHE_DIR"
 #: Cache files of earlier versions that were pickles: removed on sight, never read.
 OBSOLETE_PATTERNS = ("knowledge-*.pickle", "lexical-*.pickle")
 
@@ -47,3 +54,29 @@ def remove_obsolete(cache_dir: Path) -> None:
     for pattern in OBSOLETE_PATTERNS:
         for old in cache_dir.glob(pattern):
             old.unlink(missing_ok=True)
+
+
+def prebuilt_dir(cache_dir: Path | None) -> Path | None:
+    """The read-only prebuilt cache directory (ICAM_PREBUILT_CACHE_DIR), when set, present and not ``cache_dir``
+    itself; None while caching is off (``cache_dir`` None)."""
+    raw = os.environ.get(PREBUILT_ENV)
+    if cache_dir is None or not raw:
+        return None
+    path = Path(raw)
+    try:
+        if not path.is_dir() or path.resolve() == cache_dir.resolve():
+            return None
+    except OSError:
+        return None
+    return path
+
+
+def find_cached(cache_dir: Path | None, name: str) -> Path | None:
+    """The cache file ``name`` in ``cache_dir`` (written here) or else in the prebuilt directory, if either has it."""
+    for folder in (cache_dir, prebuilt_dir(cache_dir)):
+        try:
+            if folder is not None and (folder / name).is_file():
+                return folder / name
+        except OSError:  # a directory we may not search: no cache there
+            continue
+    return None

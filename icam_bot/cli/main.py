@@ -30,7 +30,10 @@ COMMAND_MODULES = (
     "icam_bot.cli.config",
     "icam_bot.cli.programs",
     "icam_bot.cli.digest",
+    "icam_bot.cli.cache",
 )
+#: Commands whose progress (a first start encoding the knowledge base) goes to the log, never to a bar.
+LOGGING_COMMANDS = frozenset({"serve"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.command not in LOGGING_COMMANDS and sys.stderr.isatty():
+        from icam_bot.matching.progress import show_bar
+
+        show_bar(sys.stderr)
     from icam_bot.cli.common import CommandError, fail
 
     try:

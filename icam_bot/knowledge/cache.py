@@ -1,5 +1,8 @@
 """The validated knowledge base cached as JSON (keyed by the files' contents), so a restart skips parsing YAML.
 
+Read from ICAM_CACHE_DIR or else the read-only prebuilt cache directory (see cache_files.py); written to
+ICAM_CACHE_DIR only.
+
 Plain data only: reading a cache file builds the records field by field and checks each field's type, so a
 crafted file can at worst be ignored (then the knowledge files are parsed again), never run.
 """
@@ -12,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from icam_bot.cache_files import remove_obsolete, write_private
+from icam_bot.cache_files import find_cached, remove_obsolete, write_private
 from icam_bot.knowledge.model import Category, Entry, GlossaryTerm, KnowledgeBase, Redirect, Reference
 
 logger = logging.getLogger(__name__)
@@ -29,7 +32,9 @@ def read_cache(cache_dir: Path | None, fingerprint: str) -> KnowledgeBase | None
     """The cached knowledge base for ``fingerprint``, or None (no file, unreadable or malformed)."""
     if cache_dir is None:
         return None
-    path = cache_path(cache_dir, fingerprint)
+    path = find_cached(cache_dir, cache_path(cache_dir, fingerprint).name)
+    if path is None:
+        return None
     try:
         kb = from_json(json.loads(path.read_bytes()))
     except FileNotFoundError:

@@ -8,19 +8,28 @@ which this encoder does not need).
 
 Two backends run the same pass: onnxruntime (used when installed; several times faster on short
 texts and steadier under load) and plain numpy (always available).
+
+A question is encoded on one thread (answer workers scale out as processes). Building the index encodes
+thousands of texts at once: ``encode(..., threads=available_cpus())`` runs whole batches concurrently on that
+many threads (onnxruntime and numpy release the GIL), each batch on one thread exactly as it would run alone,
+so the vectors do not depend on the thread count. Whole batches per thread, rather than onnxruntime's own
+intra-op threads, keep scaling on a busy machine: no operator waits for a descheduled sibling thread.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from icam_bot.cache_files import write_private
+from icam_bot.cache_files import find_cached, write_private
 from icam_bot.matching.model_files import (
     MODEL_FILES_SHA256,
     MODEL_NAME,
@@ -51,6 +60,25 @@ logger = logging.getLogger(__name__)
 MAX_TOKENS = 128
 LAYER_NORM_EPS = 1e-12
 BACKENDS = ("auto", "onnxruntime", "numpy")
+#: Texts per batch; texts are sorted by length first, so a batch pads little.
+BATCH_SIZE = 32
+#: Progress is reported with (texts done, share of the work done): a batch's work is its padded token count.
+ProgressCallback = Callable[[int, float], None]
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask, capped by a cgroup v2 CPU quota (container limits)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        count = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            count = min(count, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -158,7 +186,7 @@ class NumpyBert:
 
 
 class OrtBert:
-    """The same pass as an ONNX graph run by onnxruntime on one thread."""
+    """The same pass as an ONNX graph run by onnxruntime on one thread (per call: calls may run concurrently)."""
 
     name = "onnxruntime"
 
@@ -167,16 +195,17 @@ class OrtBert:
 
         from icam_bot.matching.onnx_graph import build_model_bytes
 
-        cached = cache_dir / f"{MODEL_NAME}-{MODEL_SHA256[:12]}.onnx" if cache_dir else None
-        if cached and cached.is_file():
+        file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}.onnx"
+        cached = find_cached(cache_dir, file_name) if cache_dir else None
+        if cached:
             source: bytes | str = str(cached)
         else:
             source = build_model_bytes(weights())
-            if cached:
+            if cache_dir:
                 try:
-                    write_private(cached, source)
+                    write_private(cache_dir / file_name, source)
                 except OSError:
-                    logger.warning("could not cache the ONNX graph in %s", cached, exc_info=True)
+                    logger.warning("could not cache the ONNX graph in %s", cache_dir, exc_info=True)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -234,23 +263,49 @@ class MiniLMEncoder:
         self._run: NumpyBert | OrtBert = OrtBert(weights, cache_dir) if use_ort else NumpyBert(weights())
         self.backend = self._run.name
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Encode texts to an (n, 384) float32 array of unit vectors, batching texts of similar length."""
+    def encode(
+        self,
+        texts: list[str],
+        batch_size: int = BATCH_SIZE,
+        *,
+        threads: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> np.ndarray:
+        """Encode texts to an (n, 384) float32 array of unit vectors, batching texts of similar length.
+
+        ``threads`` > 1 runs the batches on that many threads (bulk encoding); ``progress(done, work_share)`` is
+        called after each batch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            seq = max(len(encodings[i].ids) for i in chunk)
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+        def run(chunk: list[int]) -> np.ndarray:
+            seq = lengths[chunk[-1]]
             ids = np.zeros((len(chunk), seq), dtype=np.int64)
             mask = np.zeros((len(chunk), seq), dtype=np.float32)
             for row, i in enumerate(chunk):
                 tok = encodings[i].ids
                 ids[row, : len(tok)] = tok
                 mask[row, : len(tok)] = 1.0
-            out[chunk] = self._run(ids, mask)
+            return self._run(ids, mask)
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        work = [len(chunk) * lengths[chunk[-1]] for chunk in batches]  # padded tokens
+        total_work, work_done, done = sum(work), 0, 0
+        pool = ThreadPoolExecutor(threads, "icam-encode") if threads > 1 and len(batches) > 1 else None
+        try:
+            results = pool.map(run, batches) if pool else map(run, batches)
+            for chunk, cost, vectors in zip(batches, work, results, strict=True):
+                out[chunk] = vectors
+                if progress is not None:
+                    done, work_done = done + len(chunk), work_done + cost
+                    progress(done, work_done / total_work)
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:

@@ -180,6 +180,7 @@ class Matcher:
         self._lexical = load_or_build_lexical(
             self._docs, self._expander, kb.glossary, cache_dir if cache_lexical else None
         )
+        self.vectors_encoded = 0
         if self.encoder:
             self._build_vectors(cache_dir)
 
@@ -202,14 +203,18 @@ class Matcher:
             for text in doc.phrasings:
                 texts.append(clean_text(text))
                 owner.append(i)
+        answers = [answer_lead(d.answer) for d in self._docs]
+        # One pass for both (one progress report, one cache write); each vector depends on its text alone.
         cache = VectorCache(cache_dir)
-        vectors = cache.vectors(self.encoder, texts)
+        both = cache.vectors(self.encoder, texts + answers, "phrasings and answers")
+        #: How many texts this build encoded (0 when every vector came from a cache).
+        self.vectors_encoded = cache.encoded
+        vectors, self._answer_vectors = both[: len(texts)], both[len(texts) :]
         self._vectors = vectors
         self._starts = np.searchsorted(np.array(owner), np.arange(len(self._docs)))
         self._ends = np.append(self._starts[1:], len(texts))
         sums = np.add.reduceat(vectors, self._starts, axis=0)
         self._centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        self._answer_vectors = cache.vectors(self.encoder, [answer_lead(d.answer) for d in self._docs])
 
     # -- query -----------------------------------------------------------------------------------
     def correct_typos(self, words: list[str]) -> list[str]:

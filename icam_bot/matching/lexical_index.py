@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from icam_bot.cache_files import remove_obsolete, write_private
+from icam_bot.cache_files import find_cached, remove_obsolete, write_private
 from icam_bot.knowledge.model import GlossaryTerm
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical import BM25Index
@@ -147,17 +147,19 @@ def load_or_build_lexical(
 ) -> LexicalIndex:
     """The lexical index from the cache when the indexed text is unchanged, else built (and cached).
 
-    The cache is an npz of plain arrays read with ``allow_pickle=False`` (never a pickle: see cache_files.py).
+    The cache is an npz of plain arrays read with ``allow_pickle=False`` (never a pickle: see cache_files.py), read
+    from ``cache_dir`` or else the read-only prebuilt cache directory, and written to ``cache_dir`` only.
     """
     path = cache_dir / f"lexical-{_key(docs, glossary)}.npz" if cache_dir else None
-    if path and path.is_file():
+    found = find_cached(cache_dir, path.name) if path else None
+    if found:
         try:
-            index = _from_npz(path)
+            index = _from_npz(found)
             if len(index.normalized) == len(docs):
                 return index
         except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
             pass
-        logger.warning("ignoring unreadable lexical cache %s", path)
+        logger.warning("ignoring unreadable lexical cache %s", found)
     index = build_lexical(docs, expander, glossary)
     if path:
         try:
