@@ -60,20 +60,40 @@ def reporter_window_end(item: Schedulable, routing: ProgramRouting) -> dt.dateti
 
 
 def escalate(
-    rec: Recorder, routing: ProgramRouting, reason: str, outbox: Outbox, *, actor: str, recorded: str | None = None
+    rec: Recorder,
+    routing: ProgramRouting,
+    reason: str,
+    outbox: Outbox,
+    *,
+    actor: str | None,
+    recorded: str | None = None,
 ) -> str:
-    """Move the item one level up at ``actor``'s request (caller checks there is a level above); returns the
-    new target. The reason is what the person wrote: notifications carry it apart from the tracker's words. The
-    event records ``recorded`` instead when given (a person's reason is kept in a comment the event points at,
-    see Recorder.note)."""
+    """Move the item one level up (caller checks there is a level above); returns the new target.
+
+    ``actor``: the person who asked; ``reason`` is what they wrote, and notifications carry it apart from the
+    tracker's words (the next level and whoever is passed over). The event records ``recorded`` instead when
+    given (a person's reason is kept in a comment the event points at, see Recorder.note).
+
+    ``actor=None``: the SLA sweeper (``rec.actor`` is the system); ``reason`` is the tracker's own words (which
+    SLA was missed), recorded as is and carried in the detail of the notifications to the next level and to
+    the assignee (or the primary owner), whose SLA was breached.
+    """
     item = rec.item
     old = item.escalation_level
     new = old + 1
     target = routing.escalation_target(new)
-    audit = f"by <@{actor}>: {reason}" if recorded is None else recorded
+    if actor is None:
+        audit = reason if recorded is None else recorded
+    else:
+        audit = f"by <@{actor}>: {reason}" if recorded is None else recorded
     rec.set("escalation_level", new, action="escalated", detail=audit)
     item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
     item.next_escalation_at = next_check(item, routing)
+    if actor is None:
+        detail = f"to the {LEVEL_NAMES[new]} ({reason})"
+        outbox.add(target, NotificationKind.ESCALATED, detail)
+        outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.SLA_BREACHED, detail)
+        return target
     detail = f"to the {LEVEL_NAMES[new]}"
     outbox.add(target, NotificationKind.ESCALATED, detail, actor=actor, text=reason)
     passed = item.assignee_id or routing.escalation_target(old)

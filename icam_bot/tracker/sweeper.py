@@ -15,16 +15,15 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from sqlalchemy import Engine, Row, Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
-from icam_bot.programs.routing import LEVEL_NAMES, ProgramsConfig
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.tracker import escalation
-from icam_bot.tracker.audit import SYSTEM_ACTOR
+from icam_bot.tracker.audit import SYSTEM_ACTOR, Recorder
 from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.notes import enqueue_notes
@@ -150,46 +149,28 @@ class Sweeper:
             rows = self._candidates(session, query)
             for row in rows:
                 routing = self.programs.program(row.program)
-                old = row.escalation_level
-                claim = update(TrackerItem).where(
-                    TrackerItem.id == row.id,
-                    TrackerItem.escalation_level == old,
-                    TrackerItem.next_escalation_at <= now,
-                )
-                if old >= routing.max_level:  # top of the chain: nothing more to schedule
-                    session.execute(claim.values(next_escalation_at=None))
-                    continue
-                after = SimpleNamespace(**row._asdict())
-                after.escalation_level, after.last_escalated_at = old + 1, now
+                # The claim takes the item off the schedule, only if no other sweeper moved it since the read:
+                # whoever's conditional UPDATE changes the row escalates it, once.
                 won = session.execute(
-                    claim.values(
-                        escalation_level=old + 1,
-                        last_escalated_at=now,
-                        next_escalation_at=escalation.next_check(after, routing),
-                        updated_at=now,
-                    ).execution_options(synchronize_session=False)
-                )
-                if won.rowcount != 1:  # another sweeper got there first
-                    continue
-                reason = _reason(row, now)
-                session.add(
-                    TrackerEvent(
-                        item_id=row.id,
-                        actor_id=SYSTEM_ACTOR,
-                        action="escalated",
-                        field="escalation_level",
-                        before=str(old),
-                        after=str(old + 1),
-                        detail=reason,
-                        created_at=now,
+                    update(TrackerItem)
+                    .where(
+                        TrackerItem.id == row.id,
+                        TrackerItem.escalation_level == row.escalation_level,
+                        TrackerItem.next_escalation_at <= now,
                     )
+                    .values(next_escalation_at=None)
+                    .execution_options(synchronize_session=False)
                 )
+                if won.rowcount != 1 or row.escalation_level >= routing.max_level:
+                    continue  # another sweeper got there first, or the top of the chain: nothing to schedule
                 item = session.get(TrackerItem, row.id, populate_existing=True)
                 assert item is not None
                 outbox = Outbox()
-                detail = f"to the {LEVEL_NAMES[old + 1]} ({reason})"
-                outbox.add(routing.escalation_target(old + 1), NotificationKind.ESCALATED, detail)
-                outbox.add(item.assignee_id or routing.primary_owner, NotificationKind.SLA_BREACHED, detail)
+                escalation.escalate(
+                    Recorder(session, item, SYSTEM_ACTOR, now), routing, _reason(row, now), outbox, actor=None
+                )
+                session.flush()
+                session.refresh(item)
                 built = outbox.build(ItemView.of(item))
                 enqueue_notes(session, built)  # owed in the batch's transaction, with the escalation
                 notes += built
