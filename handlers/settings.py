@@ -12,8 +12,6 @@ from icam_bot.config import ConfigError
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-DEFAULT_SWEEP_SECONDS = 60.0
-MAX_SWEEP_SECONDS = 24 * 3600.0
 DEFAULT_LEASE_SECONDS = 30.0
 MAX_LEASE_SECONDS = 3600.0
 
@@ -22,14 +20,11 @@ MAX_LEASE_SECONDS = 3600.0
 class SlackSettings:
     """``ICAM_PMO_MEMBERS``: comma-separated Slack user ids of ICAM PMO staff (added to the routing file's).
 
-    ``ICAM_SWEEP_SECONDS``: how often the SLA sweeper runs (default 60).
-
     ``ICAM_LEASE_SECONDS``: how long a replica holds the questions it acked before another may answer them
     (default 30; answering holds a question twice as long, sending an outbox message four times as long).
     """
 
     pmo_members: frozenset[str] = frozenset()
-    sweep_seconds: float = DEFAULT_SWEEP_SECONDS
     lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     @classmethod
@@ -43,22 +38,10 @@ class SlackSettings:
             problems.append(
                 f"ICAM_PMO_MEMBERS must be comma-separated Slack user ids such as U012AB3CD (bad: {', '.join(bad)})"
             )
-        raw_sweep = (env.get("ICAM_SWEEP_SECONDS") or "").strip()
-        sweep = DEFAULT_SWEEP_SECONDS
-        if raw_sweep:
-            try:
-                sweep = float(raw_sweep)
-            except ValueError:
-                sweep = -1.0
-            if not 1 <= sweep <= MAX_SWEEP_SECONDS:  # also rejects nan
-                problems.append(
-                    f"ICAM_SWEEP_SECONDS must be a number of seconds from 1 to {MAX_SWEEP_SECONDS:.0f} "
-                    f"(got {raw_sweep[:20]!r})"
-                )
         lease = _seconds(env, "ICAM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 2, MAX_LEASE_SECONDS, problems=problems)
         if problems:
             raise ConfigError(problems)
-        return cls(pmo_members=frozenset(members), sweep_seconds=sweep, lease_seconds=lease)
+        return cls(pmo_members=frozenset(members), lease_seconds=lease)
 
 
 def _seconds(

@@ -16,6 +16,9 @@ from icam_bot.records.policy import RetentionPolicy, parse_days
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
 MAX_SHUTDOWN_TIMEOUT_S = 300
+#: ICAM_SWEEP_SECONDS: how often the SLA sweeper runs under ``serve`` (1 s to a day).
+DEFAULT_SWEEP_SECONDS = 60.0
+MAX_SWEEP_SECONDS = 24 * 3600.0
 DEFAULT_METRICS_PORT = 9090
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
@@ -176,6 +179,8 @@ class Settings:
     #: Seconds ``serve`` waits, on SIGTERM/SIGINT, for in-flight requests and the answer work they started.
     shutdown_timeout: float = 20.0
     answer_workers: int = 1
+    #: Seconds between two runs of the SLA sweeper (``serve``).
+    sweep_seconds: float = DEFAULT_SWEEP_SECONDS
     #: The weekly digest: weekday (Monday = 0), local time and IANA time zone of the run.
     digest_day: int = 0
     digest_time: dt.time = DEFAULT_DIGEST_TIME
@@ -268,6 +273,7 @@ class Settings:
             )
         else:
             answer_workers = int(workers_raw)
+        sweep_seconds = _sweep_seconds(env, problems)
         if bot_token and not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
         if app_token and not app_token.startswith("xapp-"):
@@ -311,6 +317,7 @@ class Settings:
             log_format=log_format,
             shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
+            sweep_seconds=sweep_seconds,
             demo=demo_raw in TRUE_WORDS,
             retention=retention,
             **digest,
@@ -325,6 +332,23 @@ class Settings:
             problems.append("SLACK_SIGNING_SECRET is required in HTTP mode (from the app's Basic Information page)")
         if problems:
             raise ConfigError(problems)
+
+
+def _sweep_seconds(env: Mapping[str, str], problems: list[str]) -> float:
+    """ICAM_SWEEP_SECONDS (default 60), from 1 to MAX_SWEEP_SECONDS; a bad value is appended to ``problems``."""
+    raw = (env.get("ICAM_SWEEP_SECONDS") or "").strip()
+    if not raw:
+        return DEFAULT_SWEEP_SECONDS
+    try:
+        sweep = float(raw)
+    except ValueError:
+        sweep = -1.0
+    if not 1 <= sweep <= MAX_SWEEP_SECONDS:  # also rejects nan
+        problems.append(
+            f"ICAM_SWEEP_SECONDS must be a number of seconds from 1 to {MAX_SWEEP_SECONDS:.0f} (got {raw[:20]!r})"
+        )
+        return DEFAULT_SWEEP_SECONDS
+    return sweep
 
 
 def _digest_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, object]:

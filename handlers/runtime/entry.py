@@ -43,7 +43,7 @@ def serve(
     # cyclic garbage collector so its full passes do not pause request handling.
     gc.collect()
     gc.freeze()
-    sweep, timeout = slack.sweep_seconds, settings.shutdown_timeout
+    sweep, timeout = settings.sweep_seconds, settings.shutdown_timeout
     digest = digest_check_seconds(services.comms)
     if settings.socket_mode:
         assert settings.slack_app_token is not None

@@ -29,7 +29,7 @@ class SlackSettings(Protocol):
 
 class SlackSide(Protocol):
     def slack_settings(self, env: Mapping[str, str] | None = None) -> SlackSettings:
-        """ICAM_PMO_MEMBERS, ICAM_SWEEP_SECONDS, ICAM_LEASE_SECONDS...; raises ConfigError listing every problem."""
+        """ICAM_PMO_MEMBERS, ICAM_LEASE_SECONDS...; raises ConfigError listing every problem."""
         ...
 
     def serve(
