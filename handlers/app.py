@@ -10,6 +10,7 @@ from collections.abc import Callable
 from slack_bolt.async_app import AsyncApp
 
 from handlers import answers, board, comms, home, slash, tracker
+from handlers.common.hooks import Hooks
 from handlers.runtime import middleware
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.sender import Sender, make_web_client
@@ -75,6 +76,7 @@ def create_app(
         client=client,
         retention=settings.retention,
         clock=clock,
+        hooks=domain_hooks(),
     )
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)
@@ -85,6 +87,14 @@ def create_app(
         domain.register(app)
     app._icam_services = services  # type: ignore[attr-defined]  # for shutdown (closing the sender)
     return app
+
+
+def domain_hooks() -> Hooks:
+    """The listeners one domain offers the others (imported here, when the app is built)."""
+    from handlers.home.tab import publish_home
+    from handlers.tracker.flows import open_issue_form
+
+    return Hooks(publish_home=publish_home, open_issue_form=open_issue_form)
 
 
 def services_of_app(app: AsyncApp) -> Services:

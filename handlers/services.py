@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.common.hooks import Hooks
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.outbox import OutboxTask
 from handlers.runtime.queue import AnswerQueue
@@ -71,6 +72,8 @@ class Services:
     retention: RetentionPolicy
     #: The time, for everything the Slack side dates (the core services built with it share it).
     clock: Callable[[], dt.datetime]
+    #: What one domain's listeners ask of another's (handlers.common.hooks), wired by create_app.
+    hooks: Hooks
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
     #: What this replica did while the database was down, written when it returns.

@@ -206,3 +206,32 @@ def test_core_does_not_import_handlers():
                 if name == "handlers" or name.startswith("handlers."):
                     problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
     assert problems == []
+
+
+#: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home")
+#: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
+HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
+
+
+def test_handler_domains_do_not_import_each_others_listeners():
+    """handlers/<domain>/ never imports another domain's listener modules, not even lazily: what one domain's
+    listeners ask of another's goes through services.hooks (handlers/common/hooks.py), and what is shared by
+    every domain lives in handlers/common. Only builders may be imported across domains."""
+    problems = []
+    for domain in HANDLER_DOMAINS:
+        for path in sorted((ROOT / "handlers" / domain).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    parts = name.split(".")
+                    if len(parts) < 3 or parts[0] != "handlers" or parts[1] not in HANDLER_DOMAINS:
+                        continue
+                    if parts[1] != domain and parts[2] not in HANDLER_BUILDERS:
+                        problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    assert problems == []

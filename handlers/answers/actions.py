@@ -10,21 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.blocks import (
-    ERROR_TEXT,
-    NOTHING_TO_LOG_TEXT,
-    answer_message,
-    feedback_message,
-    logged_message,
-    suggestions_message,
-    text_message,
-)
-from handlers.common.blocks import decode_value
+from handlers.answers.blocks import answer_message, feedback_message, suggestions_message
+from handlers.common.blocks import ERROR_TEXT, NOTHING_TO_LOG_TEXT, decode_value, logged_message, text_message
 from handlers.common.guard import guarded
 from handlers.common.ids import PICK_ENTRY_PATTERN, ActionId
 from handlers.services import Services, services_of
-from handlers.tracker.flows import open_issue_modal
-from handlers.tracker.modals import IssueModalMeta
 from icam_bot.answers import Suggestion
 from icam_bot.questions.answering import AnswerService, Feedback
 
@@ -162,8 +152,15 @@ async def on_log_issue(
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     thread_ts = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
-    meta = IssueModalMeta(channel_id=channel, thread_ts=thread_ts, permalink=permalink)
-    opened = await open_issue_modal(services, client, body.get("trigger_id"), question or "", meta)
+    opened = await services.hooks.open_issue_form(
+        services,
+        client,
+        body.get("trigger_id"),
+        question or "",
+        channel_id=channel,
+        thread_ts=thread_ts,
+        permalink=permalink,
+    )
     recorded = question is not None and await _record_for_pmo(services, question, _user(body), permalink)
     if not opened:
         if question is None:

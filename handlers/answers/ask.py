@@ -7,8 +7,9 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.blocks import BUSY_TEXT, text_message
+from handlers.answers.blocks import BUSY_TEXT
 from handlers.answers.questions import answer_job, received_at
+from handlers.common.blocks import text_message
 from handlers.common.ids import SLASH_COMMAND
 from handlers.slash.registry import Call
 from icam_bot.inbox.service import Question

@@ -13,6 +13,7 @@ from handlers.common.blocks import (
     encode_value,
     message,
     sections,
+    text_message,
 )
 from handlers.common.ids import ActionId, BlockId
 from handlers.common.text import BUTTON_VALUE_LIMIT, escape, truncate
@@ -21,12 +22,6 @@ from icam_bot.matching.engine import Decision
 
 ECHO_LIMIT = 300
 
-LOGGED_TEXT = (
-    ":white_check_mark: Logged for the ICAM PMO. A person will look at it, and the answer may be added to the "
-    "knowledge base."
-)
-NOTHING_TO_LOG_TEXT = "That message has no text I can log. Try asking me the question in words."
-ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a minute."
 BUSY_TEXT = "I'm answering a great many questions right now and can't take yours. Please ask again in a minute."
 
 
@@ -133,17 +128,6 @@ def _picks(suggestions: Sequence[Suggestion], log_id: int | None) -> list[Block]
         button(s.question, f"{ActionId.PICK_ENTRY}_{i}", encode_value(e=s.id, q=log_id))
         for i, s in enumerate(suggestions)
     ]
-
-
-def text_message(text: str) -> dict[str, Any]:
-    """A one-section message (confirmations, errors)."""
-    return message(text, sections(text))
-
-
-def logged_message(question: str) -> dict[str, Any]:
-    return message(
-        LOGGED_TEXT, [*sections(LOGGED_TEXT), context(f"Logged: _{escape(truncate(question, ECHO_LIMIT))}_")]
-    )
 
 
 def feedback_message(helpful: bool) -> dict[str, Any]:

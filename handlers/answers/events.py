@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answers.blocks import BUSY_TEXT, text_message
+from handlers.answers.blocks import BUSY_TEXT
 from handlers.answers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, answer_job, event_question, received_at
+from handlers.common.blocks import text_message
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)

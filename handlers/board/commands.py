@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answers.blocks import text_message
 from handlers.board.blocks import enterprise_message, program_message, risks_message, saved_message
 from handlers.board.modal import ProgramDraft, ProgramModalMeta, edit_from_state, form_errors, program_modal
+from handlers.common.blocks import text_message
 from handlers.common.guard import guarded
 from handlers.common.ids import BlockId, CallbackId
 from handlers.runtime.sender import SEND_ERRORS

@@ -11,11 +11,22 @@ from handlers.common.text import (
     FALLBACK_TEXT_LIMIT,
     MESSAGE_BLOCK_LIMIT,
     SECTION_TEXT_LIMIT,
+    escape,
     split_text,
     truncate,
 )
 
 Block = dict[str, Any]
+
+#: Shared by every domain: a reply when something failed on our side.
+ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a minute."
+#: Replies to "log my question for the ICAM PMO" (the answer's button, the message shortcut).
+LOGGED_TEXT = (
+    ":white_check_mark: Logged for the ICAM PMO. A person will look at it, and the answer may be added to the "
+    "knowledge base."
+)
+NOTHING_TO_LOG_TEXT = "That message has no text I can log. Try asking me the question in words."
+LOGGED_ECHO_LIMIT = 300
 
 
 def mrkdwn(text: str) -> dict[str, str]:
@@ -76,3 +87,15 @@ def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     if len(blocks) > MESSAGE_BLOCK_LIMIT:
         blocks = [*blocks[: MESSAGE_BLOCK_LIMIT - 1], context("_Message shortened to fit Slack's limits._")]
     return {"text": truncate(text, FALLBACK_TEXT_LIMIT), "blocks": blocks}
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A one-section message (confirmations, errors)."""
+    return message(text, sections(text))
+
+
+def logged_message(question: str) -> dict[str, Any]:
+    """The question was logged for the ICAM PMO (its text echoed, escaped, so it can ping nobody)."""
+    return message(
+        LOGGED_TEXT, [*sections(LOGGED_TEXT), context(f"Logged: _{escape(truncate(question, LOGGED_ECHO_LIMIT))}_")]
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.common.blocks import Block, plain
@@ -49,3 +49,13 @@ def input_block(block_id: str, label: str, element: dict[str, Any], *, optional:
     if hint:
         block["hint"] = plain(hint)
     return block
+
+
+def field_value(values: Mapping[str, Any], block_id: str) -> str | None:
+    """The submitted value of one input block (text, selected option or selected user), None if empty."""
+    element = (values.get(block_id) or {}).get(ActionId.FIELD) or {}
+    if not isinstance(element, dict):
+        return None
+    option = element.get("selected_option")
+    raw = option.get("value") if isinstance(option, dict) else element.get("selected_user", element.get("value"))
+    return raw.strip() or None if isinstance(raw, str) else None

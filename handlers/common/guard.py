@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.blocks import text_message
+from handlers.common.blocks import text_message
 from handlers.services import services_of
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.blocks import text_message
+from handlers.common.blocks import text_message
+from handlers.common.forms import field_value
 from handlers.common.guard import guarded
 from handlers.common.ids import SLASH_COMMAND, BlockId, CallbackId
 from handlers.common.text import escape, truncate
@@ -33,7 +34,6 @@ from handlers.comms.blocks import (
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
 from handlers.slash.registry import Call, Message, Reply
-from handlers.tracker.modals import field_value
 from icam_bot.comms.announcements import BODY_LIMIT, AnnouncementDraft, AnnouncementError, validate_draft
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
 from icam_bot.comms.models import ALL_PROGRAMS

@@ -15,7 +15,7 @@ import time
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answers.blocks import ERROR_TEXT, text_message
+from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.sender import Sender
 from handlers.runtime.spool import Spool

@@ -24,7 +24,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.blocks import ERROR_TEXT, answer_message, text_message
+from handlers.answers.blocks import answer_message
+from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.runtime.retry_policy import policy_handlers
 from icam_bot.answers import Responder
 from icam_bot.config import Settings

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answers.blocks import ERROR_TEXT, text_message
+from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.common.ids import SLASH_COMMAND
 from handlers.services import Services, services_of
 

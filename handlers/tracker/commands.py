@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from handlers.answers.blocks import ERROR_TEXT, text_message
+from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.slash.registry import Call, Message
 from handlers.tracker.blocks import (
     done_message,

@@ -32,6 +32,21 @@ async def open_issue_modal(
     return True
 
 
+async def open_issue_form(
+    services: Services,
+    client: AsyncWebClient,
+    trigger_id: str | None,
+    text: str,
+    *,
+    channel_id: str | None,
+    thread_ts: str | None,
+    permalink: str | None,
+) -> bool:
+    """open_issue_modal for other domains' listeners (``services.hooks.open_issue_form``)."""
+    meta = IssueModalMeta(channel_id=channel_id, thread_ts=thread_ts, permalink=permalink)
+    return await open_issue_modal(services, client, trigger_id, text, meta)
+
+
 async def tell_user(services: Services, client: AsyncWebClient, body: dict[str, Any], reply: dict[str, Any]) -> None:
     """Reply privately to whoever pressed a button: ephemeral via response_url, else a DM (Home tab)."""
     if body.get("response_url"):

@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.common.blocks import decode_value
 from handlers.common.guard import guarded
 from handlers.common.ids import ITEM_ACTIONS, ActionId
-from handlers.home.tab import publish_home
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
 from handlers.tracker.blocks import error_message, item_detail_message, restricted_message, triage_message
@@ -106,7 +105,7 @@ async def refresh_after_action(
 ) -> None:
     """Show the item's new state where the button was: chat.update the message, or re-publish the Home tab."""
     if from_home:
-        await publish_home(services, client, actor)
+        await services.hooks.publish_home(services, client, actor)
         return
     if not channel or not message_ts:
         return

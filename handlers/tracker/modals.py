@@ -8,7 +8,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from handlers.common.blocks import Block, context, divider, plain
-from handlers.common.forms import input_block, static_select, text_input
+from handlers.common.forms import (
+    field_value,  # noqa: F401  (the tracker's forms read their values with it)
+    input_block,
+    static_select,
+    text_input,
+)
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from handlers.common.text import INPUT_LIMIT, MODAL_TITLE_LIMIT, escape, truncate
 from icam_bot.tracker.models import ItemKind, Severity
@@ -138,16 +143,6 @@ def issue_modal(draft: IssueDraft, programs: Sequence[tuple[str, str]]) -> dict[
         "private_metadata": draft.meta.dump(),
         "blocks": blocks,
     }
-
-
-def field_value(values: Mapping[str, Any], block_id: str) -> str | None:
-    """The submitted value of one input block (text, selected option or selected user), None if empty."""
-    element = (values.get(block_id) or {}).get(ActionId.FIELD) or {}
-    if not isinstance(element, dict):
-        return None
-    option = element.get("selected_option")
-    raw = option.get("value") if isinstance(option, dict) else element.get("selected_user", element.get("value"))
-    return raw.strip() or None if isinstance(raw, str) else None
 
 
 def field_errors(errors: Mapping[str, str]) -> dict[str, str]:

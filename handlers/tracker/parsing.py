@@ -6,8 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from handlers.common.forms import field_value
 from handlers.common.ids import BlockId
-from handlers.tracker.modals import IssueModalMeta, field_value
+from handlers.tracker.modals import IssueModalMeta
 from icam_bot.tracker.models import ItemKind
 from icam_bot.tracker.service import NewItem
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.answers.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
+from handlers.common.blocks import NOTHING_TO_LOG_TEXT, logged_message, text_message
 from handlers.common.guard import guarded
 from handlers.common.ids import CallbackId
 from handlers.common.text import plain_text

@@ -10,12 +10,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.common.forms import field_value
 from handlers.common.guard import guarded
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from handlers.services import services_of
 from handlers.tracker.blocks import unsaved_submission_message
 from handlers.tracker.items import refresh_after_action
-from handlers.tracker.modals import IssueModalMeta, ReasonModalMeta, field_errors, field_value, logged_modal
+from handlers.tracker.modals import IssueModalMeta, ReasonModalMeta, field_errors, logged_modal
 from handlers.tracker.parsing import new_item_from_state
 from icam_bot.tracker.errors import ItemValidationError, TrackerError, TrackerNotSavedError
 from icam_bot.tracker.idempotency import content_key, view_key
