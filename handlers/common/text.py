@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from icam_bot.text.markup import markup_spans
+from icam_bot.text.markup import CHANNEL_ID, SPECIAL_NAME, USER_ID, Markup, MarkupKind, slack_markup
 
 #: Slack's limits that the builders respect.
 SECTION_TEXT_LIMIT = 3000
@@ -20,10 +18,6 @@ FALLBACK_TEXT_LIMIT = 4000
 #: Longest Slack text read for plain text: markup shrinks to its labels, and the result fills a 3,000-char input.
 MAX_SLACK_TEXT = 4 * INPUT_LIMIT
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]+")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
-_SPECIAL_NAME = re.compile(r"[a-z]+")
-
 
 def escape(text: str) -> str:
     """Escape &, < and > so user text can never form a mention, a link or a broadcast (<!channel>)."""
@@ -34,20 +28,19 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _readable(body: str, drop_user: str | None) -> str | None:
-    """What one ``<body>`` of Slack markup reads as, or None when it is not markup (kept as typed)."""
-    target, _, label = body.partition("|")
-    if target.startswith("@"):
-        if not _USER_ID.fullmatch(target[1:]):
+def _readable(markup: Markup, drop_user: str | None) -> str | None:
+    """What one piece of Slack markup reads as, or None when it is not markup (kept as typed)."""
+    kind, target, label = markup.kind, markup.target, markup.label
+    if kind is MarkupKind.USER:
+        if not USER_ID.fullmatch(target):
             return None
-        return "" if target[1:] == drop_user else "@someone"
-    if target.startswith("!"):
-        name = target[1:].partition("^")[0]
-        return "@" + (label or name).lstrip("@") if _SPECIAL_NAME.fullmatch(name) else None
-    if target.startswith("#"):
-        return "#" + (label or target[1:]) if _CHANNEL_ID.fullmatch(target[1:]) else None
-    if not target:
-        return body or None  # "<|x>" reads "|x"; "<>" is not markup
+        return "" if target == drop_user else "@someone"
+    if kind is MarkupKind.SPECIAL:
+        return "@" + (label or target).lstrip("@") if SPECIAL_NAME.fullmatch(target) else None
+    if kind is MarkupKind.CHANNEL:
+        return "#" + (label or target) if CHANNEL_ID.fullmatch(target) else None
+    if kind is MarkupKind.EMPTY:
+        return markup.body or None  # "<|x>" reads "|x"; "<>" is not markup
     return label or target
 
 
@@ -55,14 +48,14 @@ def plain_text(slack_text: str, drop_user: str | None = None) -> str:
     """What a person typed, from Slack's encoded message text: mentions become names, links their labels.
 
     ``drop_user`` (the bot's own user id) is removed entirely, so "@icam-bot how do I…" becomes "how do I…".
-    Linear in the length of the text, which is first cut to ``MAX_SLACK_TEXT`` (see ``markup_spans``).
+    Linear in the length of the text, which is first cut to ``MAX_SLACK_TEXT`` (see ``icam_bot.text.markup``).
     """
     parts: list[str] = []
-    for literal, body in markup_spans(slack_text[:MAX_SLACK_TEXT]):
+    for literal, markup in slack_markup(slack_text[:MAX_SLACK_TEXT]):
         parts.append(literal)
-        if body is not None:
-            readable = _readable(body, drop_user)
-            parts.append(f"<{body}>" if readable is None else readable)
+        if markup is not None:
+            readable = _readable(markup, drop_user)
+            parts.append(f"<{markup.body}>" if readable is None else readable)
     return " ".join(unescape("".join(parts)).split())
 
 

@@ -9,11 +9,10 @@ from functools import lru_cache
 
 import Stemmer
 
-from icam_bot.text.markup import markup_spans
+from icam_bot.text.markup import USER_ID, Markup, MarkupKind, slack_markup
 
-_SLACK_USER = re.compile(r"@[UW][A-Z0-9]+")
-_SLACK_CHANNEL = re.compile(r"#C[A-Z0-9]+")
-_SLACK_SPECIAL = re.compile(r"!(?:here|channel|everyone|subteam\^[A-Z0-9]+)")
+#: The channels whose labels the matcher keeps (public channel ids).
+_CHANNEL = re.compile(r"C[A-Z0-9]+")
 _SLACK_LINK = re.compile(r"(?:https?|mailto):")
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
@@ -171,24 +170,37 @@ STOP_WORDS = frozenset(
 _stemmer = Stemmer.Stemmer("english")
 
 
-def _markup_words(body: str) -> str | None:
-    """The words one ``<body>`` of Slack markup contributes (a label, or none), or None if it is not markup."""
-    target, _, label = body.partition("|")
-    if _SLACK_USER.fullmatch(target) or _SLACK_SPECIAL.fullmatch(target) or body.startswith("!date^"):
+#: Special mentions the matcher drops (with <!date^...>): broadcasts and user groups.
+_BROADCASTS = frozenset({"here", "channel", "everyone"})
+_GROUP_ID = re.compile(r"[A-Z0-9]+")
+
+
+def _markup_words(markup: Markup) -> str | None:
+    """The words one piece of Slack markup contributes (a label, or none), or None if it is not markup."""
+    kind, target, args = markup.kind, markup.target, markup.args
+    if kind is MarkupKind.USER and USER_ID.fullmatch(target):
         return " "
-    if _SLACK_CHANNEL.fullmatch(target) or _SLACK_LINK.match(target):
-        return f" {label} "
+    if kind is MarkupKind.SPECIAL and (
+        (target in _BROADCASTS and args is None)
+        or (target == "subteam" and args is not None and _GROUP_ID.fullmatch(args))
+        or (target == "date" and args is not None)
+    ):
+        return " "
+    if (kind is MarkupKind.CHANNEL and _CHANNEL.fullmatch(target)) or (
+        kind is MarkupKind.LINK and _SLACK_LINK.match(target)
+    ):
+        return f" {markup.label} "
     return None
 
 
 def strip_slack_markup(text: str) -> str:
     """Remove Slack mentions, specials and emoji; keep link and channel labels (linear time, see markup.py)."""
     parts: list[str] = []
-    for literal, body in markup_spans(text):
+    for literal, markup in slack_markup(text):
         parts.append(literal)
-        if body is not None:
-            words = _markup_words(body)
-            parts.append(f"<{body}>" if words is None else words)
+        if markup is not None:
+            words = _markup_words(markup)
+            parts.append(f"<{markup.body}>" if words is None else words)
     return html.unescape(_EMOJI.sub(" ", "".join(parts)))
 
 
