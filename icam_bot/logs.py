@@ -19,7 +19,6 @@ from contextvars import ContextVar, Token
 from types import MappingProxyType
 from typing import Any, TextIO
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("json", "text")
 #: The context fields, in the order they appear in a JSON line.
 CONTEXT_FIELDS = ("request_id", "event_id", "envelope_id", "command", "user", "item_id")

@@ -10,7 +10,7 @@ coming week (overdue ones included).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -83,9 +83,6 @@ class Digest:
     entries_due: tuple[EntryLine, ...]
     entries_due_count: int
     entry_ids: tuple[str, ...]  # recorded with the run, the baseline of the next digest's "added"
-
-
-BoardSection = Callable[[dt.datetime], object | None]
 
 
 def build_digest(
