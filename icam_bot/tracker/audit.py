@@ -21,6 +21,16 @@ TEXT_FIELDS = frozenset({"title", "description", "resolution"})
 TEXT_KEPT = "(text, kept with the item)"
 
 
+def escalated_by(actor: str, recorded: str) -> str:
+    """The ``detail`` of a person's escalation event: ``by <@actor>: <recorded>``, as every such event has stored it.
+
+    The one piece of Slack markup the core writes, kept because audit rows are immutable and every reader (the
+    CLI's audit and report, the App Home, the digest, Slack messages) shows the stored text as is: rows written
+    in another form would read differently. Notifications never carry it: they name the actor apart
+    (``Notification.actor``) and the Slack side renders the mention."""
+    return f"by <@{actor}>: {recorded}"
+
+
 def _shown(field: str, value: Any) -> Any:
     return TEXT_KEPT if field in TEXT_FIELDS and value is not None else value
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from icam_bot.programs.calendar import add_business_hours
 from icam_bot.programs.routing import LEVEL_NAMES, ProgramRouting
-from icam_bot.tracker.audit import Recorder
+from icam_bot.tracker.audit import Recorder, escalated_by
 from icam_bot.tracker.models import SLA_STATUSES, Severity, Status
 from icam_bot.tracker.results import NotificationKind, Outbox
 
@@ -71,8 +71,9 @@ def escalate(
     """Move the item one level up (caller checks there is a level above); returns the new target.
 
     ``actor``: the person who asked; ``reason`` is what they wrote, and notifications carry it apart from the
-    tracker's words (the next level and whoever is passed over). The event records ``recorded`` instead when
-    given (a person's reason is kept in a comment the event points at, see Recorder.note).
+    tracker's words (the next level and whoever is passed over). The event records ``by <@actor>: <recorded>``
+    (audit.escalated_by), ``recorded`` replacing the reason when given (a person's reason is kept in a comment the
+    event points at, see Recorder.note).
 
     ``actor=None``: the SLA sweeper (``rec.actor`` is the system); ``reason`` is the tracker's own words (which
     SLA was missed), recorded as is and carried in the detail of the notifications to the next level and to
@@ -82,10 +83,8 @@ def escalate(
     old = item.escalation_level
     new = old + 1
     target = routing.escalation_target(new)
-    if actor is None:
-        audit = reason if recorded is None else recorded
-    else:
-        audit = f"by <@{actor}>: {reason}" if recorded is None else recorded
+    noted = reason if recorded is None else recorded
+    audit = noted if actor is None else escalated_by(actor, noted)
     rec.set("escalation_level", new, action="escalated", detail=audit)
     item.last_escalated_at = rec.now  # scheduling state, derived: not audited separately
     item.next_escalation_at = next_check(item, routing)

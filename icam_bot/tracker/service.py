@@ -2,7 +2,8 @@
 
 Synchronous SQLAlchemy; async callers use ``asyncio.to_thread``. Each method runs in one short transaction:
 a refused or invalid action raises a TrackerError and writes nothing. Methods return detached views and
-the notifications the caller must deliver; this module knows nothing of Slack.
+the notifications the caller must deliver (who acted as ids, never as mentions: the Slack side renders those).
+The one exception is stored audit text, for compatibility: see audit.escalated_by.
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ class TrackerService(TrackerQueries):
                 raise InvalidTransitionError(f"{item.ref} is already at the top of the escalation chain (the ESC)")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             self._require_reporter_window(item, routing, actor, rec.now)
-            recorded = f"by <@{actor}>: {self._noted(rec, 'Escalation reason', reason, 'reason')}"
+            recorded = self._noted(rec, "Escalation reason", reason, "reason")
             escalation.escalate(rec, routing, reason, outbox, actor=actor, recorded=recorded)
             self._first_response(rec)
             return self._finish(rec, outbox)
