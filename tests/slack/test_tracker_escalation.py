@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from slack_harness import serve_app
-from test_slack_tracker import CRED_LEAD, CRED_OWNER, PMO, _wait_posts, create_item, reply_to
+from slack_harness import reply_to, serve_app
+from test_slack_tracker import CRED_LEAD, CRED_OWNER, PMO, _wait_posts, create_item
 
 
 async def test_three_escalations_in_a_row_by_the_reporter_reach_only_the_next_level(responder, sqlite_url):

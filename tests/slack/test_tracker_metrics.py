@@ -5,21 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from fake_clock import Clock
-from slack_harness import Harness, serve_app
+from slack_harness import Harness, reply_to, serve_app
+from slack_requests import modal_state, view_submission
 from sqlalchemy import create_engine
 from test_ops_endpoints import metrics, sample
-from test_slack_tracker import (
-    CRED_LEAD,
-    CRED_OWNER,
-    OTHER,
-    STAFF,
-    _wait_posts,
-    create_item,
-    reply_to,
-    state,
-    submission,
-    text_value,
-)
+from test_slack_tracker import CRED_LEAD, CRED_OWNER, OTHER, STAFF, _wait_posts, create_item, text_value
 
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from handlers.tracker.modals import ReasonModalMeta
@@ -36,8 +26,8 @@ async def counts(h: Harness) -> dict[str, float]:
 
 async def reason(h: Harness, action: str, text: str, user: str) -> str:
     meta = ReasonModalMeta(action, 1, "C0EXAMPLECRD", "9.1").dump()
-    view_state = state(**{BlockId.REASON: text_value(text)})
-    _, body = await h.interact(submission(CallbackId.REASON_MODAL, view_state, meta, user=user))
+    view_state = modal_state(**{BlockId.REASON: text_value(text)})
+    _, body = await h.interact(view_submission(CallbackId.REASON_MODAL, view_state, meta, user=user))
     return body
 
 
