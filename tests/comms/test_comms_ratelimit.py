@@ -20,38 +20,31 @@ class FakeTime:
         self.now += seconds
 
 
-def test_one_post_per_second_per_channel_and_other_channels_do_not_wait():
+async def test_one_post_per_second_per_channel_and_other_channels_do_not_wait():
     time = FakeTime()
     limiter = ChannelRateLimiter(1.0, clock=time.clock, sleep=time.sleep)
 
-    async def scenario() -> list[tuple[str, float]]:
-        posted = []
-        for channel in ("C1", "C2", "C1", "C1", "C3"):
-            await limiter.wait(channel)
-            posted.append((channel, time.now))
-        return posted
-
-    posted = asyncio.run(scenario())
+    posted = []
+    for channel in ("C1", "C2", "C1", "C1", "C3"):
+        await limiter.wait(channel)
+        posted.append((channel, time.now))
     assert time.slept == [1.0, 1.0]  # the second and third post to C1 waited; C2 and C3 never did
     assert posted == [("C1", 100.0), ("C2", 100.0), ("C1", 101.0), ("C1", 102.0), ("C3", 102.0)]
 
 
-def test_no_wait_once_the_interval_has_passed():
+async def test_no_wait_once_the_interval_has_passed():
     time = FakeTime()
     limiter = ChannelRateLimiter(1.0, clock=time.clock, sleep=time.sleep)
 
-    async def scenario() -> None:
-        await limiter.wait("C1")
-        time.now += 0.4
-        await limiter.wait("C1")  # 0.6 s early
-        time.now += 5
-        await limiter.wait("C1")
-
-    asyncio.run(scenario())
+    await limiter.wait("C1")
+    time.now += 0.4
+    await limiter.wait("C1")  # 0.6 s early
+    time.now += 5
+    await limiter.wait("C1")
     assert time.slept == [0.6]
 
 
-def test_concurrent_posts_to_one_channel_queue_a_second_apart():
+async def test_concurrent_posts_to_one_channel_queue_a_second_apart():
     time = FakeTime()
     limiter = ChannelRateLimiter(1.0, clock=time.clock, sleep=time.sleep)
     starts: list[float] = []
@@ -60,8 +53,5 @@ def test_concurrent_posts_to_one_channel_queue_a_second_apart():
         await limiter.wait("C1")
         starts.append(time.now)
 
-    async def scenario() -> None:
-        await asyncio.gather(post(), post(), post())
-
-    asyncio.run(scenario())
+    await asyncio.gather(post(), post(), post())
     assert starts == [100.0, 101.0, 102.0]

@@ -135,7 +135,7 @@ def test_two_schedulers_at_the_due_time_send_one_digest(empty_url, engine):
     assert (run.state, run.owner, run.attempts) == (RunState.SENT, owner, 1)
 
 
-def test_a_crash_between_claim_and_send_is_recovered_by_another_replica_after_the_lease(engine):
+async def test_a_crash_between_claim_and_send_is_recovered_by_another_replica_after_the_lease(engine):
     clock = Clock(DUE + dt.timedelta(minutes=1))
     crashed = scheduler(engine, clock, "crashed")
     survivor = scheduler(engine, clock, "survivor")
@@ -149,19 +149,19 @@ def test_a_crash_between_claim_and_send_is_recovered_by_another_replica_after_th
         return PostOutcome(ts="1.2", channel="C0PMO")
 
     with pytest.raises(SystemExit):
-        asyncio.run(crashed.tick(crash))
+        (await crashed.tick(crash))
     assert DigestRuns(engine).get("2026-W10").state is RunState.CLAIMED
-    assert asyncio.run(survivor.tick(send)) is None  # the lease still holds
+    assert (await survivor.tick(send)) is None  # the lease still holds
     clock.advance(minutes=10)
-    assert asyncio.run(survivor.tick(send)).key == "2026-W10"
+    assert (await survivor.tick(send)).key == "2026-W10"
     assert sent == ["2026-W10"]
     run = DigestRuns(engine).get("2026-W10")
     assert (run.state, run.owner, run.attempts) == (RunState.SENT, "survivor", 2)
-    assert asyncio.run(survivor.tick(send)) is None  # sent once, never again
+    assert (await survivor.tick(send)) is None  # sent once, never again
     assert sent == ["2026-W10"]
 
 
-def test_a_failed_post_is_retried_at_the_next_check(engine):
+async def test_a_failed_post_is_retried_at_the_next_check(engine):
     clock = Clock(DUE)
     sched = scheduler(engine, clock, "a")
     outcomes = [PostOutcome(error="request_failed"), PostOutcome(ts="3.4", channel="C0PMO")]
@@ -169,14 +169,14 @@ def test_a_failed_post_is_retried_at_the_next_check(engine):
     async def send(_digest) -> PostOutcome:
         return outcomes.pop(0)
 
-    assert asyncio.run(sched.tick(send)) is None
+    assert (await sched.tick(send)) is None
     assert DigestRuns(engine).get("2026-W10").last_error == "request_failed"
     clock.advance(minutes=1)
-    assert asyncio.run(sched.tick(send)).key == "2026-W10"
+    assert (await sched.tick(send)).key == "2026-W10"
     assert DigestRuns(engine).get("2026-W10").state is RunState.SENT
 
 
-def test_nothing_is_sent_before_the_due_time_or_more_than_a_day_late(engine):
+async def test_nothing_is_sent_before_the_due_time_or_more_than_a_day_late(engine):
     clock = Clock(DUE - dt.timedelta(days=5, hours=23))  # the previous period, 25 hours after its due time
     sched = scheduler(engine, clock, "a")
     sent: list[str] = []
@@ -185,11 +185,11 @@ def test_nothing_is_sent_before_the_due_time_or_more_than_a_day_late(engine):
         sent.append(digest.period.key)
         return PostOutcome(ts="1.1")
 
-    assert asyncio.run(sched.tick(send)) is None
+    assert (await sched.tick(send)) is None
     clock.now = DUE - dt.timedelta(seconds=1)
-    assert asyncio.run(sched.tick(send)) is None
+    assert (await sched.tick(send)) is None
     clock.now = DUE + dt.timedelta(hours=23)  # late (e.g. the bot was down at 9:00) but within a day
-    assert asyncio.run(sched.tick(send)).key == "2026-W10"
+    assert (await sched.tick(send)).key == "2026-W10"
     assert sent == ["2026-W10"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
@@ -12,14 +11,14 @@ from icam_bot.config import Settings
 
 
 @pytest.mark.parametrize("workers", [0, 1])
-def test_pool_answers_like_the_responder(responder, tmp_path, workers):
+async def test_pool_answers_like_the_responder(responder, tmp_path, workers):
     env = {"ICAM_DATA_DIR": str(tmp_path), "ICAM_CACHE_DIR": os.environ["ICAM_CACHE_DIR"]}
     settings = Settings.from_env({**env, "ICAM_ANSWER_WORKERS": str(workers)})
     pool = AnswerPool(responder, settings, settings.answer_workers)
     try:
         pool.warm_up()
-        reply = asyncio.run(pool.ask("I forgot my PIV PIN"))
-        match = asyncio.run(pool.match("what does PACS stand for"))
+        reply = await pool.ask("I forgot my PIV PIN")
+        match = await pool.match("what does PACS stand for")
     finally:
         pool.close()
     expected = responder.ask("I forgot my PIV PIN")

@@ -67,19 +67,16 @@ def test_context_fields_and_extras_are_written(json_log):
     assert "request_id" not in outside
 
 
-def test_context_reaches_tasks_and_threads_created_inside_it(json_log):
+async def test_context_reaches_tasks_and_threads_created_inside_it(json_log):
     log = logging.getLogger("icam.test")
 
-    async def scenario():
-        token = bind(request_id="r-2", event_id="Ev1")
-        task = asyncio.create_task(asyncio.sleep(0, result=None))
-        await task
-        await asyncio.to_thread(log.info, "from a thread")
-        await asyncio.create_task(_log_later(log))
-        unbind(token)
-        assert context_fields() == {}
-
-    asyncio.run(scenario())
+    token = bind(request_id="r-2", event_id="Ev1")
+    task = asyncio.create_task(asyncio.sleep(0, result=None))
+    await task
+    await asyncio.to_thread(log.info, "from a thread")
+    await asyncio.create_task(_log_later(log))
+    unbind(token)
+    assert context_fields() == {}
     thread_line, task_line = json_log()
     assert thread_line["request_id"] == task_line["request_id"] == "r-2"
     assert task_line["event_id"] == "Ev1"

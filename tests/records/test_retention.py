@@ -132,7 +132,7 @@ def test_retention_periods_are_days_before_now(clock):
     assert policy.items_cutoff(clock.now) is None
 
 
-def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tracker, clock):
+async def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tracker, clock):
     from types import SimpleNamespace
 
     from handlers.runtime.retention import RetentionTask
@@ -142,16 +142,13 @@ def test_serve_applies_retention_in_the_background_and_stops_cleanly(engine, tra
     clock.advance(days=31)
     services = SimpleNamespace(tracker=tracker, retention=RetentionPolicy(closed_items_days=30), clock=clock)
 
-    async def scenario() -> None:
-        task = RetentionTask.maybe_start(services)  # type: ignore[arg-type]
-        assert task is not None
-        for _ in range(200):
-            if count(engine, TrackerItem, TrackerItem.redacted_at.is_not(None)):
-                break
-            await asyncio.sleep(0.02)
-        await task.stop(timeout=5)
-
-    asyncio.run(scenario())
+    task = RetentionTask.maybe_start(services)  # type: ignore[arg-type]
+    assert task is not None
+    for _ in range(200):
+        if count(engine, TrackerItem, TrackerItem.redacted_at.is_not(None)):
+            break
+        await asyncio.sleep(0.02)
+    await task.stop(timeout=5)
     assert tracker.get(ref, actor=PMO).title == REDACTED
     (record,) = AccessLog(engine).events(AccessFilter(action="retention"))
     assert (record.actor_id, record.surface) == ("icam-bot", "serve")

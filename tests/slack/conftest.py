@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from database_support import PG_URL, postgres_schema
 
-from icam_bot.answers import Responder
+from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
 from icam_bot.db import make_engine, upgrade
 
@@ -82,45 +82,69 @@ class Questions:
     """Questions that, with the knowledge base and matcher as they are now, lead to each kind of reply.
 
     Found by asking (the knowledge base and the matcher's calibration evolve), so scenario tests assert on
-    the Slack behaviour for a kind of reply rather than on one matcher decision.
+    the Slack behaviour for a kind of reply rather than on one matcher decision. The fixed probes are tried
+    first, then the knowledge base's own questions and the held-out evaluation set (in-scope questions,
+    off-topic ones with and without a redirect): a kind that none of them leads to is a regression, and the
+    test that needs it fails saying so.
     """
 
     found: dict[str, str]
+    tried: dict[str, int]
 
     def __getattr__(self, kind: str) -> str:
         if kind not in self.found:
-            pytest.skip(f"no probe question currently leads to a {kind!r} reply")
+            pytest.fail(
+                f"no question leads to a {kind!r} reply any more ({self.tried.get(kind, 0)} tried: the probes in "
+                "tests/slack/conftest.py, the knowledge base's questions and the evaluation set): the matcher or the "
+                "knowledge base changed how such questions are answered",
+                pytrace=False,
+            )
         return self.found[kind]
+
+
+def _first(responder: Responder, candidates: list[str], wanted: Callable[[Reply], bool]) -> tuple[str | None, int]:
+    """The first candidate (in order, duplicates skipped) whose reply is ``wanted``, and how many were asked."""
+    asked = 0
+    for question in dict.fromkeys(candidates):
+        asked += 1
+        if wanted(responder.ask(question)):
+            return question, asked
+    return None, asked
 
 
 @pytest.fixture(scope="session")
 def questions(responder: Responder) -> Questions:
+    from icam_bot.evaluation.dataset import NO_REDIRECT, load_dataset
     from icam_bot.matching.engine import Decision
 
+    items = load_dataset()
+    kb_questions = [e.question for e in responder.kb.entries]
+    in_scope = [i.question for i in items if i.in_scope]
+    off_topic = [i.question for i in items if not i.in_scope and i.redirect == NO_REDIRECT]
+    redirected = [i.question for i in items if not i.in_scope and i.redirect not in (None, NO_REDIRECT)]
+    searches: dict[str, tuple[list[str], Callable[[Reply], bool]]] = {
+        "answer": (
+            [*ANSWER_PROBES, *kb_questions],
+            lambda r: r.decision is Decision.ANSWER and bool(r.suggestions),
+        ),
+        "suggest": (
+            [*SUGGEST_PROBES, *in_scope],
+            lambda r: r.decision is Decision.SUGGEST and len(r.suggestions) >= 2,
+        ),
+        "abstain": (
+            [*ABSTAIN_PROBES, *off_topic],
+            lambda r: r.decision is Decision.ABSTAIN and r.can_log and not r.suggestions,
+        ),
+        "abstain_related": (
+            [*RELATED_PROBES, *in_scope],
+            lambda r: r.decision is Decision.ABSTAIN and r.can_log and bool(r.suggestions),
+        ),
+        "redirect": ([*REDIRECT_PROBES, *redirected], lambda r: bool(r.redirect_id)),
+    }
     found: dict[str, str] = {}
-    answer_probes = [*ANSWER_PROBES, *(e.question for e in responder.kb.entries)]
-    for question in answer_probes:
-        reply = responder.ask(question)
-        if reply.decision is Decision.ANSWER and reply.suggestions:
-            found["answer"] = question
-            break
-    for question in SUGGEST_PROBES:
-        reply = responder.ask(question)
-        if reply.decision is Decision.SUGGEST and len(reply.suggestions) >= 2:
-            found["suggest"] = question
-            break
-    for question in ABSTAIN_PROBES:
-        reply = responder.ask(question)
-        if reply.decision is Decision.ABSTAIN and reply.can_log and not reply.suggestions:
-            found["abstain"] = question
-            break
-    for question in RELATED_PROBES:
-        reply = responder.ask(question)
-        if reply.decision is Decision.ABSTAIN and reply.can_log and reply.suggestions:
-            found["abstain_related"] = question
-            break
-    for question in REDIRECT_PROBES:
-        if responder.ask(question).redirect_id:
-            found["redirect"] = question
-            break
-    return Questions(found)
+    tried: dict[str, int] = {}
+    for kind, (candidates, wanted) in searches.items():
+        question, tried[kind] = _first(responder, candidates, wanted)
+        if question is not None:
+            found[kind] = question
+    return Questions(found, tried)

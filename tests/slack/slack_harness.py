@@ -110,3 +110,31 @@ async def serve_app(
         store.close()
         if own_fake:
             await fake.stop()
+
+
+async def reply_to(
+    h: Harness, text: str, user: str = "U0000STAFF", key: str = "cmd", channel: str = "C0000CHAN"
+) -> dict[str, Any]:
+    """Run a slash command and return the ephemeral reply sent to its response_url."""
+    before = len(h.fake.calls_to("response_url"))
+    status, _ = await h.command(text, key=key, user=user, channel=channel)
+    assert status == 200
+    calls = await h.fake.wait_for("response_url", before + 1)
+    reply = calls[before].params
+    assert reply["response_type"] == "ephemeral"
+    return reply
+
+
+async def reply_text(h: Harness, text: str, **kwargs: str) -> str:
+    """The text of ``reply_to``'s ephemeral reply."""
+    return (await reply_to(h, text, **kwargs))["text"]
+
+
+def posts_to(h: Harness, channel: str) -> list[dict[str, Any]]:
+    """The chat.postMessage calls made so far to one channel (or user), their params."""
+    return [c.params for c in h.fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    """The action ids of every element in the actions blocks, in order."""
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from fake_slack import BOT_USER_ID, TEAM_ID
 
+from handlers.common.ids import ActionId
+
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 _event_ids = itertools.count(1)
 
@@ -205,7 +207,15 @@ def message_shortcut(
     }
 
 
-def view_submission(callback_id: str, user: str = "U0000STAFF") -> dict[str, Any]:
+def modal_state(**fields: dict[str, Any]) -> dict[str, Any]:
+    """A modal's ``state``: each block id mapped to its one input element (action id ``ActionId.FIELD``)."""
+    return {"values": {block: {ActionId.FIELD: element} for block, element in fields.items()}}
+
+
+def view_submission(
+    callback_id: str, view_state: dict[str, Any] | None = None, metadata: str = "", user: str = "U0000STAFF"
+) -> dict[str, Any]:
+    """A modal submitted: ``view_state`` is the view's ``state`` (``modal_state`` builds one)."""
     return {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "example"},
@@ -217,8 +227,8 @@ def view_submission(callback_id: str, user: str = "U0000STAFF") -> dict[str, Any
             "id": "V0000002",
             "type": "modal",
             "callback_id": callback_id,
-            "private_metadata": "",
-            "state": {"values": {}},
+            "private_metadata": metadata,
+            "state": {"values": {}} if view_state is None else view_state,
             "hash": "1700000007.abc",
             "title": {"type": "plain_text", "text": "x"},
             "blocks": [],

@@ -56,71 +56,66 @@ def rows(h: Harness, model: Any) -> list[Any]:
         return list(session.scalars(select(model)))
 
 
-def test_a_retried_event_is_answered_once_and_recorded_when_the_database_returns(responder, database_url, monkeypatch):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            database_down(h, monkeypatch)
-            assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001") == 200
-            assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=1) == 200
-            # a redelivery this replica never saw may have been answered by another one: Slack retries it later
-            assert await h.event(direct_message("how do I reset my PIV PIN?"), "EvOUTAGE0002", retry=1) == 503
-            await h.fake.wait_for("chat.postMessage")
-            await asyncio.sleep(0.5)
-            assert len(answers(h)) == 1
-            assert rows(h, QuestionLog) == []
+async def test_a_retried_event_is_answered_once_and_recorded_when_the_database_returns(
+    responder, database_url, monkeypatch
+):
+    async with serve_app(responder, database_url) as h:
+        database_down(h, monkeypatch)
+        assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001") == 200
+        assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=1) == 200
+        # a redelivery this replica never saw may have been answered by another one: Slack retries it later
+        assert await h.event(direct_message("how do I reset my PIV PIN?"), "EvOUTAGE0002", retry=1) == 503
+        await h.fake.wait_for("chat.postMessage")
+        await asyncio.sleep(0.5)
+        assert len(answers(h)) == 1
+        assert rows(h, QuestionLog) == []
 
-            monkeypatch.undo()  # the database is back
-            await spool_written(h)
-            assert [r.event_id for r in rows(h, ProcessedEvent)] == ["EvOUTAGE0001"]
-            (logged,) = rows(h, QuestionLog)
-            assert (logged.text, logged.surface) == ("what does PACS stand for?", "dm")
-            assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=2) == 200
-            assert await h.event(direct_message("how do I reset my PIV PIN?"), "EvOUTAGE0002", retry=2) == 200
-            await h.fake.wait_for("chat.postMessage", 2)
-            await asyncio.sleep(0.5)
-            assert len(answers(h)) == 2
-
-    asyncio.run(scenario())
+        monkeypatch.undo()  # the database is back
+        await spool_written(h)
+        assert [r.event_id for r in rows(h, ProcessedEvent)] == ["EvOUTAGE0001"]
+        (logged,) = rows(h, QuestionLog)
+        assert (logged.text, logged.surface) == ("what does PACS stand for?", "dm")
+        assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=2) == 200
+        assert await h.event(direct_message("how do I reset my PIV PIN?"), "EvOUTAGE0002", retry=2) == 200
+        await h.fake.wait_for("chat.postMessage", 2)
+        await asyncio.sleep(0.5)
+        assert len(answers(h)) == 2
 
 
-def test_a_question_asked_while_the_database_is_down_is_answered_and_logged_later(responder, database_url, monkeypatch):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            database_down(h, monkeypatch)
-            status, _ = await h.command("ask what does PACS stand for?")
-            assert status == 200
-            await h.fake.wait_for("response_url")
-            for _ in range(100):  # spooled when the worker hands back its outcome
-                if len(h.services.spool):
-                    break
-                await asyncio.sleep(0.02)
-            assert len(h.services.spool) == 1
-            monkeypatch.undo()
-            await spool_written(h)
-            assert len(h.services.spool) == 0
-            (logged,) = rows(h, QuestionLog)
-            assert (logged.text, logged.surface, logged.user_id) == (
-                "what does PACS stand for?",
-                "command",
-                "U0000STAFF",
-            )
-
-    asyncio.run(scenario())
+async def test_a_question_asked_while_the_database_is_down_is_answered_and_logged_later(
+    responder, database_url, monkeypatch
+):
+    async with serve_app(responder, database_url) as h:
+        database_down(h, monkeypatch)
+        status, _ = await h.command("ask what does PACS stand for?")
+        assert status == 200
+        await h.fake.wait_for("response_url")
+        for _ in range(100):  # spooled when the worker hands back its outcome
+            if len(h.services.spool):
+                break
+            await asyncio.sleep(0.02)
+        assert len(h.services.spool) == 1
+        monkeypatch.undo()
+        await spool_written(h)
+        assert len(h.services.spool) == 0
+        (logged,) = rows(h, QuestionLog)
+        assert (logged.text, logged.surface, logged.user_id) == (
+            "what does PACS stand for?",
+            "command",
+            "U0000STAFF",
+        )
 
 
 @pytest.mark.parametrize("action_id", [ActionId.HELPFUL, ActionId.LOG_FOR_PMO, ActionId.LOG_ISSUE])
-def test_a_button_click_while_the_database_is_down_is_acked_with_a_clear_message(
+async def test_a_button_click_while_the_database_is_down_is_acked_with_a_clear_message(
     responder, database_url, monkeypatch, action_id
 ):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            database_down(h, monkeypatch)
-            value = encode_value(e="glossary-pacs", q=1)
-            started = time.monotonic()
-            status, _ = await h.interact(block_actions({"action_id": action_id, "value": value}, h.fake.response_url()))
-            assert status == 200
-            assert time.monotonic() - started < 1.5
-            calls = await h.fake.wait_for("response_url")
-            assert "database is unavailable" in calls[-1].texts()
-
-    asyncio.run(scenario())
+    async with serve_app(responder, database_url) as h:
+        database_down(h, monkeypatch)
+        value = encode_value(e="glossary-pacs", q=1)
+        started = time.monotonic()
+        status, _ = await h.interact(block_actions({"action_id": action_id, "value": value}, h.fake.response_url()))
+        assert status == 200
+        assert time.monotonic() - started < 1.5
+        calls = await h.fake.wait_for("response_url")
+        assert "database is unavailable" in calls[-1].texts()

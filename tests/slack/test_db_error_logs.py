@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -15,7 +14,7 @@ from icam_bot.db import make_engine
 SECRET = "my SSN is 078-05-1120 and my name is Pat Quincy"
 
 
-def test_a_database_error_logs_no_user_text(responder, sqlite_url, caplog: pytest.LogCaptureFixture):
+async def test_a_database_error_logs_no_user_text(responder, sqlite_url, caplog: pytest.LogCaptureFixture):
     engine = make_engine(sqlite_url)
     with engine.begin() as conn:  # every insert into the question log now fails inside the database
         conn.execute(
@@ -23,15 +22,12 @@ def test_a_database_error_logs_no_user_text(responder, sqlite_url, caplog: pytes
         )
     engine.dispose()
 
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            await h.event(direct_message(SECRET))
-            await h.fake.wait_for("chat.postMessage")
-
     # With the durable questions the failed record is kept for later and logged as a WARNING (with the database's
     # error), no longer an ERROR: every record from WARNING up must be free of the text.
     with caplog.at_level(logging.DEBUG, logger="sqlalchemy"), caplog.at_level(logging.WARNING):
-        asyncio.run(scenario())
+        async with serve_app(responder, sqlite_url) as h:
+            await h.event(direct_message(SECRET))
+            await h.fake.wait_for("chat.postMessage")
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("could not record a question" in r.getMessage() for r in errors)
     for record in errors:

@@ -30,36 +30,30 @@ async def settled(h: Harness, count: int) -> list[PendingQuestion]:
     return questions(h)
 
 
-def test_a_dm_is_stored_with_its_event_before_the_ack_and_answered_once(responder, database_url):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            h.fake.delays["chat.postMessage"] = 0.5  # the answer is still on its way when the ack returns
-            assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001") == 200
-            (row,) = questions(h)
-            assert (row.request_key, row.surface, row.user_id) == ("event:EvSTORED0001", "dm", "U0000STAFF")
-            assert row.text == "what does PACS stand for?"
-            assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001", retry=1) == 200
-            (row,) = await settled(h, 1)
-            assert (row.status, row.claimed_by, row.attempts) == ("answered", h.services.replica_id, 1)
-            await asyncio.sleep(0.3)
-            answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
-            assert len(answers) == 1
-
-    asyncio.run(scenario())
+async def test_a_dm_is_stored_with_its_event_before_the_ack_and_answered_once(responder, database_url):
+    async with serve_app(responder, database_url) as h:
+        h.fake.delays["chat.postMessage"] = 0.5  # the answer is still on its way when the ack returns
+        assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001") == 200
+        (row,) = questions(h)
+        assert (row.request_key, row.surface, row.user_id) == ("event:EvSTORED0001", "dm", "U0000STAFF")
+        assert row.text == "what does PACS stand for?"
+        assert await h.event(direct_message("what does PACS stand for?"), "EvSTORED0001", retry=1) == 200
+        (row,) = await settled(h, 1)
+        assert (row.status, row.claimed_by, row.attempts) == ("answered", h.services.replica_id, 1)
+        await asyncio.sleep(0.3)
+        answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
+        assert len(answers) == 1
 
 
-def test_icam_ask_is_stored_before_the_ack_and_answered_from_the_store(responder, database_url):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            status, _ = await h.command("ask how do I reset my PIV PIN?")
-            assert status == 200
-            (row,) = await settled(h, 1)
-            assert row.surface == "command"
-            assert row.request_key.startswith("command:U0000STAFF:")
-            assert row.response_url == h.fake.response_url("cmd")
-            await h.fake.wait_for("response_url")
-
-    asyncio.run(scenario())
+async def test_icam_ask_is_stored_before_the_ack_and_answered_from_the_store(responder, database_url):
+    async with serve_app(responder, database_url) as h:
+        status, _ = await h.command("ask how do I reset my PIV PIN?")
+        assert status == 200
+        (row,) = await settled(h, 1)
+        assert row.surface == "command"
+        assert row.request_key.startswith("command:U0000STAFF:")
+        assert row.response_url == h.fake.response_url("cmd")
+        await h.fake.wait_for("response_url")
 
 
 def _abandon(database_url: str, *texts: str, answering: bool = False) -> None:
@@ -73,30 +67,24 @@ def _abandon(database_url: str, *texts: str, answering: bool = False) -> None:
     engine.dispose()
 
 
-def test_questions_a_dead_replica_acked_are_answered_by_another_within_the_lease(responder, database_url):
+async def test_questions_a_dead_replica_acked_are_answered_by_another_within_the_lease(responder, database_url):
     _abandon(database_url, "what does PACS stand for?", "how do I reset my PIV PIN?")
 
-    async def scenario():
-        async with serve_app(responder, database_url, lease_seconds=3) as h:
-            rows = await settled(h, 2)
-            assert [(r.status, r.claimed_by) for r in rows] == [("answered", h.services.replica_id)] * 2
-            await asyncio.sleep(1.5)  # another look: nothing answered twice
-            answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
-            assert len(answers) == 2
-
-    asyncio.run(scenario())
+    async with serve_app(responder, database_url, lease_seconds=3) as h:
+        rows = await settled(h, 2)
+        assert [(r.status, r.claimed_by) for r in rows] == [("answered", h.services.replica_id)] * 2
+        await asyncio.sleep(1.5)  # another look: nothing answered twice
+        answers = [c for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == DM_CHANNEL]
+        assert len(answers) == 2
 
 
-def test_a_question_whose_worker_died_while_answering_is_answered_again(responder, database_url):
+async def test_a_question_whose_worker_died_while_answering_is_answered_again(responder, database_url):
     _abandon(database_url, "what does PACS stand for?", answering=True)
 
-    async def scenario():
-        async with serve_app(responder, database_url, lease_seconds=3) as h:
-            (row,) = await settled(h, 1)
-            assert (row.status, row.attempts) == ("answered", 2)
-            await h.fake.wait_for("chat.postMessage")
-
-    asyncio.run(scenario())
+    async with serve_app(responder, database_url, lease_seconds=3) as h:
+        (row,) = await settled(h, 1)
+        assert (row.status, row.attempts) == ("answered", 2)
+        await h.fake.wait_for("chat.postMessage")
 
 
 def test_a_question_is_answered_by_one_worker_only(database_url):

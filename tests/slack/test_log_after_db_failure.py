@@ -3,7 +3,6 @@ the reply's "log my question" button carries the question, and pressing it recor
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from slack_harness import serve_app
@@ -34,10 +33,10 @@ def _database_fails(url: str, failing: bool) -> None:
     engine.dispose()
 
 
-def test_log_my_question_works_after_a_brief_database_failure(responder, sqlite_url, questions, caplog):
+async def test_log_my_question_works_after_a_brief_database_failure(responder, sqlite_url, questions, caplog):
     question = questions.abstain
 
-    async def scenario():
+    with caplog.at_level(logging.CRITICAL):
         async with serve_app(responder, sqlite_url) as h:
             _database_fails(sqlite_url, True)
             await h.event(direct_message(question))
@@ -52,9 +51,6 @@ def test_log_my_question_works_after_a_brief_database_failure(responder, sqlite_
             with h.store.sessions() as s:
                 gap = s.scalars(select(UnansweredQuestion)).one()
             assert (gap.text, gap.pmo_requests, gap.last_asked_by) == (question, 1, "U0000STAFF")
-
-    with caplog.at_level(logging.CRITICAL):
-        asyncio.run(scenario())
 
 
 def test_a_long_question_still_fits_in_the_button():

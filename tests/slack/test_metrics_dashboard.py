@@ -3,7 +3,6 @@ PromQL uses is exported by the real app, served over HTTP, after it has answered
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -109,21 +108,18 @@ def test_the_dashboard_is_a_grafana_dashboard_with_what_the_pmo_and_operators_ne
         assert metric_names(expr), (title, expr)
 
 
-def test_every_metric_the_dashboard_queries_is_exported_by_the_running_app(responder, sqlite_url, dashboard):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            await h.command("ask how do I reset my PIV PIN?")
-            await h.fake.wait_for("response_url")
-            value = encode_value(e="glossary-pacs", q=None)
-            await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
-            exposition = await scrape_until(h, lambda e: sample(e, "icam_bot_answer_latency_seconds_count") >= 1)
-            exported = sample_names(exposition)
-            missing = {
-                (title, name)
-                for title, expr in expressions(dashboard)
-                for name in metric_names(expr)
-                if name not in exported
-            }
-            assert not missing, sorted(missing)
-
-    asyncio.run(scenario())
+async def test_every_metric_the_dashboard_queries_is_exported_by_the_running_app(responder, sqlite_url, dashboard):
+    async with serve_app(responder, sqlite_url) as h:
+        await h.command("ask how do I reset my PIV PIN?")
+        await h.fake.wait_for("response_url")
+        value = encode_value(e="glossary-pacs", q=None)
+        await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
+        exposition = await scrape_until(h, lambda e: sample(e, "icam_bot_answer_latency_seconds_count") >= 1)
+        exported = sample_names(exposition)
+        missing = {
+            (title, name)
+            for title, expr in expressions(dashboard)
+            for name in metric_names(expr)
+            if name not in exported
+        }
+        assert not missing, sorted(missing)

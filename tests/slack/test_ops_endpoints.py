@@ -56,136 +56,115 @@ async def readyz(h: Harness, public: bool = False) -> tuple[int, dict]:
         return resp.status, await resp.json()
 
 
-def test_slacks_port_serves_probes_but_no_metrics_and_no_schema_revision(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            async with h.session.get(h.url + "/metrics") as resp:
-                assert resp.status == 404
-            async with h.session.get(h.url + "/healthz") as resp:
-                assert resp.status == 200
-            status, body = await readyz(h, public=True)
-            assert status == 200, body
-            assert body == {
-                "ok": True,
-                "checks": {n: {"ok": True} for n in ("database", "knowledge_base", "migrations")},
-                "matching": {"mode": responder.matcher.mode},  # never the model hash on Slack's port
-            }
-            _, detailed = await readyz(h)
-            head = detailed["checks"]["migrations"]["head"]
-            async with h.session.get(h.url + "/readyz") as resp:
-                assert head not in await resp.text()
-
-    asyncio.run(scenario())
+async def test_slacks_port_serves_probes_but_no_metrics_and_no_schema_revision(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        async with h.session.get(h.url + "/metrics") as resp:
+            assert resp.status == 404
+        async with h.session.get(h.url + "/healthz") as resp:
+            assert resp.status == 200
+        status, body = await readyz(h, public=True)
+        assert status == 200, body
+        assert body == {
+            "ok": True,
+            "checks": {n: {"ok": True} for n in ("database", "knowledge_base", "migrations")},
+            "matching": {"mode": responder.matcher.mode},  # never the model hash on Slack's port
+        }
+        _, detailed = await readyz(h)
+        head = detailed["checks"]["migrations"]["head"]
+        async with h.session.get(h.url + "/readyz") as resp:
+            assert head not in await resp.text()
 
 
-def test_public_readyz_still_names_failing_checks(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            with create_engine(sqlite_url).begin() as conn:
-                conn.execute(text("DROP TABLE alembic_version"))
-            status, body = await readyz(h, public=True)
-            assert status == 503
-            assert body["failing"] == ["migrations"]
-            assert body["checks"]["migrations"] == {"ok": False}
-
-    asyncio.run(scenario())
+async def test_public_readyz_still_names_failing_checks(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        with create_engine(sqlite_url).begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        status, body = await readyz(h, public=True)
+        assert status == 503
+        assert body["failing"] == ["migrations"]
+        assert body["checks"]["migrations"] == {"ok": False}
 
 
-def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
+async def test_readyz_is_200_when_database_knowledge_and_migrations_are_fine(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        status, body = await readyz(h)
+        assert status == 200, body
+        assert body["ok"] is True
+        assert set(body["checks"]) == {"database", "knowledge_base", "migrations"}
+        assert all(check["ok"] for check in body["checks"].values())
+        assert body["checks"]["knowledge_base"]["entries"] > 0
+        expected = {"mode": "semantic", "model_sha256": MODEL_SHA256}
+        if responder.matcher.mode == "lexical":  # tests may run without the model (a warning says so)
+            expected = {"mode": "lexical", "model_sha256": None}
+        assert body["matching"] == expected
+
+
+async def test_readyz_is_503_naming_the_database_when_it_is_unreachable(responder, sqlite_url, tmp_path):
+    async with serve_app(responder, sqlite_url) as h:
+        healthy_store = h.services.store
+        h.services.store = Store(create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}"))
+        try:
             status, body = await readyz(h)
-            assert status == 200, body
-            assert body["ok"] is True
-            assert set(body["checks"]) == {"database", "knowledge_base", "migrations"}
-            assert all(check["ok"] for check in body["checks"].values())
-            assert body["checks"]["knowledge_base"]["entries"] > 0
-            expected = {"mode": "semantic", "model_sha256": MODEL_SHA256}
-            if responder.matcher.mode == "lexical":  # tests may run without the model (a warning says so)
-                expected = {"mode": "lexical", "model_sha256": None}
-            assert body["matching"] == expected
-
-    asyncio.run(scenario())
-
-
-def test_readyz_is_503_naming_the_database_when_it_is_unreachable(responder, sqlite_url, tmp_path):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            healthy_store = h.services.store
-            h.services.store = Store(create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'db.sqlite3'}"))
-            try:
-                status, body = await readyz(h)
-            finally:
-                h.services.store.close()
-                h.services.store = healthy_store
-            assert status == 503
-            assert body["ok"] is False
-            assert "database" in body["failing"]
-            assert body["checks"]["database"]["ok"] is False
-            assert body["checks"]["knowledge_base"]["ok"] is True
-            async with h.session.get(h.url + "/healthz") as resp:
-                assert resp.status == 200  # liveness does not depend on the database
-
-    asyncio.run(scenario())
+        finally:
+            h.services.store.close()
+            h.services.store = healthy_store
+        assert status == 503
+        assert body["ok"] is False
+        assert "database" in body["failing"]
+        assert body["checks"]["database"]["ok"] is False
+        assert body["checks"]["knowledge_base"]["ok"] is True
+        async with h.session.get(h.url + "/healthz") as resp:
+            assert resp.status == 200  # liveness does not depend on the database
 
 
-def test_readyz_is_503_naming_migrations_when_the_schema_is_not_current(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            with h.store.engine.begin() as conn:
-                conn.execute(text("DROP TABLE alembic_version"))
-            status, body = await readyz(h)
-            assert status == 503
-            assert body["failing"] == ["migrations"]
-            assert body["checks"]["migrations"]["current"] is None
-            assert body["matching"]["mode"] == responder.matcher.mode  # reported whether ready or not
-
-    asyncio.run(scenario())
+async def test_readyz_is_503_naming_migrations_when_the_schema_is_not_current(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        with h.store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        status, body = await readyz(h)
+        assert status == 503
+        assert body["failing"] == ["migrations"]
+        assert body["checks"]["migrations"]["current"] is None
+        assert body["matching"]["mode"] == responder.matcher.mode  # reported whether ready or not
 
 
-def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            content_type, before = await metrics(h)
-            assert content_type.startswith("text/plain")
-            for name in METRIC_NAMES:
-                assert name in before
+async def test_metrics_are_exposed_and_count_questions_and_feedback(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        content_type, before = await metrics(h)
+        assert content_type.startswith("text/plain")
+        for name in METRIC_NAMES:
+            assert name in before
 
-            await h.command("ask how do I reset my PIV PIN?")
-            await h.fake.wait_for("response_url")
-            for _ in range(100):  # counted when the worker hands back its outcome (after the reply is marked sent)
-                _, after_ask = await metrics(h)
-                asked = sum(sample(after_ask, "icam_bot_questions_total", decision=d) for d in DECISIONS)
-                if asked:
-                    break
-                await asyncio.sleep(0.05)
-            assert asked == 1
+        await h.command("ask how do I reset my PIV PIN?")
+        await h.fake.wait_for("response_url")
+        for _ in range(100):  # counted when the worker hands back its outcome (after the reply is marked sent)
+            _, after_ask = await metrics(h)
+            asked = sum(sample(after_ask, "icam_bot_questions_total", decision=d) for d in DECISIONS)
+            if asked:
+                break
+            await asyncio.sleep(0.05)
+        assert asked == 1
 
-            value = encode_value(e="glossary-pacs", q=None)
-            await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
-            await h.fake.wait_for("response_url", 2)
-            _, after_click = await metrics(h)
-            assert sample(after_click, "icam_bot_feedback_total", helpful="true") == 1
-            assert sample(after_click, "icam_bot_feedback_total", helpful="false") == 0
-            assert sample(after_click, "icam_bot_http_request_duration_seconds_count", path="/slack/events") >= 2
-
-    asyncio.run(scenario())
+        value = encode_value(e="glossary-pacs", q=None)
+        await h.interact(block_actions({"action_id": ActionId.HELPFUL, "value": value}, h.fake.response_url()))
+        await h.fake.wait_for("response_url", 2)
+        _, after_click = await metrics(h)
+        assert sample(after_click, "icam_bot_feedback_total", helpful="true") == 1
+        assert sample(after_click, "icam_bot_feedback_total", helpful="false") == 0
+        assert sample(after_click, "icam_bot_http_request_duration_seconds_count", path="/slack/events") >= 2
 
 
-def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            h.fake.failures["response_url"] = deque([503, 503, 503])
-            await h.command("ask how do I reset my PIV PIN?")
-            for _ in range(200):  # three attempts with a short backoff, then the failure is counted
-                _, exposition = await metrics(h)
-                if sample(exposition, "icam_bot_slack_api_errors_total", method="response_url"):
-                    break
-                await asyncio.sleep(0.05)
-            assert sample(exposition, "icam_bot_slack_api_errors_total", method="response_url") == 1
-            assert sample(exposition, "icam_bot_slack_api_retries_total") == 2
-
-    asyncio.run(scenario())
+async def test_slack_retries_and_failures_are_counted(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        h.fake.failures["response_url"] = deque([503, 503, 503])
+        await h.command("ask how do I reset my PIV PIN?")
+        for _ in range(200):  # three attempts with a short backoff, then the failure is counted
+            _, exposition = await metrics(h)
+            if sample(exposition, "icam_bot_slack_api_errors_total", method="response_url"):
+                break
+            await asyncio.sleep(0.05)
+        assert sample(exposition, "icam_bot_slack_api_errors_total", method="response_url") == 1
+        assert sample(exposition, "icam_bot_slack_api_retries_total") == 2
 
 
 def test_each_app_has_its_own_registry():
@@ -195,41 +174,35 @@ def test_each_app_has_its_own_registry():
     assert sample(second.exposition().decode(), "icam_bot_slack_api_retries_total") == 0
 
 
-def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlite_url):
-    async def scenario():
-        fake = await FakeSlack().start()
-        store = Store.from_url(sqlite_url)
-        app = create_app(app_settings(fake), responder, store)
-        runner = web.AppRunner(build_health_app(app), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        try:
-            async with aiohttp.ClientSession() as session:
-                for path in ("/healthz", "/readyz", "/metrics"):
-                    async with session.get(url + path) as resp:
-                        assert resp.status == 200, path
-                async with session.post(url + "/slack/events", data=b"{}") as resp:
-                    assert resp.status in (404, 405)
-        finally:
-            await runner.cleanup()
-            await services_of_app(app).close()
-            store.close()
-            await fake.stop()
-
-    asyncio.run(scenario())
+async def test_socket_mode_health_app_serves_the_three_endpoints_only(responder, sqlite_url):
+    fake = await FakeSlack().start()
+    store = Store.from_url(sqlite_url)
+    app = create_app(app_settings(fake), responder, store)
+    runner = web.AppRunner(build_health_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for path in ("/healthz", "/readyz", "/metrics"):
+                async with session.get(url + path) as resp:
+                    assert resp.status == 200, path
+            async with session.post(url + "/slack/events", data=b"{}") as resp:
+                assert resp.status in (404, 405)
+    finally:
+        await runner.cleanup()
+        await services_of_app(app).close()
+        store.close()
+        await fake.stop()
 
 
-def test_readyz_reports_lexical_mode_without_changing_readiness(responder, sqlite_url, monkeypatch):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            lexical = SimpleNamespace(mode="lexical", model_sha256=None)  # as with ICAM_EMBEDDINGS=off
-            monkeypatch.setattr(h.services, "responder", SimpleNamespace(kb=responder.kb, matcher=lexical))
-            status, body = await readyz(h)
-            assert status == 200, body
-            assert body["matching"] == {"mode": "lexical", "model_sha256": None}
-            status, body = await readyz(h, public=True)
-            assert status == 200
-            assert body["matching"] == {"mode": "lexical"}
-
-    asyncio.run(scenario())
+async def test_readyz_reports_lexical_mode_without_changing_readiness(responder, sqlite_url, monkeypatch):
+    async with serve_app(responder, sqlite_url) as h:
+        lexical = SimpleNamespace(mode="lexical", model_sha256=None)  # as with ICAM_EMBEDDINGS=off
+        monkeypatch.setattr(h.services, "responder", SimpleNamespace(kb=responder.kb, matcher=lexical))
+        status, body = await readyz(h)
+        assert status == 200, body
+        assert body["matching"] == {"mode": "lexical", "model_sha256": None}
+        status, body = await readyz(h, public=True)
+        assert status == 200
+        assert body["matching"] == {"mode": "lexical"}

@@ -60,16 +60,13 @@ MALFORMED_INTERACTIONS = {
 
 
 @pytest.mark.parametrize("payload", list(MALFORMED_INTERACTIONS.values()), ids=list(MALFORMED_INTERACTIONS))
-def test_interactive_payloads_of_the_wrong_shape_get_400(responder, sqlite_url, payload):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            started = time.monotonic()
-            status, text = await h.interact(payload)
-            assert status == 400, (status, text)
-            assert time.monotonic() - started < 2.5
-            assert "Traceback" not in text
-
-    asyncio.run(scenario())
+async def test_interactive_payloads_of_the_wrong_shape_get_400(responder, sqlite_url, payload):
+    async with serve_app(responder, sqlite_url) as h:
+        started = time.monotonic()
+        status, text = await h.interact(payload)
+        assert status == 400, (status, text)
+        assert time.monotonic() - started < 2.5
+        assert "Traceback" not in text
 
 
 MALFORMED_EVENTS = {
@@ -82,52 +79,40 @@ MALFORMED_EVENTS = {
 
 
 @pytest.mark.parametrize("payload", list(MALFORMED_EVENTS.values()), ids=list(MALFORMED_EVENTS))
-def test_events_of_the_wrong_shape_get_400_and_no_answer(responder, sqlite_url, payload):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            status, text = await h.post(json.dumps(payload), JSON)
-            assert status == 400, (status, text)
-            await asyncio.sleep(0.3)
-            assert h.fake.calls_to("chat.postMessage") == []
-
-    asyncio.run(scenario())
+async def test_events_of_the_wrong_shape_get_400_and_no_answer(responder, sqlite_url, payload):
+    async with serve_app(responder, sqlite_url) as h:
+        status, text = await h.post(json.dumps(payload), JSON)
+        assert status == 400, (status, text)
+        await asyncio.sleep(0.3)
+        assert h.fake.calls_to("chat.postMessage") == []
 
 
-def test_a_huge_event_id_cannot_skip_the_duplicate_check(responder, sqlite_url):
+async def test_a_huge_event_id_cannot_skip_the_duplicate_check(responder, sqlite_url):
     """Two deliveries of one event with an over-long id: neither is answered (400), so nothing twice."""
 
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            body = json.dumps(event_callback(direct_message("what does PACS stand for?"), "Ev" + "7" * 10_000))
-            first, _ = await h.post(body, JSON)
-            second, _ = await h.post(body, JSON, headers={"X-Slack-Retry-Num": "1"})
-            assert (first, second) == (400, 400)
-            await asyncio.sleep(0.3)
-            assert h.fake.calls_to("chat.postMessage") == []
-
-    asyncio.run(scenario())
+    async with serve_app(responder, sqlite_url) as h:
+        body = json.dumps(event_callback(direct_message("what does PACS stand for?"), "Ev" + "7" * 10_000))
+        first, _ = await h.post(body, JSON)
+        second, _ = await h.post(body, JSON, headers={"X-Slack-Retry-Num": "1"})
+        assert (first, second) == (400, 400)
+        await asyncio.sleep(0.3)
+        assert h.fake.calls_to("chat.postMessage") == []
 
 
-def test_a_signed_body_that_is_not_utf8_gets_400_not_401(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            raw = b'{"type": "event_callback", "text": "\xff\xfe"}'
-            ts = str(int(time.time()))
-            digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256).hexdigest()
-            headers = {"Content-Type": JSON, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
-            async with h.session.post(h.url + "/slack/events", data=raw, headers=headers) as resp:
-                assert resp.status == 400
-                assert (await resp.json())["error"] == "body_not_utf8"
-
-    asyncio.run(scenario())
+async def test_a_signed_body_that_is_not_utf8_gets_400_not_401(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        raw = b'{"type": "event_callback", "text": "\xff\xfe"}'
+        ts = str(int(time.time()))
+        digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": JSON, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+        async with h.session.post(h.url + "/slack/events", data=raw, headers=headers) as resp:
+            assert resp.status == 400
+            assert (await resp.json())["error"] == "body_not_utf8"
 
 
-def test_an_unsigned_body_that_is_not_utf8_still_gets_401(responder, sqlite_url):
-    async def scenario():
-        async with serve_app(responder, sqlite_url) as h:
-            stamp = str(int(time.time()))
-            headers = {"Content-Type": JSON, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=00"}
-            async with h.session.post(h.url + "/slack/events", data=b"\xff\xfe", headers=headers) as resp:
-                assert resp.status == 401
-
-    asyncio.run(scenario())
+async def test_an_unsigned_body_that_is_not_utf8_still_gets_401(responder, sqlite_url):
+    async with serve_app(responder, sqlite_url) as h:
+        stamp = str(int(time.time()))
+        headers = {"Content-Type": JSON, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=00"}
+        async with h.session.post(h.url + "/slack/events", data=b"\xff\xfe", headers=headers) as resp:
+            assert resp.status == 401

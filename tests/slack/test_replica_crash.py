@@ -34,7 +34,7 @@ def statuses(database_url: str) -> dict[str, tuple[str, str | None]]:
         engine.dispose()
 
 
-def test_a_killed_replicas_acked_questions_are_answered_by_the_survivor(empty_postgres_url, tmp_path):
+async def test_a_killed_replicas_acked_questions_are_answered_by_the_survivor(empty_postgres_url, tmp_path):
     upgrade = subprocess.run(
         [sys.executable, "-m", "icam_bot.cli.main", "db", "upgrade"],
         cwd=REPO,
@@ -45,7 +45,7 @@ def test_a_killed_replicas_acked_questions_are_answered_by_the_survivor(empty_po
         check=False,
     )
     assert upgrade.returncode == 0, upgrade.stderr
-    asyncio.run(_kill_one(empty_postgres_url, tmp_path))
+    await _kill_one(empty_postgres_url, tmp_path)
 
 
 async def _kill_one(database_url: str, tmp_path) -> None:

@@ -82,7 +82,7 @@ def escalation_state(database_url: str) -> tuple[dict[int, int], dict[int, int]]
         engine.dispose()
 
 
-def test_two_replicas_share_the_work_exactly_once(empty_postgres_url, tmp_path):
+async def test_two_replicas_share_the_work_exactly_once(empty_postgres_url, tmp_path):
     upgrade = subprocess.run(  # migrated once, the way a deployment's migration job does it
         [sys.executable, "-m", "icam_bot.cli.main", "db", "upgrade"],
         cwd=REPO,
@@ -93,7 +93,7 @@ def test_two_replicas_share_the_work_exactly_once(empty_postgres_url, tmp_path):
         check=False,
     )
     assert upgrade.returncode == 0, upgrade.stderr
-    asyncio.run(_drive_two_replicas(empty_postgres_url, tmp_path))
+    await _drive_two_replicas(empty_postgres_url, tmp_path)
 
 
 async def _drive_two_replicas(database_url: str, tmp_path) -> None:

@@ -55,52 +55,46 @@ def test_request_ids_start_with_slacks_timestamp_and_are_unique():
     assert "-" not in new_request_id("not-a-number")
 
 
-def test_work_started_after_the_ack_logs_with_the_request_id(responder, sqlite_url):
+async def test_work_started_after_the_ack_logs_with_the_request_id(responder, sqlite_url):
     """A response_url failure is logged by the answer task Bolt starts after acking: it carries the request's
     fields although the HTTP request is long over."""
 
-    async def scenario():
-        stream = io.StringIO()
-        with logging_configured("INFO", "json", stream=stream):
-            async with serve_app(responder, sqlite_url) as h:
-                h.fake.failures["response_url"] = deque([503, 503, 503])
-                status, _ = await h.command("ask how do I reset my PIV PIN?", user="U0CONTEXT1")
-                assert status == 200
-                for _ in range(200):
-                    if h.services.metrics.registry.get_sample_value(
-                        "icam_bot_slack_api_errors_total", {"method": "response_url"}
-                    ):
-                        break
-                    await asyncio.sleep(0.05)
-        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-        (acked,) = [line for line in lines if line["msg"].startswith("slack request")]
-        (failed,) = [line for line in lines if "response_url post failed" in line["msg"]]
-        assert failed["request_id"] == acked["request_id"]
-        assert (failed["command"], failed["user"]) == ("/icam ask", "U0CONTEXT1")
-        assert "PIV PIN" not in stream.getvalue()
-
-    asyncio.run(scenario())
+    stream = io.StringIO()
+    with logging_configured("INFO", "json", stream=stream):
+        async with serve_app(responder, sqlite_url) as h:
+            h.fake.failures["response_url"] = deque([503, 503, 503])
+            status, _ = await h.command("ask how do I reset my PIV PIN?", user="U0CONTEXT1")
+            assert status == 200
+            for _ in range(200):
+                if h.services.metrics.registry.get_sample_value(
+                    "icam_bot_slack_api_errors_total", {"method": "response_url"}
+                ):
+                    break
+                await asyncio.sleep(0.05)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (acked,) = [line for line in lines if line["msg"].startswith("slack request")]
+    (failed,) = [line for line in lines if "response_url post failed" in line["msg"]]
+    assert failed["request_id"] == acked["request_id"]
+    assert (failed["command"], failed["user"]) == ("/icam ask", "U0CONTEXT1")
+    assert "PIV PIN" not in stream.getvalue()
 
 
-def test_drain_waits_for_tracked_tasks_only_and_gives_up_after_the_timeout():
-    async def scenario():
-        inflight = InFlight()
-        inflight.install()
-        try:
-            untracked = asyncio.create_task(asyncio.sleep(30))
-            token = mark_handling()
-            quick = asyncio.create_task(asyncio.sleep(0.05))
-            stuck = asyncio.create_task(asyncio.sleep(30), name="stuck-answer")
-            unmark(token)
-            assert len(inflight) == 2
-            assert await inflight.drain(0.3) == 1
-            assert quick.done()
-            assert not stuck.done()
-            stuck.cancel()
-            untracked.cancel()
-            await asyncio.sleep(0)
-            assert await inflight.drain(0.1) == 0
-        finally:
-            inflight.uninstall()
-
-    asyncio.run(scenario())
+async def test_drain_waits_for_tracked_tasks_only_and_gives_up_after_the_timeout():
+    inflight = InFlight()
+    inflight.install()
+    try:
+        untracked = asyncio.create_task(asyncio.sleep(30))
+        token = mark_handling()
+        quick = asyncio.create_task(asyncio.sleep(0.05))
+        stuck = asyncio.create_task(asyncio.sleep(30), name="stuck-answer")
+        unmark(token)
+        assert len(inflight) == 2
+        assert await inflight.drain(0.3) == 1
+        assert quick.done()
+        assert not stuck.done()
+        stuck.cancel()
+        untracked.cancel()
+        await asyncio.sleep(0)
+        assert await inflight.drain(0.1) == 0
+    finally:
+        inflight.uninstall()

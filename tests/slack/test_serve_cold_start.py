@@ -3,7 +3,6 @@ then read the cache the server wrote instead of encoding again."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -44,30 +43,27 @@ def write_kb(path: Path) -> Path:
 
 
 @pytest.mark.skipif(find_model_dir() is None, reason="embedding model not installed")
-def test_first_start_logs_encoding_progress_and_workers_reuse_the_cache(tmp_path):
-    async def scenario():
-        fake = await FakeSlack().start()
-        env = serve_env(
-            fake.api_url,
-            f"sqlite:///{tmp_path / 'icam.sqlite3'}",
-            tmp_path,
-            ICAM_KNOWLEDGE_DIR=str(write_kb(tmp_path / "kb")),
-            ICAM_CACHE_DIR=str(tmp_path / "cache"),
-            # The ONNX graph from the tests' shared cache, read-only: only this knowledge base is new.
-            ICAM_PREBUILT_CACHE_DIR=os.environ["ICAM_TEST_CACHE_DIR"],
-            ICAM_EMBEDDINGS="on",
-            ICAM_ANSWER_WORKERS="1",
-        )
-        served = start_serve(env, tmp_path / "serve.log")
-        try:
-            async with aiohttp.ClientSession() as session:
-                await wait_healthy(session, served)
-        finally:
-            served.kill()
-            await fake.stop()
-        return served.log_lines()
-
-    lines = asyncio.run(scenario())
+async def test_first_start_logs_encoding_progress_and_workers_reuse_the_cache(tmp_path):
+    fake = await FakeSlack().start()
+    env = serve_env(
+        fake.api_url,
+        f"sqlite:///{tmp_path / 'icam.sqlite3'}",
+        tmp_path,
+        ICAM_KNOWLEDGE_DIR=str(write_kb(tmp_path / "kb")),
+        ICAM_CACHE_DIR=str(tmp_path / "cache"),
+        # The ONNX graph from the tests' shared cache, read-only: only this knowledge base is new.
+        ICAM_PREBUILT_CACHE_DIR=os.environ["ICAM_TEST_CACHE_DIR"],
+        ICAM_EMBEDDINGS="on",
+        ICAM_ANSWER_WORKERS="1",
+    )
+    served = start_serve(env, tmp_path / "serve.log")
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_healthy(session, served)
+    finally:
+        served.kill()
+        await fake.stop()
+    lines = served.log_lines()
     progress = [line for line in lines if line.get("logger") == "icam_bot.matching.vector_store"]
     messages = [line["msg"] for line in progress]
     # Once: the worker process reads the vectors the server wrote. ("new": the prebuilt cache has other rows.)

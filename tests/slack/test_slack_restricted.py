@@ -26,56 +26,51 @@ def button(action_id: str, item_id: int) -> dict[str, Any]:
     return {"action_id": action_id, "value": encode_value(i=item_id), "block_id": BlockId.ITEM_ACTIONS}
 
 
-def test_sensitive_items_are_restricted_in_channels_and_shown_privately_to_those_allowed(responder, database_url):
-    async def scenario():
-        async with serve_app(responder, database_url) as h:
-            new = NewItem(
-                kind="concern",
-                title=SECRET_TITLE,
-                description=SECRET_TEXT,
-                program="personnel-security",
-                severity="high",
-                reporter_id=STAFF,
-            )
-            result = await asyncio.to_thread(h.services.tracker.create, new)
-            await h.services.deliver_outbox()  # the notifications were written to the outbox with the item
-            item = result.item
-            (channel_post,) = [
-                c.params for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == PSEC_CHANNEL
-            ]
-            assert channel_post["text"] == f"{item.ref} (restricted)"
-            assert SECRET_TITLE not in str(channel_post)
-            assert SECRET_TEXT not in str(channel_post)
-            (owner_dm,) = [c.params for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == PSEC_OWNER]
-            assert SECRET_TITLE in str(owner_dm)  # a direct message to someone allowed keeps the details
+async def test_sensitive_items_are_restricted_in_channels_and_shown_privately_to_those_allowed(responder, database_url):
+    async with serve_app(responder, database_url) as h:
+        new = NewItem(
+            kind="concern",
+            title=SECRET_TITLE,
+            description=SECRET_TEXT,
+            program="personnel-security",
+            severity="high",
+            reporter_id=STAFF,
+        )
+        result = await asyncio.to_thread(h.services.tracker.create, new)
+        await h.services.deliver_outbox()  # the notifications were written to the outbox with the item
+        item = result.item
+        (channel_post,) = [c.params for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == PSEC_CHANNEL]
+        assert channel_post["text"] == f"{item.ref} (restricted)"
+        assert SECRET_TITLE not in str(channel_post)
+        assert SECRET_TEXT not in str(channel_post)
+        (owner_dm,) = [c.params for c in h.fake.calls_to("chat.postMessage") if c.params["channel"] == PSEC_OWNER]
+        assert SECRET_TITLE in str(owner_dm)  # a direct message to someone allowed keeps the details
 
-            show = button(ActionId.ITEM_SHOW_DETAILS, item.id)
-            await h.interact(block_actions(show, h.fake.response_url("owner"), user=PSEC_OWNER, channel=PSEC_CHANNEL))
-            (details,) = await h.fake.wait_for("response_url")
-            assert details.params["response_type"] == "ephemeral"
-            assert details.params["replace_original"] is False
-            assert SECRET_TITLE in str(details.params)
-            assert SECRET_TEXT in str(details.params)
+        show = button(ActionId.ITEM_SHOW_DETAILS, item.id)
+        await h.interact(block_actions(show, h.fake.response_url("owner"), user=PSEC_OWNER, channel=PSEC_CHANNEL))
+        (details,) = await h.fake.wait_for("response_url")
+        assert details.params["response_type"] == "ephemeral"
+        assert details.params["replace_original"] is False
+        assert SECRET_TITLE in str(details.params)
+        assert SECRET_TEXT in str(details.params)
 
-            await h.interact(block_actions(show, h.fake.response_url("other"), user=OTHER, channel=PSEC_CHANNEL))
-            refusal = (await h.fake.wait_for("response_url", 2))[1]
-            assert "belongs to someone else" in refusal.params["text"]
-            assert SECRET_TITLE not in str(refusal.params)
+        await h.interact(block_actions(show, h.fake.response_url("other"), user=OTHER, channel=PSEC_CHANNEL))
+        refusal = (await h.fake.wait_for("response_url", 2))[1]
+        assert "belongs to someone else" in refusal.params["text"]
+        assert SECRET_TITLE not in str(refusal.params)
 
-            reads = AccessLog(h.store.engine).events(AccessFilter(item_id=item.id))
-            assert [(r.actor_id, r.action, r.outcome) for r in reversed(reads)] == [
-                (PSEC_OWNER, "item_view", "allowed"),
-                (OTHER, "item_view", "refused"),
-            ]
+        reads = AccessLog(h.store.engine).events(AccessFilter(item_id=item.id))
+        assert [(r.actor_id, r.action, r.outcome) for r in reversed(reads)] == [
+            (PSEC_OWNER, "item_view", "allowed"),
+            (OTHER, "item_view", "refused"),
+        ]
 
-            # acting from the channel message keeps it restricted
-            ack = button(ActionId.ITEM_ACKNOWLEDGE, item.id)
-            await h.interact(
-                block_actions(ack, h.fake.response_url("ack"), user=PSEC_OWNER, channel=PSEC_CHANNEL, message_ts="5.1")
-            )
-            (update,) = await h.fake.wait_for("chat.update")
-            assert update.params["text"] == f"{item.ref} (restricted)"
-            assert SECRET_TITLE not in str(update.params)
-            assert f"acknowledged by <@{PSEC_OWNER}>" in str(update.params)
-
-    asyncio.run(scenario())
+        # acting from the channel message keeps it restricted
+        ack = button(ActionId.ITEM_ACKNOWLEDGE, item.id)
+        await h.interact(
+            block_actions(ack, h.fake.response_url("ack"), user=PSEC_OWNER, channel=PSEC_CHANNEL, message_ts="5.1")
+        )
+        (update,) = await h.fake.wait_for("chat.update")
+        assert update.params["text"] == f"{item.ref} (restricted)"
+        assert SECRET_TITLE not in str(update.params)
+        assert f"acknowledged by <@{PSEC_OWNER}>" in str(update.params)

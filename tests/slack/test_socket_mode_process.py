@@ -70,88 +70,82 @@ class SocketModeSlack(FakeSlack):
         return ws
 
 
-def test_socket_mode_logs_the_envelope_and_finishes_the_answer_on_sigterm(tmp_path):
-    async def scenario():
-        fake = await SocketModeSlack().start()
-        fake.command_body = slash_command("ask how do I reset my PIV PIN?", fake.response_url())
-        fake.delays["response_url"] = 1.5
-        health_port = free_port()
-        env = serve_env(
-            fake.api_url,
-            f"sqlite:///{tmp_path / 'icam.sqlite3'}",
-            tmp_path,
-            SLACK_APP_TOKEN=APP_TOKEN,
-            ICAM_HEALTH_PORT=str(health_port),
-        )
-        served = start_serve(env, tmp_path / "serve.log", port=health_port)
-        try:
-            async with aiohttp.ClientSession() as session:
-                await wait_healthy(session, Served(served.proc, health_port, served.log_path))
-                await asyncio.wait_for(fake.connected.wait(), 60)
-                for _ in range(200):
-                    if fake.acks:
-                        break
-                    await asyncio.sleep(0.05)
-                assert [ack["envelope_id"] for ack in fake.acks] == [ENVELOPE_ID]
-                assert fake.calls_to("response_url") == []  # answer still on its way
-                served.signal(signal.SIGTERM)
-                assert await served.wait_exit() == 0
-                (answer,) = fake.calls_to("response_url")
-                assert answer.params["response_type"] == "ephemeral"
-        finally:
-            served.kill()
-            await fake.stop()
+async def test_socket_mode_logs_the_envelope_and_finishes_the_answer_on_sigterm(tmp_path):
+    fake = await SocketModeSlack().start()
+    fake.command_body = slash_command("ask how do I reset my PIV PIN?", fake.response_url())
+    fake.delays["response_url"] = 1.5
+    health_port = free_port()
+    env = serve_env(
+        fake.api_url,
+        f"sqlite:///{tmp_path / 'icam.sqlite3'}",
+        tmp_path,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        ICAM_HEALTH_PORT=str(health_port),
+    )
+    served = start_serve(env, tmp_path / "serve.log", port=health_port)
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_healthy(session, Served(served.proc, health_port, served.log_path))
+            await asyncio.wait_for(fake.connected.wait(), 60)
+            for _ in range(200):
+                if fake.acks:
+                    break
+                await asyncio.sleep(0.05)
+            assert [ack["envelope_id"] for ack in fake.acks] == [ENVELOPE_ID]
+            assert fake.calls_to("response_url") == []  # answer still on its way
+            served.signal(signal.SIGTERM)
+            assert await served.wait_exit() == 0
+            (answer,) = fake.calls_to("response_url")
+            assert answer.params["response_type"] == "ephemeral"
+    finally:
+        served.kill()
+        await fake.stop()
 
-        lines = served.log_lines()
-        (request,) = [line for line in lines if line.get("envelope_id") == ENVELOPE_ID]
-        assert request["request_id"] == ENVELOPE_ID
-        assert request["command"] == "/icam ask"
-        messages = [line["msg"] for line in lines]
-        assert any(m.startswith("shutting down: disconnecting") for m in messages)
-        assert messages[-1].startswith("shutdown completed")
-        assert APP_TOKEN not in served.log_text()
-        assert "socketmodesecret" not in served.log_text()
-
-    asyncio.run(scenario())
+    lines = served.log_lines()
+    (request,) = [line for line in lines if line.get("envelope_id") == ENVELOPE_ID]
+    assert request["request_id"] == ENVELOPE_ID
+    assert request["command"] == "/icam ask"
+    messages = [line["msg"] for line in lines]
+    assert any(m.startswith("shutting down: disconnecting") for m in messages)
+    assert messages[-1].startswith("shutdown completed")
+    assert APP_TOKEN not in served.log_text()
+    assert "socketmodesecret" not in served.log_text()
 
 
-def test_container_healthcheck_finds_socket_modes_health_port(tmp_path):
+async def test_container_healthcheck_finds_socket_modes_health_port(tmp_path):
     """deploy/Dockerfile's HEALTHCHECK (``python -m icam_bot.healthcheck``) against a real Socket Mode server whose
     app token comes from a file: it probes ICAM_HEALTH_PORT; the former probe of PORT finds nothing there."""
 
     def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True, env=env, timeout=60)
 
-    async def scenario():
-        fake = await SocketModeSlack().start()
-        fake.command_body = slash_command("ask how do I reset my PIV PIN?", fake.response_url())
-        token = tmp_path / "slack_app_token"
-        token.write_text(APP_TOKEN + "\n", encoding="utf-8")
-        health_port, slack_port = free_port(), free_port()
-        env = serve_env(
-            fake.api_url,
-            f"sqlite:///{tmp_path / 'icam.sqlite3'}",
-            tmp_path,
-            SLACK_APP_TOKEN_FILE=str(token),
-            ICAM_HEALTH_PORT=str(health_port),
-            PORT=str(slack_port),
+    fake = await SocketModeSlack().start()
+    fake.command_body = slash_command("ask how do I reset my PIV PIN?", fake.response_url())
+    token = tmp_path / "slack_app_token"
+    token.write_text(APP_TOKEN + "\n", encoding="utf-8")
+    health_port, slack_port = free_port(), free_port()
+    env = serve_env(
+        fake.api_url,
+        f"sqlite:///{tmp_path / 'icam.sqlite3'}",
+        tmp_path,
+        SLACK_APP_TOKEN_FILE=str(token),
+        ICAM_HEALTH_PORT=str(health_port),
+        PORT=str(slack_port),
+    )
+    served = start_serve(env, tmp_path / "serve.log", port=slack_port)
+    try:
+        async with aiohttp.ClientSession() as session:
+            await wait_healthy(session, Served(served.proc, health_port, served.log_path))
+        proc = await asyncio.to_thread(run, "-m", "icam_bot.healthcheck", env=env)
+        assert proc.returncode == 0, proc.stderr
+        old_probe = (
+            "import os, urllib.request; "
+            "urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"
         )
-        served = start_serve(env, tmp_path / "serve.log", port=slack_port)
-        try:
-            async with aiohttp.ClientSession() as session:
-                await wait_healthy(session, Served(served.proc, health_port, served.log_path))
-            proc = await asyncio.to_thread(run, "-m", "icam_bot.healthcheck", env=env)
-            assert proc.returncode == 0, proc.stderr
-            old_probe = (
-                "import os, urllib.request; "
-                "urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/healthz\", timeout=4)"
-            )
-            assert (await asyncio.to_thread(run, "-c", old_probe, env=env)).returncode != 0
-            served.signal(signal.SIGTERM)
-            assert await served.wait_exit() == 0
-        finally:
-            served.kill()
-            await fake.stop()
-        assert APP_TOKEN not in served.log_text()
-
-    asyncio.run(scenario())
+        assert (await asyncio.to_thread(run, "-c", old_probe, env=env)).returncode != 0
+        served.signal(signal.SIGTERM)
+        assert await served.wait_exit() == 0
+    finally:
+        served.kill()
+        await fake.stop()
+    assert APP_TOKEN not in served.log_text()

@@ -64,23 +64,20 @@ def test_responded_waiting_and_resolved_items_follow_their_own_clock(service, en
     assert "resolution SLA missed" in overdue.notifications[0].detail
 
 
-def test_run_forever_sweeps_until_stopped(service, engine, programs):
+async def test_run_forever_sweeps_until_stopped(service, engine, programs):
     service.create(new_item(severity="critical"))
     delivered = []
 
     async def deliver(note):
         delivered.append(note)
 
-    async def main():
-        stop = asyncio.Event()
-        sweeper = Sweeper(engine, programs, clock=lambda: MONDAY_9AM + dt.timedelta(days=1))
-        task = asyncio.create_task(sweeper.run_forever(0.01, stop=stop, deliver=deliver))
-        while not any(n.kind is K.ESCALATED for n in delivered):
-            await asyncio.sleep(0.01)
-        stop.set()
-        await asyncio.wait_for(task, 5)
-
-    asyncio.run(main())
+    stop = asyncio.Event()
+    sweeper = Sweeper(engine, programs, clock=lambda: MONDAY_9AM + dt.timedelta(days=1))
+    task = asyncio.create_task(sweeper.run_forever(0.01, stop=stop, deliver=deliver))
+    while not any(n.kind is K.ESCALATED for n in delivered):
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
     assert delivered[0].recipient in {CRED_OWNER, CRED_LEAD}
 
 
