@@ -21,6 +21,7 @@ from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
 from handlers.runtime.sender import Sender
 from handlers.runtime.tasks import stop_within
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
+from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC
 from icam_bot.comms.ratelimit import ChannelRateLimiter
 from icam_bot.logs import log_context
@@ -146,7 +147,7 @@ class OutboxTask:
             return Outcome(error="unrenderable")
         if message is None:
             return Outcome(error=UNKNOWN_TOPIC, retry=True)
-        if row.topic == POST_TOPIC:
+        if row.topic in (POST_TOPIC, DIGEST_TOPIC):
             await self.limiter.wait(row.recipient)
         posted = await self.sender.post_outcome(self.client, row.recipient, **message)
         if posted.ok:
