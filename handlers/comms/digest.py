@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from handlers.comms.digest_blocks import digest_message
 from handlers.runtime.tasks import stop_within
 from handlers.services import Services
-from icam_bot.comms.delivery import PostOutcome
 from icam_bot.comms.digest import Digest
 from icam_bot.comms.digest_outbox import enqueue_digest
 from icam_bot.comms.runs import DigestRuns
@@ -63,14 +62,6 @@ class DigestTask:
         self.scheduler = scheduler or digest_scheduler(services)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-
-    async def send(self, digest: Digest) -> PostOutcome:
-        comms = self.services.comms
-        channel = comms.pmo_channel
-        if not channel:
-            return PostOutcome(error=NO_CHANNEL)
-        await comms.limiter.wait(channel)
-        return await self.services.sender.post_outcome(self.client, channel, **digest_message(digest))
 
     def enqueue(self, session: Session, digest: Digest, attempt: int) -> None:
         """The digest's post as an outbox row to the PMO channel, in the transaction that queues the period."""

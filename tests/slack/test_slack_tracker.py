@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from fake_clock import MONDAY_9AM, Clock
+from fake_slack import FakeSlack
 from slack_harness import Harness, serve_app
 from slack_requests import TEAM_ID, app_home_opened, block_actions
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine, select, update
 
 from handlers.common.blocks import encode_value
 from handlers.common.ids import ActionId, BlockId, CallbackId
@@ -404,6 +405,47 @@ def test_acknowledge_and_assign_to_me_update_the_triage_message(responder, sqlit
             assert refusal.params["response_type"] == "ephemeral"
             assert "belongs to someone else" in refusal.params["text"]
             assert len(h.fake.calls_to("chat.update")) == 2
+
+    asyncio.run(scenario())
+
+
+def test_an_edit_owed_by_a_replica_that_died_is_made_by_another(responder, database_url):
+    """The edit of the triage message is stored with the change (an outbox row of topic ``update``): replica A
+    records the acknowledgement and dies before its dispatcher sends the edit; replica B makes it, once."""
+
+    async def scenario():
+        fake = await FakeSlack().start()
+        try:
+            async with serve_app(responder, database_url, fake=fake) as a:
+                create_item(a)
+                await a.services.outbox_task.stop()  # A "dies": its dispatcher sends nothing more
+                a.services.outbox_task.kick = lambda: None
+                payload = block_actions(
+                    item_button(ActionId.ITEM_ACKNOWLEDGE),
+                    fake.response_url("btn"),
+                    user=CRED_OWNER,
+                    channel=CRED_CHANNEL,
+                    message_ts="1700000100.000100",
+                )
+                status, _ = await a.interact(payload)
+                assert status == 200
+                with a.store.engine.connect() as conn:
+                    edits = conn.execute(
+                        select(OutboxMessage.recipient, OutboxMessage.target_ts, OutboxMessage.status).where(
+                            OutboxMessage.topic == "update"
+                        )
+                    ).all()
+                assert [tuple(e) for e in edits] == [(CRED_CHANNEL, "1700000100.000100", "pending")]
+                assert a.services.tracker.get("ICAM-1", actor=PMO).status.value == "triaged"
+            assert fake.calls_to("chat.update") == []
+            async with serve_app(responder, database_url, fake=fake):
+                (edit,) = await fake.wait_for("chat.update")
+                assert (edit.params["channel"], edit.params["ts"]) == (CRED_CHANNEL, "1700000100.000100")
+                assert f"acknowledged by <@{CRED_OWNER}>" in edit.texts()
+                await asyncio.sleep(0.3)
+            assert len(fake.calls_to("chat.update")) == 1
+        finally:
+            await fake.stop()
 
     asyncio.run(scenario())
 
