@@ -429,13 +429,8 @@ def test_an_edit_owed_by_a_replica_that_died_is_made_by_another(responder, datab
                 )
                 status, _ = await a.interact(payload)
                 assert status == 200
-                with a.store.engine.connect() as conn:
-                    edits = conn.execute(
-                        select(OutboxMessage.recipient, OutboxMessage.target_ts, OutboxMessage.status).where(
-                            OutboxMessage.topic == "update"
-                        )
-                    ).all()
-                assert [tuple(e) for e in edits] == [(CRED_CHANNEL, "1700000100.000100", "pending")]
+                edits = await _wait_edits(a, 1)  # the button's listener runs after its ack
+                assert edits == [(CRED_CHANNEL, "1700000100.000100", "pending")]
                 assert a.services.tracker.get("ICAM-1", actor=PMO).status.value == "triaged"
             assert fake.calls_to("chat.update") == []
             async with serve_app(responder, database_url, fake=fake):
@@ -448,6 +443,20 @@ def test_an_edit_owed_by_a_replica_that_died_is_made_by_another(responder, datab
             await fake.stop()
 
     asyncio.run(scenario())
+
+
+async def _wait_edits(h: Harness, count: int, timeout: float = 10.0) -> list[tuple[str, str, str]]:
+    """The outbox's edit rows (channel, target ts, status) once there are ``count`` of them."""
+    query = select(OutboxMessage.recipient, OutboxMessage.target_ts, OutboxMessage.status).where(
+        OutboxMessage.topic == "update"
+    )
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with h.store.engine.connect() as conn:
+            edits = [tuple(e) for e in conn.execute(query).all()]
+        if len(edits) >= count or asyncio.get_running_loop().time() > deadline:
+            return edits
+        await asyncio.sleep(0.05)
 
 
 def test_escalate_and_resolve_buttons_ask_for_a_reason_in_a_modal(responder, database_url):
