@@ -25,6 +25,8 @@ from handlers.tracker.parsing import is_shared_conversation
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
+from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
+from icam_bot.comms.digest_outbox import settle_digest
 from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
 from icam_bot.comms.outbox import settle_hook
 from icam_bot.comms.service import Communications
@@ -94,7 +96,7 @@ class Services:
         self.spool = Spool(self.store)
         self.inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
-        hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel)}
+        hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
         self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)
         self.outbox_task = OutboxTask(
             self.outbox,

@@ -8,16 +8,20 @@ import logging
 from collections.abc import Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
 
 from handlers.comms.digest_blocks import digest_message
 from handlers.runtime.tasks import stop_within
 from handlers.services import Services
-from icam_bot.comms.delivery import PostOutcome
 from icam_bot.comms.digest import Digest
+from icam_bot.comms.digest_outbox import enqueue_digest
 from icam_bot.comms.runs import DigestRuns
+from icam_bot.comms.schedule import DigestPeriod
 from icam_bot.comms.scheduler import DEFAULT_CHECK_SECONDS, DigestComposer, DigestScheduler
 
 logger = logging.getLogger(__name__)
+
+NO_CHANNEL = "no PMO channel configured (ICAM_DIGEST_CHANNEL or pmo_channel)"
 
 
 def digest_scheduler(
@@ -42,7 +46,8 @@ def digest_scheduler(
 
 
 class DigestTask:
-    """Runs ``DigestScheduler.run_forever`` on the event loop, posting through the sender at the channel's pace."""
+    """Runs ``DigestScheduler.run_forever`` on the event loop: the due digest's post is queued in the outbox (with
+    the period's queued state, one transaction) and the outbox dispatcher of any replica posts it."""
 
     def __init__(
         self,
@@ -58,17 +63,23 @@ class DigestTask:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    async def send(self, digest: Digest) -> PostOutcome:
-        comms = self.services.comms
-        channel = comms.pmo_channel
+    def enqueue(self, session: Session, digest: Digest, attempt: int) -> None:
+        """The digest's post as an outbox row to the PMO channel, in the transaction that queues the period."""
+        channel = self.services.comms.pmo_channel
         if not channel:
-            return PostOutcome(error="no PMO channel configured (ICAM_DIGEST_CHANNEL or pmo_channel)")
-        await comms.limiter.wait(channel)
-        return await self.services.sender.post_outcome(self.client, channel, **digest_message(digest))
+            raise LookupError(NO_CHANNEL)
+        enqueue_digest(session, digest.period.key, attempt, channel, digest_message(digest))
+
+    async def check(self) -> DigestPeriod | None:
+        """Queue the due digest (if any) and wake the outbox dispatcher; returns the period queued."""
+        period = await self.scheduler.queue(self.enqueue)
+        if period is not None:
+            self.services.notify()
+        return period
 
     def start(self) -> DigestTask:
         self._stop.clear()
-        coro = self.scheduler.run_forever(self.send, self.check_seconds, self._stop)
+        coro = self.scheduler.run_forever(self.check, self.check_seconds, self._stop)
         self._task = asyncio.create_task(coro, name="icam-weekly-digest")
         return self
 

@@ -20,11 +20,12 @@ from handlers.runtime.metrics import Metrics
 from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
 from handlers.runtime.sender import Sender
 from handlers.runtime.tasks import stop_within
-from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS
+from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS, PostOutcome
+from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC
 from icam_bot.comms.ratelimit import ChannelRateLimiter
 from icam_bot.logs import log_context
-from icam_bot.outbox.service import CLAIM_BATCH, Claimed, OutboxService, Outcome
+from icam_bot.outbox.service import CLAIM_BATCH, UPDATE_TOPIC, Claimed, OutboxService, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,8 @@ class OutboxTask:
                     self._unsettled.append((row, outcome))
 
     async def _send(self, row: Claimed) -> Outcome:
+        if row.topic == UPDATE_TOPIC:
+            return await self._edit(row)
         try:
             message = render(row, self.programs, self.restricted)
         except Exception:
@@ -146,10 +149,24 @@ class OutboxTask:
             return Outcome(error="unrenderable")
         if message is None:
             return Outcome(error=UNKNOWN_TOPIC, retry=True)
-        if row.topic == POST_TOPIC:
+        if row.topic in (POST_TOPIC, DIGEST_TOPIC):
             await self.limiter.wait(row.recipient)
         posted = await self.sender.post_outcome(self.client, row.recipient, **message)
-        if posted.ok:
-            return Outcome(ts=posted.ts)
-        error = str(posted.error)
-        return Outcome(error=error, retry=error in TRANSIENT_ERRORS and error not in CHANNEL_GONE_ERRORS)
+        return _outcome(posted)
+
+    async def _edit(self, row: Claimed) -> Outcome:
+        """chat.update of the row's target message, unless a later edit of it was written (then skipped)."""
+        if row.target_ts is None:
+            return Outcome(error="no_target")
+        if await asyncio.to_thread(self.outbox.superseded, row):
+            logger.info("outbox row %d: a later edit of %s supersedes it; skipped", row.id, row.target_ts)
+            return Outcome(ts=row.target_ts)
+        edited = await self.sender.update_outcome(self.client, row.recipient, row.target_ts, **row.payload["message"])
+        return _outcome(edited)
+
+
+def _outcome(posted: PostOutcome) -> Outcome:
+    if posted.ok:
+        return Outcome(ts=posted.ts)
+    error = str(posted.error)
+    return Outcome(error=error, retry=error in TRANSIENT_ERRORS and error not in CHANNEL_GONE_ERRORS)

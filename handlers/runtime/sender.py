@@ -106,6 +106,21 @@ class Sender:
         ts = response.get("ts")
         return PostOutcome(ts=ts if isinstance(ts, str) else None, channel=channel)
 
+    async def update_outcome(self, client: AsyncWebClient, channel: str, ts: str, **payload: Any) -> PostOutcome:
+        """chat.update of the message ``ts`` keeping Slack's error code (as ``post_outcome``)."""
+        try:
+            await client.chat_update(channel=channel, ts=ts, **payload)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            self.metrics.slack_error("chat.update")
+            logger.warning("chat.update in %s refused: %s", channel, error)
+            return PostOutcome(error=str(error or "request_failed"), channel=channel)
+        except SEND_ERRORS:
+            self.metrics.slack_error("chat.update")
+            logger.exception("chat.update failed after retries (channel=%s)", channel)
+            return PostOutcome(error="request_failed", channel=channel)
+        return PostOutcome(ts=ts, channel=channel)
+
     async def respond(self, response_url: str | None, **payload: Any) -> bool:
         """POST to an interaction's response_url (ephemeral unless told otherwise)."""
         if not response_url:

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
 
 from handlers.common.blocks import decode_value
 from handlers.common.guard import guarded
@@ -17,9 +18,11 @@ from handlers.services import Services, services_of
 from handlers.tracker.blocks import error_message, item_detail_message, restricted_message, triage_message
 from handlers.tracker.flows import tell_user
 from handlers.tracker.modals import ReasonModalMeta, reason_modal
+from icam_bot.outbox.service import enqueue_update
 from icam_bot.tracker.errors import TrackerError
 from icam_bot.tracker.models import Status
-from icam_bot.tracker.results import ActionResult
+from icam_bot.tracker.results import ItemView
+from icam_bot.tracker.service import EditHook
 
 logger = logging.getLogger(__name__)
 
@@ -76,45 +79,40 @@ async def on_item_action(
             logger.exception("views.open failed for the reason modal")
         return
     tracker = services.tracker
+    what = "acknowledged" if action_id == ActionId.ITEM_ACKNOWLEDGE else "self-assigned"
+    edit = message_edit(services, channel=channel, message_ts=message_ts, from_home=from_home, what=what, actor=actor)
     try:
         if action_id == ActionId.ITEM_ACKNOWLEDGE:
-            result = await asyncio.to_thread(tracker.set_status, item_id, Status.TRIAGED, actor=actor)
-            what = "acknowledged"
+            await asyncio.to_thread(tracker.set_status, item_id, Status.TRIAGED, actor=actor, edit=edit)
         else:
-            result = await asyncio.to_thread(tracker.assign, item_id, actor, actor=actor)
-            what = "self-assigned"
+            await asyncio.to_thread(tracker.assign, item_id, actor, actor=actor, edit=edit)
     except TrackerError as exc:
         await tell_user(services, client, body, error_message(exc))
         return
     services.notify()
-    await refresh_after_action(
-        services, client, result, channel=channel, message_ts=message_ts, from_home=from_home, what=what, actor=actor
-    )
+    await refresh_after_action(services, client, from_home=from_home, actor=actor)
 
 
-async def refresh_after_action(
-    services: Services,
-    client: AsyncWebClient,
-    result: ActionResult,
-    *,
-    channel: str | None,
-    message_ts: str | None,
-    from_home: bool,
-    what: str,
-    actor: str,
-) -> None:
-    """Show the item's new state where the button was: chat.update the message, or re-publish the Home tab."""
+def message_edit(
+    services: Services, *, channel: str | None, message_ts: str | None, from_home: bool, what: str, actor: str
+) -> EditHook | None:
+    """The edit of the message whose button was pressed, showing the item's new state: an outbox row (chat.update
+    by the dispatcher) written in the action's transaction. None on the Home tab or without a message."""
+    if from_home or not channel or not message_ts:
+        return None
+
+    def edit(session: Session, item: ItemView) -> None:
+        if services.restricted_in(channel, item.program):
+            updated = restricted_message(item, last_action=what, actor=actor)
+        else:
+            updated = triage_message(item, what, actor)
+        enqueue_update(session, channel, message_ts, updated, item_id=item.id)
+
+    return edit
+
+
+async def refresh_after_action(services: Services, client: AsyncWebClient, *, from_home: bool, actor: str) -> None:
+    """Show the item's new state where the button was: a message is edited through the outbox (``message_edit``,
+    delivered after ``services.notify()``); the Home tab is published again here."""
     if from_home:
         await services.hooks.publish_home(services, client, actor)
-        return
-    if not channel or not message_ts:
-        return
-    if services.restricted_in(channel, result.item.program):
-        updated = restricted_message(result.item, last_action=what, actor=actor)
-    else:
-        updated = triage_message(result.item, what, actor)
-    try:
-        await client.chat_update(channel=channel, ts=message_ts, **updated)
-    except SEND_ERRORS:
-        services.metrics.slack_error("chat.update")
-        logger.exception("chat.update failed for %s (channel=%s)", result.item.ref, channel)

@@ -15,7 +15,7 @@ from handlers.common.guard import guarded
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from handlers.services import services_of
 from handlers.tracker.blocks import unsaved_submission_message
-from handlers.tracker.items import refresh_after_action
+from handlers.tracker.items import message_edit, refresh_after_action
 from handlers.tracker.modals import IssueModalMeta, ReasonModalMeta, field_errors, logged_modal
 from handlers.tracker.parsing import new_item_from_state
 from icam_bot.tracker.errors import ItemValidationError, TrackerError, TrackerNotSavedError
@@ -100,9 +100,20 @@ async def on_reason_submitted(
     text = field_value(_values(view), BlockId.REASON) or ""
     escalating = meta.action == ActionId.ITEM_ESCALATE
     operation = services.tracker.escalate if escalating else services.tracker.resolve
+    what = "escalated" if escalating else "resolved"
+    edit = message_edit(
+        services,
+        channel=meta.channel_id,
+        message_ts=meta.message_ts,
+        from_home=meta.from_home,
+        what=what,
+        actor=actor,
+    )
     key = view_key("escalate" if escalating else "resolve", view.get("id"))
     try:
-        result = await asyncio.to_thread(operation, meta.item_id, text, actor=actor, keys=(key,) if key else ())
+        result = await asyncio.to_thread(
+            operation, meta.item_id, text, actor=actor, keys=(key,) if key else (), edit=edit
+        )
     except ItemValidationError as exc:
         await ack(response_action="errors", errors={BlockId.REASON: "; ".join(exc.errors.values())})
         return
@@ -119,17 +130,7 @@ async def on_reason_submitted(
     await ack()
     (services.metrics.items_escalated if escalating else services.metrics.items_resolved).inc()
     services.notify()
-    what = "escalated" if escalating else "resolved"
-    await refresh_after_action(
-        services,
-        client,
-        result,
-        channel=meta.channel_id,
-        message_ts=meta.message_ts,
-        from_home=meta.from_home,
-        what=what,
-        actor=actor,
-    )
+    await refresh_after_action(services, client, from_home=meta.from_home, actor=actor)
 
 
 def submission_keys(view_id: object, new: NewItem, now: dt.datetime) -> tuple[str, ...]:

@@ -70,8 +70,9 @@ class AnnouncementDelivery(Base):
 class DigestRun(Base):
     """One weekly digest period (e.g. ``2026-W10``): the primary key makes it exactly one row per period.
 
-    ``claimed`` with a lease (``lease_until``) while one replica builds and posts it, then ``sent``; a replica
-    that dies after claiming loses the lease when it expires, and another (or the restarted one) takes over.
+    ``claimed`` with a lease (``lease_until``) while one replica builds it, ``queued`` once its post is in the
+    outbox (written in the same transaction), then ``sent`` (the outbox records the ts); a replica that dies
+    after claiming loses the lease when it expires, and another (or the restarted one) takes over.
     ``failed`` after too many attempts. ``entry_ids`` is the knowledge base's entry ids when the digest was
     sent: the next digest reports entries not in it as added.
     """

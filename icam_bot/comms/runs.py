@@ -7,6 +7,13 @@ owner. A failed send releases the lease early so the next check retries; after M
 A send that outlives its lease could be repeated by another replica, so the lease is far longer than a post;
 likewise a database failure between the post and ``mark_sent`` leaves the period claimed, and it is posted
 again once the lease expires (at least once in that narrow window, never lost).
+
+The server does not post the digest itself: ``queue`` moves the period claimed -> queued and writes the outbox
+row of its post in one transaction, and the outbox (any replica) posts it; the row's settle hook
+(icam_bot/comms/digest_outbox.py) records queued -> sent with the ts, or releases the claim when Slack refuses
+the post for good (the next check composes and queues it again, up to MAX_ATTEMPTS). A replica that dies after
+claiming and before queueing leaves a claim whose lease runs out (taken over, as above); after queueing, the
+post is owed in the database and delivered once.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ MAX_ATTEMPTS = 5
 
 class RunState(enum.StrEnum):
     CLAIMED = "claimed"
+    QUEUED = "queued"  # its post is in the outbox (written with this state, in one transaction); any replica sends it
     SENT = "sent"
     FAILED = "failed"
 
@@ -140,6 +148,22 @@ class DigestRuns:
             return False
         return True
 
+    def queue(self, period: str, owner: str, entry_ids: list[str], write: Callable[[Session], None]) -> bool:
+        """claimed -> queued, only for the lease holder, and ``write`` (the outbox row of the post) in the same
+        transaction: both commit or neither. False if the lease was lost meanwhile (nothing written)."""
+        with self.sessions.begin() as session:
+            won = session.execute(
+                update(DigestRun)
+                .where(DigestRun.period == period, DigestRun.owner == owner, DigestRun.state == RunState.CLAIMED)
+                .values(state=RunState.QUEUED, entry_ids=entry_ids, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            if won.rowcount != 1:
+                logger.error("digest %s: %s lost its lease before queueing the post; not queued", period, owner)
+                return False
+            write(session)
+        return True
+
     def release(self, period: str, owner: str, error: str) -> None:
         """The send failed: end the lease now (the next check retries) and keep the error."""
         with self.sessions.begin() as session:
@@ -160,7 +184,11 @@ class DigestRuns:
         with self.sessions() as session:
             ids = session.scalars(
                 select(DigestRun.entry_ids)
-                .where(DigestRun.state == RunState.SENT, DigestRun.period < before, DigestRun.entry_ids.is_not(None))
+                .where(
+                    DigestRun.state.in_((RunState.SENT, RunState.QUEUED)),
+                    DigestRun.period < before,
+                    DigestRun.entry_ids.is_not(None),
+                )
                 .order_by(DigestRun.period.desc())
                 .limit(1)
             ).first()

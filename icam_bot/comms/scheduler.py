@@ -1,7 +1,8 @@
 """The weekly digest in-process: compose it, and on schedule send it exactly once per period across replicas.
 
 Each replica checks every ``check_seconds``; the first to claim the current period (icam_bot/comms/runs.py)
-composes and posts it, the others see the claim and do nothing. A digest whose due time passed more than
+composes it and queues its post in the outbox (``queue``; ``tick`` posts directly, through a ``send`` it is
+given), the others see the claim and do nothing. A digest whose due time passed more than
 MAX_LATENESS ago is not sent any more (a replica starting days later does not post a stale digest).
 """
 
@@ -80,6 +81,8 @@ class DigestComposer:
 
 
 Send = Callable[[Digest], Awaitable[PostOutcome]]
+#: Writes the digest's post into the outbox in the given transaction: (session, digest, attempt).
+Enqueue = Callable[[Session, Digest, int], None]
 
 
 class DigestScheduler:
@@ -138,12 +141,40 @@ class DigestScheduler:
         logger.info("digest %s sent", period.key)
         return period
 
-    async def run_forever(self, send: Send, check_seconds: float, stop: asyncio.Event) -> None:
-        """Tick every ``check_seconds`` until ``stop`` is set; errors (e.g. the database down) are logged."""
+    async def queue(self, enqueue: Enqueue) -> DigestPeriod | None:
+        """Claim and compose the due digest, then write its post into the outbox with the period's queued state
+        (one transaction; the outbox posts it); returns the period queued (None if nothing was)."""
+        period = await asyncio.to_thread(self._claim_due)
+        if period is None:
+            return None
+        try:
+            digest = await asyncio.to_thread(self.composer.compose, period)
+            run = await asyncio.to_thread(self.runs.get, period.key)
+            attempt = run.attempts if run is not None else 1
+
+            def write(session: Session) -> None:
+                enqueue(session, digest, attempt)
+
+            entry_ids = list(digest.entry_ids)
+            queued = await asyncio.to_thread(self.runs.queue, period.key, self.owner, entry_ids, write)
+        except Exception as exc:
+            logger.exception("digest %s could not be composed or queued", period.key)
+            await asyncio.to_thread(self.runs.release, period.key, self.owner, f"{exc.__class__.__name__}: {exc}")
+            return None
+        if not queued:
+            return None
+        logger.info("digest %s queued in the outbox", period.key)
+        return period
+
+    async def run_forever(
+        self, check: Callable[[], Awaitable[DigestPeriod | None]], check_seconds: float, stop: asyncio.Event
+    ) -> None:
+        """Run ``check`` (e.g. ``lambda: scheduler.queue(enqueue)``) every ``check_seconds`` until ``stop`` is
+        set; errors (e.g. the database down) are logged."""
         logger.info("weekly digest scheduled %s (owner %s)", self.schedule.describe(), self.owner)
         while not stop.is_set():
             try:
-                await self.tick(send)
+                await check()
             except Exception:
                 logger.exception("digest check failed")
             with suppress(TimeoutError):

@@ -31,6 +31,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_announcement_id", "announcement_id"),
+        Index("ix_outbox_recipient_target_ts", "recipient", "target_ts"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -49,5 +50,7 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(ERROR_LEN))
     item_id: Mapped[int | None] = mapped_column(Integer, index=True)
     announcement_id: Mapped[int | None] = mapped_column(Integer)
+    #: An edit (topic ``update``): the ts of the message in ``recipient`` it chat.updates.
+    target_ts: Mapped[str | None] = mapped_column(String(TS_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

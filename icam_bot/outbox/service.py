@@ -6,6 +6,11 @@ conditional update setting its lease), sends each as one Slack message and recor
 that may pass is retried with backoff, a refusal for good is recorded as failed. A replica that dies holding a
 lease delays its rows until the lease runs out; another replica then sends them. The one way to send a row
 twice: the replica dies in the instant between Slack accepting the message and the ts being recorded.
+
+Edits of an earlier message (topic ``update``: a chat.update of ``target_ts`` in ``recipient``) go the same way.
+Re-sending an edit is harmless (the message shows the same thing); the rows editing one message are claimed in
+the order they were written (a row waits while an older one for the same message is pending), and a row that a
+later one for the same message supersedes is skipped: an earlier edit retried never overwrites a later one.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
@@ -32,6 +37,8 @@ MAX_ATTEMPTS = 10
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 900.0
 CLAIM_BATCH = 50
+#: The topic of an edit: chat.update of the message ``target_ts`` in ``recipient`` with ``payload["message"]``.
+UPDATE_TOPIC = "update"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Claimed:
     attempts: int
     item_id: int | None = None
     announcement_id: int | None = None
+    target_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ def enqueue(
     dedupe_key: str | None = None,
     item_id: int | None = None,
     announcement_id: int | None = None,
+    target_ts: str | None = None,
 ) -> bool:
     """Add a message owed to the caller's transaction; False when ``dedupe_key`` is already in the outbox."""
     if dedupe_key is not None:
@@ -99,10 +108,18 @@ def enqueue(
             next_attempt_at=now,
             item_id=item_id,
             announcement_id=announcement_id,
+            target_ts=target_ts,
             created_at=now,
         )
     )
     return True
+
+
+def enqueue_update(
+    session: Session, channel: str, ts: str, message: dict[str, Any], *, item_id: int | None = None
+) -> bool:
+    """An edit of the message ``ts`` in ``channel`` (chat.update with ``message``), in the caller's transaction."""
+    return enqueue(session, UPDATE_TOPIC, channel, {"message": message}, item_id=item_id, target_ts=ts)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -130,10 +147,22 @@ class OutboxService:
 
     def _due(self, now: dt.datetime, take_over: bool) -> Any:
         free = OutboxMessage.lease_until.is_(None)
+        older = aliased(OutboxMessage)
+        earlier_edit = (
+            select(older.id)
+            .where(
+                older.recipient == OutboxMessage.recipient,
+                older.target_ts == OutboxMessage.target_ts,
+                older.status == OutboxStatus.PENDING.value,
+                older.id < OutboxMessage.id,
+            )
+            .exists()
+        )
         return (
             OutboxMessage.status == OutboxStatus.PENDING.value,
             OutboxMessage.next_attempt_at <= now,
             or_(free, OutboxMessage.lease_until < now) if take_over else free,
+            or_(OutboxMessage.target_ts.is_(None), ~earlier_edit),  # edits of one message in order
         )
 
     def claim(self, limit: int = CLAIM_BATCH, *, take_over: bool = True) -> list[Claimed]:
@@ -165,7 +194,9 @@ class OutboxService:
                 .order_by(OutboxMessage.id)
             )
             return [
-                Claimed(r.id, r.topic, r.recipient, dict(r.payload), r.attempts, r.item_id, r.announcement_id)
+                Claimed(
+                    r.id, r.topic, r.recipient, dict(r.payload), r.attempts, r.item_id, r.announcement_id, r.target_ts
+                )
                 for r in rows
             ]
 
@@ -200,6 +231,22 @@ class OutboxService:
             if hook is not None:
                 hook(session, row, outcome)
             return True
+
+    def superseded(self, claimed: Claimed) -> bool:
+        """Whether a later edit of the same message was written: this one need not (and must not) be sent."""
+        if claimed.target_ts is None:
+            return False
+        with self.sessions() as session:
+            later = session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.recipient == claimed.recipient,
+                    OutboxMessage.target_ts == claimed.target_ts,
+                    OutboxMessage.id > claimed.id,
+                )
+                .limit(1)
+            )
+        return later is not None
 
     def backlog(self) -> Backlog:
         """Rows not yet sent nor given up, and how long the oldest of them has waited (for metrics)."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session
 
 from icam_bot.programs.calendar import add_business_hours
 from icam_bot.programs.routing import LEVEL_NAMES, USER_RE, ProgramRouting
@@ -48,6 +50,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: More to write in an action's transaction, once the item changed: (session, the item's new state).
+EditHook = Callable[[Session, ItemView], None]
 
 MAX_COMMENT_CHARS = 4000
 MAX_RESOLUTION_CHARS = 4000
@@ -90,13 +95,17 @@ class TrackerService(TrackerQueries):
         """Keep a person's text as their comment; the event's reference to it (None without text)."""
         return f"{what} in comment {rec.note(label, text)}" if text else None
 
-    def _finish(self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = ()) -> ActionResult:
+    def _finish(
+        self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = (), edit: EditHook | None = None
+    ) -> ActionResult:
         routing = self.programs.program(rec.item.program)
         rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
         rec.session.flush()
         view = ItemView.of(rec.item)
         notes = outbox.build(view)
         enqueue_notes(rec.session, notes)  # owed in the same transaction as the change
+        if edit is not None:  # e.g. the edit of the message whose button made the change
+            edit(rec.session, view)
         return ActionResult(view, notes, tuple(dict.fromkeys(rec.changed)), notices)
 
     # -- create --------------------------------------------------------------------------------
@@ -158,8 +167,9 @@ class TrackerService(TrackerQueries):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def assign(self, ref: str | int, assignee: str, *, actor: str) -> ActionResult:
-        """Give the item to ``assignee``; a new item becomes triaged. Owners and the PMO only."""
+    def assign(self, ref: str | int, assignee: str, *, actor: str, edit: EditHook | None = None) -> ActionResult:
+        """Give the item to ``assignee``; a new item becomes triaged. Owners and the PMO only. ``edit`` writes
+        more in the same transaction (after the change; e.g. an outbox row editing a message)."""
         if not USER_RE.match(assignee or ""):
             raise ItemValidationError({"assignee": "must be a Slack user id"})
         with self._transaction("assignment") as session:
@@ -172,9 +182,17 @@ class TrackerService(TrackerQueries):
             if item.status is Status.NEW:
                 self._set_status(rec, Status.TRIAGED, outbox)
             self._first_response(rec)
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, edit=edit)
 
-    def set_status(self, ref: str | int, status: Status | str, *, actor: str, note: str | None = None) -> ActionResult:
+    def set_status(
+        self,
+        ref: str | int,
+        status: Status | str,
+        *,
+        actor: str,
+        note: str | None = None,
+        edit: EditHook | None = None,
+    ) -> ActionResult:
         """Move an open item to triaged, in_progress or waiting (resolve, close, reopen have their own methods)."""
         target = _status(status)
         if target not in WORK_STATUSES:
@@ -188,7 +206,7 @@ class TrackerService(TrackerQueries):
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             self._set_status(rec, target, outbox, note, recorded=self._noted(rec, "Status note", note))
             self._first_response(rec)
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, edit=edit)
 
     def comment(self, ref: str | int, text: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
         """Add a comment; the reporter and the assignee (whoever did not write it) are told. A comment already
@@ -221,15 +239,19 @@ class TrackerService(TrackerQueries):
             self._first_response(rec)
             return self._finish(rec, outbox)
 
-    def escalate(self, ref: str | int, reason: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
+    def escalate(
+        self, ref: str | int, reason: str, *, actor: str, keys: Sequence[str] = (), edit: EditHook | None = None
+    ) -> ActionResult:
         """Escalate one level up the program's chain (owner -> program lead -> PMO lead -> ESC); a request
         already stored under one of ``keys`` (the same form submitted twice) does nothing (``duplicate``)."""
         reason = clean_text(reason).strip()
         if not reason:
             raise ItemValidationError({"reason": "say why the item needs escalating"})
-        return idempotency.once(lambda: self._escalate(ref, reason, actor, tuple(keys)), keys)
+        return idempotency.once(lambda: self._escalate(ref, reason, actor, tuple(keys), edit), keys)
 
-    def _escalate(self, ref: str | int, reason: str, actor: str, keys: tuple[str, ...]) -> ActionResult:
+    def _escalate(
+        self, ref: str | int, reason: str, actor: str, keys: tuple[str, ...], edit: EditHook | None = None
+    ) -> ActionResult:
         with self._transaction("escalation", reason) as session:
             item = self._load(session, ref)
             require(self.programs, actor, Action.ESCALATE, item)
@@ -245,18 +267,22 @@ class TrackerService(TrackerQueries):
             recorded = self._noted(rec, "Escalation reason", reason, "reason")
             escalation.escalate(rec, routing, reason, outbox, actor=actor, recorded=recorded)
             self._first_response(rec)
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, edit=edit)
 
-    def resolve(self, ref: str | int, resolution: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
+    def resolve(
+        self, ref: str | int, resolution: str, *, actor: str, keys: Sequence[str] = (), edit: EditHook | None = None
+    ) -> ActionResult:
         """Resolve an open item with a resolution text; the reporter is told. Idempotent on ``keys``."""
         resolution = clean_text(resolution).strip()
         if not resolution:
             raise ItemValidationError({"resolution": "say how the item was resolved"})
         if len(resolution) > MAX_RESOLUTION_CHARS:
             raise ItemValidationError({"resolution": f"must be at most {MAX_RESOLUTION_CHARS:,} characters"})
-        return idempotency.once(lambda: self._resolve(ref, resolution, actor, tuple(keys)), keys)
+        return idempotency.once(lambda: self._resolve(ref, resolution, actor, tuple(keys), edit), keys)
 
-    def _resolve(self, ref: str | int, resolution: str, actor: str, keys: tuple[str, ...]) -> ActionResult:
+    def _resolve(
+        self, ref: str | int, resolution: str, actor: str, keys: tuple[str, ...], edit: EditHook | None = None
+    ) -> ActionResult:
         with self._transaction("resolution", resolution) as session:
             item = self._load(session, ref)
             require(self.programs, actor, Action.RESOLVE, item)
@@ -271,7 +297,7 @@ class TrackerService(TrackerQueries):
             self._set_status(rec, Status.RESOLVED, outbox, resolution, recorded=f"resolution in comment {comment}")
             self._first_response(rec)
             item.remind_at = None
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, edit=edit)
 
     def close(self, ref: str | int, *, actor: str, note: str | None = None) -> ActionResult:
         """Close an open or resolved item (the reporter may withdraw their own)."""

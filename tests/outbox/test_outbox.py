@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from tracker_support import CRED_LEAD, CRED_OWNER, REPORTER, new_item
 
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.outbox.service import MAX_ATTEMPTS, OutboxService, Outcome, backoff, enqueue
+from icam_bot.outbox.service import MAX_ATTEMPTS, OutboxService, Outcome, backoff, enqueue, enqueue_update
 from icam_bot.programs.routing import load_programs
 from icam_bot.tracker.errors import TrackerNotSavedError
 from icam_bot.tracker.notes import note_from_payload
@@ -194,3 +194,25 @@ def test_a_stored_notification_keeps_who_acted_and_what_they_wrote_apart(engine,
     assert f"by <@{CRED_OWNER}>" in sent
     assert "<!channel>" not in sent
     assert "<@U0EXAMPLE99>" not in sent
+
+
+def test_edits_of_one_message_go_in_order_and_a_stale_retry_never_overwrites_a_later_edit(engine):
+    outbox = OutboxService(engine, "a", clock=Moving())
+    with outbox.sessions.begin() as session:
+        enqueue_update(session, "C0TRIAGE", "111.1", {"text": "acknowledged"}, item_id=1)
+        enqueue_update(session, "C0TRIAGE", "111.1", {"text": "resolved"}, item_id=1)
+        enqueue_update(session, "C0OTHER", "222.2", {"text": "other message"})
+    first, other = outbox.claim()  # the later edit of 111.1 waits while the earlier one is pending
+    assert (first.payload["message"]["text"], first.target_ts, other.target_ts) == ("acknowledged", "111.1", "222.2")
+    assert outbox.superseded(first)  # a later edit of 111.1 exists
+    assert not outbox.superseded(other)
+    assert outbox.settle(first, Outcome(ts=first.target_ts))  # the dispatcher skips it: nothing sent
+    assert outbox.settle(other, Outcome(error="request_failed", retry=True))
+    (later,) = outbox.claim()
+    assert (later.payload["message"]["text"], outbox.superseded(later)) == ("resolved", False)
+    with outbox.sessions.begin() as session:  # the same edit again (e.g. a retried request): harmless
+        enqueue_update(session, "C0TRIAGE", "111.1", {"text": "resolved"}, item_id=1)
+    assert outbox.claim() == []  # ... and it waits until the one in flight is settled
+    assert outbox.settle(later, Outcome(ts="111.1"))
+    (again,) = outbox.claim()
+    assert again.payload["message"]["text"] == "resolved"

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from fake_clock import Clock
+from fake_slack import FakeSlack
 from slack_harness import Harness, posts_to, reply_text, serve_app
 from slack_requests import modal_state, view_submission
 from slack_sdk.web.async_client import AsyncWebClient
@@ -242,8 +243,10 @@ async def test_two_digest_tasks_at_the_due_time_post_one_digest_to_the_pmo_chann
             DigestTask(h.services, client(h), scheduler=digest_scheduler(h.services, clock=clock, owner=o))
             for o in ("replica-a", "replica-b")
         ]
-        results = await asyncio.gather(*(t.scheduler.tick(t.send) for t in tasks))
+        results = await asyncio.gather(*(t.check() for t in tasks))
         assert sorted(r.key if r else "-" for r in results) == ["-", "2026-W10"]
+        await h.fake.wait_for("chat.postMessage")
+        await wait_until(lambda: DigestRuns(h.store.engine).get("2026-W10").state is RunState.SENT)
         (digest,) = posts_to(h, PMO_CHANNEL)
         assert digest["blocks"][0]["text"]["text"] == "ICAM PMO weekly digest 2026-W10"
         assert "*Status board*" in json.dumps(digest)
@@ -251,7 +254,8 @@ async def test_two_digest_tasks_at_the_due_time_post_one_digest_to_the_pmo_chann
         assert (run.state, run.channel_id) == (RunState.SENT, PMO_CHANNEL)
         assert run.message_ts is not None
         clock.now += dt.timedelta(hours=2)
-        assert await tasks[0].scheduler.tick(tasks[0].send) is None
+        assert await tasks[0].check() is None
+        await asyncio.sleep(0.1)
         assert len(posts_to(h, PMO_CHANNEL)) == 1
 
 
@@ -260,14 +264,77 @@ async def test_a_digest_slack_refuses_is_recorded_and_retried(responder, sqlite_
         clock = Clock(DIGEST_DUE)
         task = DigestTask(h.services, client(h), scheduler=digest_scheduler(h.services, clock=clock))
         h.fake.channel_errors[PMO_CHANNEL] = "not_in_channel"
-        assert await task.scheduler.tick(task.send) is None
-        run = DigestRuns(h.store.engine).get("2026-W10")
+        assert (await task.check()).key == "2026-W10"  # queued; the outbox learns Slack's answer
+        runs = DigestRuns(h.store.engine)
+        await wait_until(lambda: runs.get("2026-W10").state is RunState.CLAIMED)
+        run = runs.get("2026-W10")
         assert (run.state, run.last_error) == (RunState.CLAIMED, "not_in_channel")
         del h.fake.channel_errors[PMO_CHANNEL]  # the PMO invites the bot back
         clock.now += dt.timedelta(minutes=1)
-        assert (await task.scheduler.tick(task.send)).key == "2026-W10"
-        assert DigestRuns(h.store.engine).get("2026-W10").attempts == 2
+        assert (await task.check()).key == "2026-W10"
+        await h.fake.wait_for("chat.postMessage")
+        await wait_until(lambda: runs.get("2026-W10").state is RunState.SENT)
+        assert runs.get("2026-W10").attempts == 2
         assert len(posts_to(h, PMO_CHANNEL)) == 1
+
+
+async def test_a_replica_that_dies_after_queueing_the_digest_leaves_it_to_another(responder, database_url):
+    """Replica A claims the week and queues its post (one transaction), then dies before its dispatcher posts
+    it (A's dispatcher is stopped; another Services on the same database delivers): one post, never two."""
+    fake = await FakeSlack().start()
+    try:
+        clock = Clock(DIGEST_DUE)
+        async with serve_app(responder, database_url, fake=fake) as a:
+            await a.services.outbox_task.stop()  # A "dies" before its dispatcher sends anything
+            task = DigestTask(a.services, client(a), scheduler=digest_scheduler(a.services, clock=clock, owner="a"))
+            assert (await task.scheduler.queue(task.enqueue)).key == "2026-W10"
+            assert DigestRuns(a.store.engine).get("2026-W10").state is RunState.QUEUED
+            assert a.services.outbox.pending() == 1
+        assert fake.calls_to("chat.postMessage") == []
+        async with serve_app(responder, database_url, fake=fake) as b:
+            (call,) = await fake.wait_for("chat.postMessage")
+            assert call.params["channel"] == PMO_CHANNEL
+            assert "weekly digest 2026-W10" in call.params["text"]
+            runs = DigestRuns(b.store.engine)
+            await wait_until(lambda: runs.get("2026-W10").state is RunState.SENT)
+            other = DigestTask(b.services, client(b), scheduler=digest_scheduler(b.services, clock=clock))
+            assert await other.check() is None  # the week is taken: not composed nor queued again
+            await asyncio.sleep(0.3)
+        assert len(fake.calls_to("chat.postMessage")) == 1
+    finally:
+        await fake.stop()
+
+
+async def test_a_replica_that_dies_between_the_claim_and_the_queueing_loses_no_digest(responder, database_url):
+    """Replica A claims the week and dies before queueing its post: nothing is owed yet, and once the claim's
+    lease runs out another replica claims, queues and posts it, once."""
+    fake = await FakeSlack().start()
+    try:
+        clock = Clock(DIGEST_DUE)
+        async with serve_app(responder, database_url, fake=fake) as a:
+            assert DigestRuns(a.store.engine, clock=clock).claim("2026-W10", "a")  # ... and A is killed here
+            assert a.services.outbox.pending() == 0
+        async with serve_app(responder, database_url, fake=fake) as b:
+            runs = DigestRuns(b.store.engine)
+            task = DigestTask(b.services, client(b), scheduler=digest_scheduler(b.services, clock=clock, owner="b"))
+            assert await task.check() is None  # A's lease still holds
+            clock.now += dt.timedelta(minutes=11)
+            assert (await task.check()).key == "2026-W10"
+            await fake.wait_for("chat.postMessage")
+            await wait_until(lambda: runs.get("2026-W10").state is RunState.SENT)
+            assert (runs.get("2026-W10").owner, runs.get("2026-W10").attempts) == ("b", 2)
+            assert await task.check() is None
+            await asyncio.sleep(0.3)
+        assert len(fake.calls_to("chat.postMessage")) == 1
+    finally:
+        await fake.stop()
+
+
+async def wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
 
 
 async def test_the_server_runs_the_digest_task_and_posts_when_the_digest_falls_due(responder, sqlite_url):

@@ -11,6 +11,7 @@ from slack_requests import app_home_opened, app_mention, direct_message
 from sqlalchemy import select
 
 from handlers.common.ids import ActionId
+from handlers.runtime.retry_policy import SERVER_ERROR_RETRIES
 from icam_bot.questions.models import QuestionLog, UnansweredQuestion
 
 
@@ -146,6 +147,28 @@ async def test_app_home_for_staff_shows_recent_questions(responder, sqlite_url):
         assert "<!here>" not in sent
         assert "ICAM PMO queue" not in sent
         assert "Your ICAM items" in sent
+
+
+async def test_a_home_tab_slack_failed_to_publish_is_published_at_the_next_open(responder, sqlite_url):
+    """App Home is not in the outbox: it is recomputed and published at every open, so a failed publish is
+    simply done again (with the current data) the next time the person opens the tab."""
+    async with serve_app(responder, sqlite_url) as h:
+        h.fake.fail("views.publish", *[500] * (SERVER_ERROR_RETRIES + 1))  # beyond the client's own retries
+        await h.event(app_home_opened())
+        await wait_for_attempts(h, "views.publish", SERVER_ERROR_RETRIES + 1)
+        assert h.fake.calls_to("views.publish") == []
+        h.store.log_question(user_id="U0000STAFF", text="asked in between", decision="answer", surface="dm")
+        await h.event(app_home_opened())
+        (call,) = await h.fake.wait_for("views.publish")
+        assert "asked in between" in json.dumps(call.params["view"])
+
+
+async def wait_for_attempts(h, method: str, count: int, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(h.fake.attempts(method)) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"expected {count} attempts of {method}"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)  # the listener logs the failure and returns
 
 
 async def test_app_home_for_pmo_members_shows_top_unanswered(responder, sqlite_url):

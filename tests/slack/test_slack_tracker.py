@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from fake_clock import MONDAY_9AM, Clock
+from fake_slack import FakeSlack
 from slack_harness import Harness, action_ids, posts_to, reply_to, serve_app
 from slack_requests import app_home_opened, block_actions, modal_state, view_submission
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine, select, update
 
 from handlers.common.blocks import encode_value
 from handlers.common.ids import ActionId, BlockId, CallbackId
@@ -331,19 +332,66 @@ async def test_acknowledge_and_assign_to_me_update_the_triage_message(responder,
         assert len(h.fake.calls_to("chat.update")) == 2
 
 
-async def test_escalate_and_resolve_buttons_ask_for_a_reason_in_a_modal(responder, database_url):
-    async with serve_app(responder, database_url) as h:
-        create_item(h)
-        button = item_button(ActionId.ITEM_ESCALATE)
-        await h.interact(
-            block_actions(button, h.fake.response_url(), user=CRED_OWNER, channel=CRED_CHANNEL, message_ts="9.1")
-        )
-        (opened,) = await h.fake.wait_for("views.open")
-        view = opened.params["view"]
-        assert view["callback_id"] == CallbackId.REASON_MODAL
-        assert len(view["title"]["text"]) <= MODAL_TITLE_LIMIT
-        meta = view["private_metadata"]
-        assert ReasonModalMeta.load(meta) == ReasonModalMeta(ActionId.ITEM_ESCALATE, 1, CRED_CHANNEL, "9.1")
+async def test_an_edit_owed_by_a_replica_that_died_is_made_by_another(responder, database_url):
+    """The edit of the triage message is stored with the change (an outbox row of topic ``update``): replica A
+    records the acknowledgement and dies before its dispatcher sends the edit; replica B makes it, once."""
+    fake = await FakeSlack().start()
+    try:
+        async with serve_app(responder, database_url, fake=fake) as a:
+            create_item(a)
+            await a.services.outbox_task.stop()  # A "dies": its dispatcher sends nothing more
+            a.services.outbox_task.kick = lambda: None
+            payload = block_actions(
+                item_button(ActionId.ITEM_ACKNOWLEDGE),
+                fake.response_url("btn"),
+                user=CRED_OWNER,
+                channel=CRED_CHANNEL,
+                message_ts="1700000100.000100",
+            )
+            status, _ = await a.interact(payload)
+            assert status == 200
+            edits = await _wait_edits(a, 1)  # the button's listener runs after its ack
+            assert edits == [(CRED_CHANNEL, "1700000100.000100", "pending")]
+            assert a.services.tracker.get("ICAM-1", actor=PMO).status.value == "triaged"
+        assert fake.calls_to("chat.update") == []
+        async with serve_app(responder, database_url, fake=fake):
+            (edit,) = await fake.wait_for("chat.update")
+            assert (edit.params["channel"], edit.params["ts"]) == (CRED_CHANNEL, "1700000100.000100")
+            assert f"acknowledged by <@{CRED_OWNER}>" in edit.texts()
+            await asyncio.sleep(0.3)
+        assert len(fake.calls_to("chat.update")) == 1
+    finally:
+        await fake.stop()
+
+
+async def _wait_edits(h: Harness, count: int, timeout: float = 10.0) -> list[tuple[str, str, str]]:
+    """The outbox's edit rows (channel, target ts, status) once there are ``count`` of them."""
+    query = select(OutboxMessage.recipient, OutboxMessage.target_ts, OutboxMessage.status).where(
+        OutboxMessage.topic == "update"
+    )
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with h.store.engine.connect() as conn:
+            edits = [tuple(e) for e in conn.execute(query).all()]
+        if len(edits) >= count or asyncio.get_running_loop().time() > deadline:
+            return edits
+        await asyncio.sleep(0.05)
+
+
+def test_escalate_and_resolve_buttons_ask_for_a_reason_in_a_modal(responder, database_url):
+    async def scenario():
+        async with serve_app(responder, database_url) as h:
+            create_item(h)
+            button = item_button(ActionId.ITEM_ESCALATE)
+            await h.interact(
+                block_actions(button, h.fake.response_url(), user=CRED_OWNER, channel=CRED_CHANNEL, message_ts="9.1")
+            )
+            (opened,) = await h.fake.wait_for("views.open")
+            view = opened.params["view"]
+            assert view["callback_id"] == CallbackId.REASON_MODAL
+            assert len(view["title"]["text"]) <= MODAL_TITLE_LIMIT
+            meta = view["private_metadata"]
+            assert ReasonModalMeta.load(meta) == ReasonModalMeta(ActionId.ITEM_ESCALATE, 1, CRED_CHANNEL, "9.1")
 
         empty = modal_state(**{BlockId.REASON: text_value(None)})
         status, body = await h.interact(view_submission(CallbackId.REASON_MODAL, empty, meta, user=CRED_OWNER))
