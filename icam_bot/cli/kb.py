@@ -28,6 +28,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--dir", type=Path)
     export.add_argument("--site", type=Path)
     export.set_defaults(func=run_export)
+    overlaps = kb_sub.add_parser(
+        "overlaps", help="phrasings closer (by meaning) to another entry than to their own: reword or remove them"
+    )
+    overlaps.add_argument("--dir", type=Path)
+    overlaps.add_argument("--site", type=Path)
+    overlaps.add_argument("--category", action="append", default=[], help="only this category (repeatable)")
+    overlaps.add_argument(
+        "--margin", type=float, default=0.05, help="how much closer the other entry must be (default 0.05)"
+    )
+    overlaps.add_argument("--json", action="store_true", help="one JSON object per overlap")
+    overlaps.set_defaults(func=run_overlaps)
     try:
         from icam_bot.cli.gaps import register_gaps
     except ModuleNotFoundError as exc:
@@ -76,4 +87,39 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     json.dump({"entries": [e.as_dict() for e in kb.entries]}, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
+    return 0
+
+
+def run_overlaps(args: argparse.Namespace) -> int:
+    """Print overlapping phrasings (a report: exit 0 whatever it finds; 1 on an invalid KB or no model)."""
+    from icam_bot.matching.embedding import EmbeddingUnavailableError, MiniLMEncoder
+    from icam_bot.matching.overlaps import find_overlaps
+
+    settings = settings_or_exit()
+    directory, site = _paths(args)
+    try:
+        kb = load_knowledge(directory, site)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not 0.0 <= args.margin <= 1.0:
+        print("--margin must be between 0 and 1", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.category) - {c.slug for c in kb.categories})
+    if unknown:
+        print(f"unknown category: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        encoder = MiniLMEncoder(cache_dir=settings.cache_dir)
+    except EmbeddingUnavailableError as exc:
+        print(f"kb overlaps needs the embedding model: {exc}", file=sys.stderr)
+        return 1
+    found = find_overlaps(kb, encoder, cache_dir=settings.cache_dir, margin=args.margin, categories=args.category)
+    for o in found:
+        if args.json:
+            print(json.dumps(o.__dict__, ensure_ascii=False))
+        else:
+            print(f"{o.entry_id}: {o.phrasing!r}")
+            print(f"    own best {o.own:.2f} < {o.other:.2f} {o.other_entry_id}: {o.other_phrasing!r}")
+    print(f"{len(found)} phrasing(s) closer to another entry by more than {args.margin:g}", file=sys.stderr)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import logging
 import os
 import re
@@ -208,3 +209,25 @@ def test_a_read_only_prebuilt_cache_is_read_and_new_vectors_go_to_the_writable_d
         assert stat.S_IMODE(writable.stat().st_mode) == 0o700
     finally:
         prebuilt.chmod(0o755)
+
+
+@needs_model
+def test_kb_overlaps_names_a_phrasing_that_belongs_to_another_entry(tmp_path):
+    kb_dir = tiny_kb(tmp_path / "kb", entries=3)
+    data = yaml.safe_load((kb_dir / "credentialing.yaml").read_text())
+    data["entries"][1]["alternates"].append(f"renew {SECRET} 0")  # entry 0's phrasing, filed under entry 1
+    (kb_dir / "credentialing.yaml").write_text(
+        yaml.safe_dump(data, sort_keys=False).replace("'2026-01-01'", "2026-01-01")
+    )
+    env = {**os.environ, "ICAM_KNOWLEDGE_DIR": str(kb_dir), "ICAM_CACHE_DIR": str(tmp_path / "cache")}
+    run = [sys.executable, "-m", "icam_bot.cli.main", "kb", "overlaps", "--json", "--margin", "0"]
+    proc = subprocess.run(run, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    found = [json.loads(line) for line in proc.stdout.splitlines()]
+    (misfiled,) = [o for o in found if o["entry_id"] == "tiny-entry-1" and o["phrasing"] == f"renew {SECRET} 0"]
+    assert misfiled["other_entry_id"] == "tiny-entry-0"
+    assert misfiled["other"] > misfiled["own"]
+    assert found == sorted(found, key=lambda o: o["own"] - o["other"])  # the worst first
+    proc = subprocess.run([*run, "--category", "nope"], capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    assert proc.returncode == 2
+    assert "unknown category: nope" in proc.stderr
