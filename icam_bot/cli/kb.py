@@ -11,6 +11,7 @@ from pathlib import Path
 from icam_bot.cli.common import settings_or_exit
 from icam_bot.knowledge import KnowledgeError, load_knowledge
 from icam_bot.knowledge.checks import run_checks
+from icam_bot.knowledge.model import KnowledgeBase
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,12 +79,18 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if errors or (args.strict and warnings) else 0
 
 
-def run_export(args: argparse.Namespace) -> int:
-    directory, site = _paths(args)
+def _load_or_report(args: argparse.Namespace) -> KnowledgeBase | None:
+    """The knowledge base ``--dir``/``--site`` name, or None after printing why it does not load."""
     try:
-        kb = load_knowledge(directory, site)
+        return load_knowledge(*_paths(args))
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
+        return None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    kb = _load_or_report(args)
+    if kb is None:
         return 1
     json.dump({"entries": [e.as_dict() for e in kb.entries]}, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
@@ -96,11 +103,8 @@ def run_overlaps(args: argparse.Namespace) -> int:
     from icam_bot.matching.overlaps import find_overlaps
 
     settings = settings_or_exit()
-    directory, site = _paths(args)
-    try:
-        kb = load_knowledge(directory, site)
-    except KnowledgeError as exc:
-        print(str(exc), file=sys.stderr)
+    kb = _load_or_report(args)
+    if kb is None:
         return 1
     if not 0.0 <= args.margin <= 1.0:
         print("--margin must be between 0 and 1", file=sys.stderr)

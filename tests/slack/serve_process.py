@@ -30,6 +30,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def migrate(database_url: str) -> None:
+    """Migrate the database once, the way a deployment's migration job does it (``icam-bot db upgrade``)."""
+    upgrade = subprocess.run(
+        [sys.executable, "-m", "icam_bot.cli.main", "db", "upgrade"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+
+
 def serve_env(api_url: str, database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a served process: the fake Slack, one database, answers in a thread."""
     base = {

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 
 import aiohttp
 import pytest
 from fake_slack import FakeSlack
-from serve_process import REPO, Served, post_event, serve_env, start_serve, wait_healthy
+from serve_process import Served, migrate, post_event, serve_env, start_serve, wait_healthy
 from slack_requests import direct_message
 from sqlalchemy import select
 
@@ -35,16 +32,7 @@ def statuses(database_url: str) -> dict[str, tuple[str, str | None]]:
 
 
 async def test_a_killed_replicas_acked_questions_are_answered_by_the_survivor(empty_postgres_url, tmp_path):
-    upgrade = subprocess.run(
-        [sys.executable, "-m", "icam_bot.cli.main", "db", "upgrade"],
-        cwd=REPO,
-        env={**os.environ, "DATABASE_URL": empty_postgres_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
+    migrate(empty_postgres_url)
     await _kill_one(empty_postgres_url, tmp_path)
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import aiohttp
 import pytest
 from fake_slack import FakeSlack
 from prometheus_client.parser import text_string_to_metric_families
-from serve_process import REPO, Served, post_event, serve_env, start_serve, wait_healthy
+from serve_process import Served, migrate, post_event, serve_env, start_serve, wait_healthy
 from slack_requests import app_mention
 from sqlalchemy import func, select, update
 
@@ -83,16 +80,7 @@ def escalation_state(database_url: str) -> tuple[dict[int, int], dict[int, int]]
 
 
 async def test_two_replicas_share_the_work_exactly_once(empty_postgres_url, tmp_path):
-    upgrade = subprocess.run(  # migrated once, the way a deployment's migration job does it
-        [sys.executable, "-m", "icam_bot.cli.main", "db", "upgrade"],
-        cwd=REPO,
-        env={**os.environ, "DATABASE_URL": empty_postgres_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
+    migrate(empty_postgres_url)
     await _drive_two_replicas(empty_postgres_url, tmp_path)
 
 

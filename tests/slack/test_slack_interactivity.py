@@ -113,16 +113,21 @@ async def test_picking_from_an_ephemeral_reply_replaces_it(responder, sqlite_url
         assert h.fake.calls_to("chat.postMessage") == []
 
 
+def logged_locked_pin_question(h) -> str:
+    """A logged "my PIV card is locked" question answered with the locked-PIN entry, as its buttons' value."""
+    log_id = h.store.log_question(
+        user_id="U0000STAFF",
+        text="my PIV card is locked again",
+        decision="answer",
+        surface="dm",
+        entry_id="help-piv-locked-too-many-pins",
+    )
+    return encode_value(q=log_id, e="help-piv-locked-too-many-pins")
+
+
 async def test_log_for_pmo_logs_the_question_with_a_permalink(responder, sqlite_url):
     async with serve_app(responder, sqlite_url) as h:
-        log_id = h.store.log_question(
-            user_id="U0000STAFF",
-            text="my PIV card is locked again",
-            decision="answer",
-            surface="dm",
-            entry_id="help-piv-locked-too-many-pins",
-        )
-        value = encode_value(q=log_id, e="help-piv-locked-too-many-pins")
+        value = logged_locked_pin_question(h)
         status, _ = await h.interact(
             block_actions({"action_id": ActionId.LOG_FOR_PMO, "value": value}, h.fake.response_url())
         )
@@ -139,14 +144,7 @@ async def test_log_for_pmo_logs_the_question_with_a_permalink(responder, sqlite_
 
 async def test_log_this_as_an_issue_opens_the_modal_and_still_logs_the_question(responder, sqlite_url):
     async with serve_app(responder, sqlite_url) as h:
-        log_id = h.store.log_question(
-            user_id="U0000STAFF",
-            text="my PIV card is locked again",
-            decision="answer",
-            surface="dm",
-            entry_id="help-piv-locked-too-many-pins",
-        )
-        value = encode_value(q=log_id, e="help-piv-locked-too-many-pins")
+        value = logged_locked_pin_question(h)
         status, _ = await h.interact(
             block_actions({"action_id": ActionId.LOG_ISSUE, "value": value}, h.fake.response_url())
         )
