@@ -341,20 +341,15 @@ class Matcher:
         if sig.query_vector is not None and cal.emb_max:
             base = self._add_best_phrasing(base, sig.query_vector, cal.emb_max)
         pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
-        fuzzy = sig.fuzzy if sig.fuzzy_ready else None
-        scored = [
-            (
-                int(i),
-                float(
-                    base[i]
-                    + cal.fuzzy * (fuzzy[i] if fuzzy is not None else self._fuzzy(sig.words, int(i)))
-                    + (cal.coverage * coverage(self, sig.terms, int(i))[0] if cal.coverage else 0.0)
-                ),
-            )
-            for i in pool
-        ]
+        scored = [(int(i), float(base[i]) + self._rerank_bonus(sig, cal, int(i))) for i in pool]
         scored.sort(key=lambda pair: -pair[1])
         return scored
+
+    def _rerank_bonus(self, sig: Signals, cal: Calibration, doc: int) -> float:
+        """What the re-rank pool adds to a document's score: fuzzy closeness and coverage of the question."""
+        fuzzy = sig.fuzzy[doc] if sig.fuzzy_ready else self._fuzzy(sig.words, doc)
+        covered = coverage(self, sig.terms, doc)[0] if cal.coverage else 0.0
+        return cal.fuzzy * fuzzy + cal.coverage * covered
 
     def match(self, question: str, calibration: Calibration | None = None) -> MatchResult:
         """Decide how to respond to a question."""
