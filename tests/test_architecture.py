@@ -38,6 +38,8 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.questions",
         "icam_bot.outbox",
         "icam_bot.tracker",
+        "icam_bot.analytics",
+        "icam_bot.charts",
     },
     "icam_bot.retention": {
         "icam_bot.records",
@@ -46,6 +48,8 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.outbox",
         "icam_bot.tracker",
     },
+    "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records"},
+    "icam_bot.charts": set(),
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.answer_pool": {"icam_bot.answers", "icam_bot.config", "icam_bot.matching", "icam_bot.runtime"},
@@ -64,6 +68,7 @@ DOMAINS = {
     "icam_bot.records",
     "icam_bot.retention",
     "icam_bot.programs",
+    "icam_bot.analytics",
 }
 
 

@@ -67,4 +67,9 @@ def _pmo_blocks(gaps: Sequence[GapRow]) -> list[Block]:
 
 
 def _decision_label(decision: str) -> str:
-    return {"answer": "answered", "suggest": "suggestions offered", "abstain": "not answered"}.get(decision, decision)
+    return {
+        "answer": "answered",
+        "suggest": "suggestions offered",
+        "abstain": "not answered",
+        "redirect": "pointed elsewhere",
+    }.get(decision, decision)
