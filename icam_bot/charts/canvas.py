@@ -27,15 +27,16 @@ class Canvas:
     def height(self) -> int:
         return int(self.pixels.shape[0])
 
-    def rect(self, x0: int, y0: int, x1: int, y1: int, colour: Colour) -> None:
+    def rect(self, x0: int, y0: int, x1: int, y1: int, colour: Colour) -> None:  # noqa: PLR0917 - a box's corners
         """Fill columns x0..x1-1 of rows y0..y1-1."""
         x0, x1 = max(0, min(x0, x1)), min(self.width, max(x0, x1))
         y0, y1 = max(0, min(y0, y1)), min(self.height, max(y0, y1))
         if x0 < x1 and y0 < y1:
             self.pixels[y0:y1, x0:x1] = colour
 
-    def line(self, x0: int, y0: int, x1: int, y1: int, colour: Colour, width: int = 1) -> None:
+    def line(self, start: tuple[int, int], end: tuple[int, int], colour: Colour, *, width: int = 1) -> None:
         """A straight line between two points (both drawn), ``width`` pixels thick."""
+        (x0, y0), (x1, y1) = start, end
         steps = max(abs(x1 - x0), abs(y1 - y0), 1)
         xs = np.rint(np.linspace(x0, x1, steps + 1)).astype(int)
         ys = np.rint(np.linspace(y0, y1, steps + 1)).astype(int)

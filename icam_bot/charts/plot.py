@@ -4,6 +4,7 @@ where each value was drawn) so a caller, or a test, can find the data in the pix
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,8 +150,8 @@ def line_chart(
             (plot.left + int((i + 0.5) * slot), plot.bottom - scaled(v, y_max, plot.height))
             for i, v in enumerate(s.values)
         ]
-        for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
-            canvas.line(xa, ya, xb, yb, s.colour, width=2)
+        for start, end in itertools.pairwise(points):
+            canvas.line(start, end, s.colour, width=2)
         for i, (x, y) in enumerate(points):
             canvas.rect(x - POINT // 2, y - POINT // 2, x + POINT // 2 + 1, y + POINT // 2 + 1, s.colour)
             marks.append(Mark(s_index, i, x, x + 1, y))

@@ -29,7 +29,9 @@ def read_png(data: bytes) -> np.ndarray:
     """The image as height x width x 3 uint8."""
     parts = chunks(data)
     kinds = [k for k, _ in parts]
-    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds, kinds
+    assert kinds[0] == b"IHDR", kinds
+    assert kinds[-1] == b"IEND", kinds
+    assert b"IDAT" in kinds, kinds
     width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", parts[0][1])
     assert (depth, colour, compression, filtering, interlace) == (8, 2, 0, 0, 0)
     raw = zlib.decompress(b"".join(body for kind, body in parts if kind == b"IDAT"))
