@@ -27,7 +27,7 @@ class Canvas:
     def height(self) -> int:
         return int(self.pixels.shape[0])
 
-    def rect(self, x0: int, y0: int, x1: int, y1: int, colour: Colour) -> None:  # noqa: PLR0917 - a box's corners
+    def rect(self, x0: int, y0: int, x1: int, y1: int, colour: Colour) -> None:
         """Fill columns x0..x1-1 of rows y0..y1-1."""
         x0, x1 = max(0, min(x0, x1)), min(self.width, max(x0, x1))
         y0, y1 = max(0, min(y0, y1)), min(self.height, max(y0, y1))
