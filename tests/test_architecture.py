@@ -48,7 +48,7 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.outbox",
         "icam_bot.tracker",
     },
-    "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records"},
+    "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records", "icam_bot.charts"},
     "icam_bot.charts": set(),
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},
