@@ -214,7 +214,7 @@ def test_core_does_not_import_handlers():
 
 
 #: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
-HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home")
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "analytics")
 #: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
 HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
 

@@ -7,8 +7,10 @@ of changes), not a weekly series; the description says so.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -104,3 +106,23 @@ def weekly_figure(session: Session, now: dt.datetime, weeks: int = DEFAULT_WEEKS
     """The figure over the ``weeks`` weeks up to ``now``."""
     series = weekly_series(session, Window.last_weeks(now, weeks))
     return Figure(render(series), FILENAME, TITLE, describe(series))
+
+
+def figure_payload(figure: Figure, comment: str | None = None) -> dict[str, Any]:
+    """The figure as JSON-safe values (an outbox row's payload); ``comment`` is posted with it."""
+    return {
+        "png": base64.b64encode(figure.png).decode("ascii"),
+        "filename": figure.filename,
+        "title": figure.title,
+        "alt_text": figure.alt_text,
+        "comment": comment,
+    }
+
+
+def figure_from_payload(payload: dict[str, Any]) -> tuple[Figure, str | None]:
+    """The figure and its comment back from ``figure_payload``."""
+    figure = Figure(
+        base64.b64decode(payload["png"]), str(payload["filename"]), str(payload["title"]), str(payload["alt_text"])
+    )
+    comment = payload.get("comment")
+    return figure, comment if isinstance(comment, str) else None
