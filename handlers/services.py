@@ -101,7 +101,7 @@ class Services:
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
         hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
         self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)
-        self.analytics = AnswerAnalytics(self.tracker.sessions, self.is_pmo, lambda: self.clock())
+        self.analytics = AnswerAnalytics(self.tracker.sessions, self.is_pmo, self.now)
         self.outbox_task = OutboxTask(
             self.outbox,
             self.sender,
@@ -124,6 +124,10 @@ class Services:
         """Store a question before its ack, held by this replica; None for an event handled before.
         Raises SQLAlchemyError when the database does not answer (the caller answers it anyway and spools)."""
         return await asyncio.to_thread(self.inbox.store, question, self.replica_id, event_id=event_id)
+
+    def now(self) -> dt.datetime:
+        """The time by ``clock`` as it is when asked (a test may replace the clock after start-up)."""
+        return self.clock()
 
     def is_pmo(self, user_id: str | None) -> bool:
         """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""
