@@ -21,7 +21,8 @@ class QuestionLog(Base):
     __tablename__ = "question_log"
     __table_args__ = (
         Index("ix_question_log_user_id_asked_at", "user_id", "asked_at"),
-        Index("ix_question_log_asked_at_category", "asked_at", "category"),  # answer analytics by week
+        # answer analytics: the weekly counts by category and decision from the index alone
+        Index("ix_question_log_asked_at_category_decision", "asked_at", "category", "decision"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

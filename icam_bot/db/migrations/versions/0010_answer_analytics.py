@@ -19,7 +19,7 @@ depends_on: str | None = None
 
 def upgrade() -> None:
     op.add_column("question_log", sa.Column("category", sa.String(length=64), nullable=True))
-    op.create_index("ix_question_log_asked_at_category", "question_log", ["asked_at", "category"])
+    op.create_index("ix_question_log_asked_at_category_decision", "question_log", ["asked_at", "category", "decision"])
     op.add_column("answer_feedback", sa.Column("category", sa.String(length=64), nullable=True))
     op.create_index("ix_answer_feedback_created_at", "answer_feedback", ["created_at"])
     op.add_column("tracker_items", sa.Column("question_log_id", sa.Integer(), nullable=True))
@@ -35,5 +35,5 @@ def downgrade() -> None:
     op.drop_column("tracker_items", "question_log_id")
     op.drop_index("ix_answer_feedback_created_at", table_name="answer_feedback")
     op.drop_column("answer_feedback", "category")
-    op.drop_index("ix_question_log_asked_at_category", table_name="question_log")
+    op.drop_index("ix_question_log_asked_at_category_decision", table_name="question_log")
     op.drop_column("question_log", "category")
