@@ -16,8 +16,7 @@ class Canvas:
     """``width`` x ``height`` pixels, (0, 0) at the top left, filled with ``background``."""
 
     def __init__(self, width: int, height: int, background: Colour = WHITE) -> None:
-        self.pixels = np.empty((height, width, 3), dtype=np.uint8)
-        self.pixels[:, :] = background
+        self.pixels = np.full((height, width, 3), background, dtype=np.uint8)
 
     @property
     def width(self) -> int:

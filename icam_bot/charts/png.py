@@ -27,5 +27,5 @@ def encode_png(pixels: np.ndarray) -> bytes:
     rows = np.concatenate([np.zeros((height, 1), np.uint8), pixels.reshape(height, width * 3)], axis=1)
     header = struct.pack(">IIBBBBB", width, height, BIT_DEPTH, COLOUR_RGB, 0, 0, 0)
     return b"".join(
-        (SIGNATURE, chunk(b"IHDR", header), chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)), chunk(b"IEND", b""))
+        (SIGNATURE, chunk(b"IHDR", header), chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)), chunk(b"IEND", b""))
     )
