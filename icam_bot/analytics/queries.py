@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Integer, case, func, not_, select
@@ -16,8 +15,6 @@ from icam_bot.tracker.models import TrackerItem
 
 #: The category of questions that matched no entry (none answered, none suggested).
 UNCATEGORISED = "uncategorised"
-#: Decisions in the question log (``redirect`` since 0010; a redirect was logged as ``abstain`` before).
-DECISIONS = ("answer", "suggest", "abstain", "redirect")
 
 
 @dataclass(frozen=True)
@@ -169,9 +166,3 @@ def _per_week(session: Session, column: ColumnElement[dt.datetime], window: Wind
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def categories(rows: Iterable[QuestionCounts | FeedbackCounts | ItemCounts]) -> list[str]:
-    """The categories seen, sorted (uncategorised last)."""
-    seen = {r.category for r in rows}
-    return sorted(seen - {UNCATEGORISED}) + ([UNCATEGORISED] if UNCATEGORISED in seen else [])
