@@ -22,6 +22,7 @@ from handlers.runtime.sender import Sender
 from handlers.runtime.spool import RecentEvents, Spool
 from handlers.settings import SlackSettings
 from handlers.tracker.parsing import is_shared_conversation
+from icam_bot.analytics.report import AnswerAnalytics
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
@@ -90,6 +91,8 @@ class Services:
     outbox: OutboxService = field(init=False)
     #: This replica's outbox dispatcher (started by the server's background work, or on the first ``notify``).
     outbox_task: OutboxTask = field(init=False)
+    #: The answer analytics (counts for anyone, the unanswered questions' text for PMO members).
+    analytics: AnswerAnalytics = field(init=False)
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
@@ -98,6 +101,7 @@ class Services:
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
         hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
         self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)
+        self.analytics = AnswerAnalytics(self.tracker.sessions, self.is_pmo, self.now)
         self.outbox_task = OutboxTask(
             self.outbox,
             self.sender,
@@ -120,6 +124,10 @@ class Services:
         """Store a question before its ack, held by this replica; None for an event handled before.
         Raises SQLAlchemyError when the database does not answer (the caller answers it anyway and spools)."""
         return await asyncio.to_thread(self.inbox.store, question, self.replica_id, event_id=event_id)
+
+    def now(self) -> dt.datetime:
+        """The time by ``clock`` as it is when asked (a test may replace the clock after start-up)."""
+        return self.clock()
 
     def is_pmo(self, user_id: str | None) -> bool:
         """PMO members: the routing file's ``pmo_members`` (which include ICAM_PMO_MEMBERS, see create_app)."""

@@ -38,6 +38,8 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.questions",
         "icam_bot.outbox",
         "icam_bot.tracker",
+        "icam_bot.analytics",
+        "icam_bot.charts",
     },
     "icam_bot.retention": {
         "icam_bot.records",
@@ -46,6 +48,8 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.outbox",
         "icam_bot.tracker",
     },
+    "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records", "icam_bot.charts"},
+    "icam_bot.charts": set(),
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.answer_pool": {"icam_bot.answers", "icam_bot.config", "icam_bot.matching", "icam_bot.runtime"},
@@ -64,6 +68,7 @@ DOMAINS = {
     "icam_bot.records",
     "icam_bot.retention",
     "icam_bot.programs",
+    "icam_bot.analytics",
 }
 
 
@@ -209,7 +214,7 @@ def test_core_does_not_import_handlers():
 
 
 #: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
-HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home")
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "analytics")
 #: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
 HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
 

@@ -160,6 +160,7 @@ async def on_log_issue(
         channel_id=channel,
         thread_ts=thread_ts,
         permalink=permalink,
+        question_log_id=_log_id(decode_value(action.get("value"))),
     )
     recorded = question is not None and await _record_for_pmo(services, question, _user(body), permalink)
     if not opened:

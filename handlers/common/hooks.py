@@ -34,6 +34,7 @@ class OpenIssueForm(Protocol):
         channel_id: str | None,
         thread_ts: str | None,
         permalink: str | None,
+        question_log_id: int | None = None,
     ) -> Awaitable[bool]: ...
 
 

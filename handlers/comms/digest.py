@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from handlers.comms.digest_blocks import digest_message
 from handlers.runtime.tasks import stop_within
 from handlers.services import Services
+from icam_bot.analytics.figures import weekly_figure
 from icam_bot.comms.digest import Digest
 from icam_bot.comms.digest_outbox import enqueue_digest
 from icam_bot.comms.runs import DigestRuns
@@ -64,11 +65,13 @@ class DigestTask:
         self._task: asyncio.Task[None] | None = None
 
     def enqueue(self, session: Session, digest: Digest, attempt: int) -> None:
-        """The digest's post as an outbox row to the PMO channel, in the transaction that queues the period."""
+        """The digest's post as an outbox row to the PMO channel, in the transaction that queues the period, with
+        the weekly chart (the 12 weeks up to the digest's end), uploaded after the post."""
         channel = self.services.comms.pmo_channel
         if not channel:
             raise LookupError(NO_CHANNEL)
-        enqueue_digest(session, digest.period.key, attempt, channel, digest_message(digest))
+        figure = weekly_figure(session, digest.period.end)
+        enqueue_digest(session, digest.period.key, attempt, channel, digest_message(digest), figure=figure)
 
     async def check(self) -> DigestPeriod | None:
         """Queue the due digest (if any) and wake the outbox dispatcher; returns the period queued."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.common.blocks import Block, context, divider, message, plain, sections
 from handlers.common.text import escape, truncate
+from icam_bot.analytics.summary import summary_lines
 from icam_bot.comms.digest import Digest, EntryLine, ItemLine
 from icam_bot.comms.digest_board import board_lines
 
@@ -83,8 +84,14 @@ def digest_message(digest: Digest) -> dict[str, Any]:
     due = f"*Knowledge entries due for review by the end of next week: {digest.entries_due_count}*"
     if digest.entries_due:
         due += "\n" + _entry_lines(digest.entries_due, digest.entries_due_count)
-    for text in (opened, resolved, breaches, unanswered, added, due):
-        blocks += sections(text)
+    answers = (
+        "*Questions this week*\n" + "\n".join(escape(line) for line in summary_lines(digest.answers))
+        if digest.answers is not None
+        else ""
+    )
+    for text in (opened, resolved, breaches, answers, unanswered, added, due):
+        if text:
+            blocks += sections(text)
     summary = (
         f"{title}: {digest.opened_count} opened, {digest.resolved_count} resolved, "
         f"{digest.breach_count} SLA breaches, {len(digest.unanswered)} unanswered questions"

@@ -1,15 +1,18 @@
-"""The App Home tab: recent questions and how to ask; for PMO members the top unanswered questions."""
+"""The App Home tab: recent questions and how to ask; for PMO members the answer analytics and the top unanswered
+questions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from handlers.analytics.blocks import home_analytics_blocks
 from handlers.common.blocks import Block, context, divider, plain, sections
 from handlers.common.ids import SLASH_COMMAND
 from handlers.common.text import VIEW_BLOCK_LIMIT, escape, truncate
 from handlers.slash.help import WAYS_TO_ASK
 from handlers.tracker.blocks import TrackerHome, tracker_home_blocks
+from icam_bot.analytics.report import AnswerReport
 from icam_bot.questions.store import GapRow, LoggedQuestion
 
 QUESTION_LIMIT = 200
@@ -20,6 +23,7 @@ def home_view(
     is_pmo: bool = False,
     gaps: Sequence[GapRow] = (),
     tracker: TrackerHome | None = None,
+    answers: AnswerReport | None = None,
 ) -> dict[str, Any]:
     """The Home tab view (at most 100 blocks); ``tracker`` adds the user's items and, for the PMO, the queue."""
     blocks: list[Block] = [
@@ -40,6 +44,8 @@ def home_view(
     if tracker is not None:
         blocks.extend(tracker_home_blocks(tracker))
     if is_pmo:
+        if answers is not None:
+            blocks.extend(home_analytics_blocks(answers))
         blocks.extend(_pmo_blocks(gaps))
     if len(blocks) > VIEW_BLOCK_LIMIT:
         blocks = [*blocks[: VIEW_BLOCK_LIMIT - 1], context("_Shortened to fit Slack's limits: use `/icam queue`._")]
@@ -67,4 +73,9 @@ def _pmo_blocks(gaps: Sequence[GapRow]) -> list[Block]:
 
 
 def _decision_label(decision: str) -> str:
-    return {"answer": "answered", "suggest": "suggestions offered", "abstain": "not answered"}.get(decision, decision)
+    return {
+        "answer": "answered",
+        "suggest": "suggestions offered",
+        "abstain": "not answered",
+        "redirect": "pointed elsewhere",
+    }.get(decision, decision)

@@ -8,11 +8,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.home.blocks import home_view
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
 from handlers.tracker.blocks import TrackerHome
+from icam_bot.analytics.report import AnswerReport
 from icam_bot.tracker.errors import TrackerError
 
 logger = logging.getLogger(__name__)
@@ -38,12 +40,22 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
     recent = await asyncio.to_thread(services.store.recent_questions, user_id, RECENT_LIMIT)
     gaps = await asyncio.to_thread(services.store.top_unanswered, GAPS_LIMIT) if is_pmo else []
     tracker = await asyncio.to_thread(_tracker_home, services, user_id, is_pmo)
-    view = home_view(recent, is_pmo=is_pmo, gaps=gaps, tracker=tracker)
+    answers = await asyncio.to_thread(_answers, services, user_id) if is_pmo else None
+    view = home_view(recent, is_pmo=is_pmo, gaps=gaps, tracker=tracker, answers=answers)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SEND_ERRORS:
         services.metrics.slack_error("views.publish")
         logger.exception("views.publish failed (user=%s)", user_id)
+
+
+def _answers(services: Services, user_id: str) -> AnswerReport | None:
+    """The last 12 weeks' counts for the PMO's Home (no question text: the gaps section lists those)."""
+    try:
+        return services.analytics.report(actor=user_id, pmo=False)
+    except SQLAlchemyError:
+        logger.warning("Home tab without answer analytics (user=%s)", user_id, exc_info=True)
+        return None
 
 
 def _tracker_home(services: Services, user_id: str, is_pmo: bool) -> TrackerHome:

@@ -20,12 +20,13 @@ from handlers.runtime.metrics import Metrics
 from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
 from handlers.runtime.sender import Sender
 from handlers.runtime.tasks import stop_within
+from icam_bot.analytics.figures import figure_from_payload
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS, PostOutcome
 from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC
 from icam_bot.comms.ratelimit import ChannelRateLimiter
 from icam_bot.logs import log_context
-from icam_bot.outbox.service import CLAIM_BATCH, UPDATE_TOPIC, Claimed, OutboxService, Outcome
+from icam_bot.outbox.service import CLAIM_BATCH, UPDATE_TOPIC, UPLOAD_TOPIC, Claimed, OutboxService, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ class OutboxTask:
     async def _send(self, row: Claimed) -> Outcome:
         if row.topic == UPDATE_TOPIC:
             return await self._edit(row)
+        if row.topic == UPLOAD_TOPIC:
+            return await self._upload(row)
         try:
             message = render(row, self.programs, self.restricted)
         except Exception:
@@ -153,6 +156,16 @@ class OutboxTask:
             await self.limiter.wait(row.recipient)
         posted = await self.sender.post_outcome(self.client, row.recipient, **message)
         return _outcome(posted)
+
+    async def _upload(self, row: Claimed) -> Outcome:
+        """A file shared in the row's channel (the chart a digest owes), at the channel's pace."""
+        try:
+            figure, comment = figure_from_payload(row.payload)
+        except (KeyError, TypeError, ValueError):
+            logger.exception("outbox row %d (%s) cannot be read", row.id, row.topic)
+            return Outcome(error="unrenderable")
+        await self.limiter.wait(row.recipient)
+        return _outcome(await self.sender.upload_outcome(self.client, row.recipient, figure, comment))
 
     async def _edit(self, row: Claimed) -> Outcome:
         """chat.update of the row's target message, unless a later edit of it was written (then skipped)."""

@@ -20,6 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.retry_policy import policy_handlers
+from icam_bot.analytics.figures import Figure
 from icam_bot.comms.delivery import PostOutcome
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,50 @@ class Sender:
             logger.exception("chat.update failed after retries (channel=%s)", channel)
             return PostOutcome(error="request_failed", channel=channel)
         return PostOutcome(ts=ts, channel=channel)
+
+    async def upload_outcome(
+        self, client: AsyncWebClient, channel: str, figure: Figure, comment: str | None = None
+    ) -> PostOutcome:
+        """Share an image in ``channel`` the external way: files.getUploadURLExternal (with the alt text), the bytes
+        POSTed to the URL it returns, files.completeUploadExternal (with ``comment``, the text fallback)."""
+        method = "files.getUploadURLExternal"
+        try:
+            ticket = await client.files_getUploadURLExternal(
+                filename=figure.filename, length=len(figure.png), alt_txt=figure.alt_text
+            )
+            url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+            if not isinstance(url, str) or not isinstance(file_id, str):
+                return PostOutcome(error="invalid_upload_ticket", channel=channel)
+            method = "upload"
+            async with self._shared_session().post(url, data=figure.png) as response:
+                if response.status != 200:
+                    logger.warning("file upload to Slack answered HTTP %s", response.status)
+                    self.metrics.slack_error(method)
+                    return PostOutcome(error="request_failed", channel=channel)
+            method = "files.completeUploadExternal"
+            files = [{"id": file_id, "title": figure.title}]
+            await client.files_completeUploadExternal(files=files, channel_id=channel, initial_comment=comment)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            self.metrics.slack_error(method)
+            logger.warning("%s for %s refused: %s", method, channel, error)
+            return PostOutcome(error=str(error or "request_failed"), channel=channel)
+        except SEND_ERRORS:
+            self.metrics.slack_error(method)
+            logger.exception("%s failed after retries (channel=%s)", method, channel)
+            return PostOutcome(error="request_failed", channel=channel)
+        return PostOutcome(channel=channel)
+
+    async def open_dm(self, client: AsyncWebClient, user: str) -> str | None:
+        """The id of the bot's direct-message conversation with ``user`` (conversations.open), None on failure."""
+        try:
+            response = await client.conversations_open(users=user)
+        except SEND_ERRORS:
+            self.metrics.slack_error("conversations.open")
+            logger.warning("conversations.open failed (user=%s)", user, exc_info=True)
+            return None
+        channel = (response.get("channel") or {}).get("id")
+        return channel if isinstance(channel, str) else None
 
     async def respond(self, response_url: str | None, **payload: Any) -> bool:
         """POST to an interaction's response_url (ephemeral unless told otherwise)."""

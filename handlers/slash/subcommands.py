@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from handlers.analytics import commands as analytics
+from handlers.analytics.blocks import with_chart_note
 from handlers.answers.ask import ask
 from handlers.board import commands as board
 from handlers.board.commands import is_item_ref
@@ -23,6 +25,16 @@ async def status(call: Call) -> Message:
     """``status ICAM-<n>``: one item; ``status [program]``: the program board."""
     ref, _ = split_ref(call.rest)
     return await (tracker.item_status(call) if is_item_ref(ref) else board.status(call))
+
+
+async def stats(call: Call) -> Message:
+    """``stats``: the tracker statistics, and the weekly chart in the caller's DM; ``stats answers``: the answer
+    analytics."""
+    if call.rest.strip().lower() == "answers":
+        return await analytics.answers(call)
+    reply = await tracker.stats(call)
+    sent = await analytics.send_chart(call)
+    return reply if sent is None else with_chart_note(reply, sent)
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -139,8 +151,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "stats",
-        replying(tracker.stats),
-        (HelpLine("stats", "PMO and ESC: tracker statistics", "stats"),),
+        replying(stats),
+        (
+            HelpLine("stats", "PMO and ESC: tracker statistics, with a chart of the last 12 weeks in your DM", "stats"),
+            HelpLine(
+                "stats answers",
+                "questions asked, answered, suggested, declined and redirected per week; feedback; unanswered "
+                "questions (their text for the PMO)",
+                "stats answers",
+            ),
+        ),
     ),
     Subcommand(
         "subscribe",

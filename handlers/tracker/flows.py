@@ -41,9 +41,11 @@ async def open_issue_form(
     channel_id: str | None,
     thread_ts: str | None,
     permalink: str | None,
+    question_log_id: int | None = None,
 ) -> bool:
     """open_issue_modal for other domains' listeners (``services.hooks.open_issue_form``)."""
-    meta = IssueModalMeta(channel_id=channel_id, thread_ts=thread_ts, permalink=permalink)
+    question = str(question_log_id) if question_log_id is not None else None
+    meta = IssueModalMeta(channel_id=channel_id, thread_ts=thread_ts, permalink=permalink, question_log_id=question)
     return await open_issue_modal(services, client, trigger_id, text, meta)
 
 

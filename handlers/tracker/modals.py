@@ -36,6 +36,8 @@ class IssueModalMeta:
     channel_id: str | None = None
     thread_ts: str | None = None
     permalink: str | None = None
+    #: The question-log row id (as text) when the form was opened from a reply's "Log an issue" button.
+    question_log_id: str | None = None
 
     def dump(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v is not None}

@@ -47,6 +47,7 @@ def new_item_from_state(values: Mapping[str, Any], reporter_id: str, meta: Issue
         channel_id=meta.channel_id,
         thread_ts=meta.thread_ts,
         permalink=meta.permalink,
+        question_log_id=int(meta.question_log_id) if (meta.question_log_id or "").isdigit() else None,
         likelihood=_score(field_value(values, BlockId.LIKELIHOOD)) if risk else None,
         impact=_score(field_value(values, BlockId.IMPACT)) if risk else None,
         mitigation_owner_id=field_value(values, BlockId.MITIGATION_OWNER) if risk else None,

@@ -1,4 +1,5 @@
-"""``icam-bot report``: export tracker items as CSV or JSON (streamed) with filters."""
+"""``icam-bot report``: export tracker items as CSV or JSON (streamed) with filters; ``icam-bot report answers``:
+the answer analytics (icam_bot/cli/report_answers.py)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,27 @@ STATUSES = ("new", "triaged", "in_progress", "waiting", "resolved", "closed")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("report", help="export tracker items (ICAM-<n>) as CSV or JSON")
+    parser = sub.add_parser(
+        "report", help="export tracker items (ICAM-<n>), or with `answers` the answer analytics, as CSV or JSON"
+    )
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=("items", "answers"),
+        default="items",
+        help="items (the default): tracker items; answers: questions per week and category, feedback, items "
+        "raised, unanswered topics, median time to an answer",
+    )
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_const", const="csv", dest="format", help="CSV with a header row")
     fmt.add_argument("--json", action="store_const", const="json", dest="format", help="a JSON array")
     parser.add_argument("--program", help="only this component program (e.g. credentialing)")
     parser.add_argument("--status", help=f"only this status ({', '.join(STATUSES)})")
-    parser.add_argument("--since", help="created on or after this date (YYYY-MM-DD, UTC)")
-    parser.add_argument("--until", help="created on or before this date (YYYY-MM-DD, UTC)")
+    parser.add_argument(
+        "--since", help="created on or after this date (YYYY-MM-DD, UTC); answers: from the week holding it"
+    )
+    parser.add_argument("--until", help="created on or before this date (YYYY-MM-DD, UTC); answers: up to its end")
+    parser.add_argument("--weeks", type=int, help="answers only: the last N weeks, this one included (default 12)")
     parser.add_argument("-o", "--output", help="write to this file instead of standard output")
     add_actor_argument(parser)
     parser.set_defaults(func=run_report)
@@ -67,6 +81,12 @@ def describe_filters(args: argparse.Namespace) -> str:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if args.what == "answers":
+        from icam_bot.cli.report_answers import run_answers_report
+
+        return run_answers_report(args)
+    if args.weeks is not None:
+        raise CommandError("--weeks applies to `report answers` only")
     from sqlalchemy.exc import SQLAlchemyError  # lazy: keeps `icam-bot ask` start-up fast
 
     from icam_bot.db import make_engine, schema_status

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from icam_bot.analytics.period import Window
+from icam_bot.analytics.report import AnswerReport, compute_report
 from icam_bot.comms.schedule import WEEK, DigestPeriod
 from icam_bot.knowledge.model import Entry
 from icam_bot.questions.models import UnansweredQuestion
@@ -83,6 +85,8 @@ class Digest:
     entries_due: tuple[EntryLine, ...]
     entries_due_count: int
     entry_ids: tuple[str, ...]  # recorded with the run, the baseline of the next digest's "added"
+    #: The week's answer analytics (counts only: the unanswered questions' text is in ``unanswered``).
+    answers: AnswerReport | None = None
 
 
 def build_digest(
@@ -136,6 +140,7 @@ def build_digest(
         entries_due=tuple(due[:LIST_LIMIT]),
         entries_due_count=len(due),
         entry_ids=tuple(sorted(e.id for e in entries)),
+        answers=compute_report(session, Window(start, end), with_text=False),
     )
 
 

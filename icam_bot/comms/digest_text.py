@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from icam_bot.analytics.summary import summary_lines
 from icam_bot.comms.digest import Digest, EntryLine, ItemLine
 from icam_bot.comms.digest_board import board_lines
 
@@ -62,6 +63,8 @@ def digest_text(digest: Digest) -> str:
         f"  - {q.text!r}: asked {q.count}x by {q.askers} person(s), {q.pmo_requests} PMO request(s)"
         for q in digest.unanswered
     ]
+    if digest.answers is not None:
+        out += ["", "QUESTIONS THIS WEEK", *(f"  {line}" for line in summary_lines(digest.answers))]
     out.append("")
     if digest.entries_added is None:
         out.append("KNOWLEDGE ENTRIES ADDED: no earlier digest recorded the knowledge base; counted from the next one")

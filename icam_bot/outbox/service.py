@@ -39,6 +39,9 @@ BACKOFF_MAX_S = 900.0
 CLAIM_BATCH = 50
 #: The topic of an edit: chat.update of the message ``target_ts`` in ``recipient`` with ``payload["message"]``.
 UPDATE_TOPIC = "update"
+#: The topic of a file shared in ``recipient`` (files.getUploadURLExternal, the bytes, files.completeUploadExternal);
+#: its payload is written by the module that owes it (e.g. icam_bot.analytics.figures.figure_payload).
+UPLOAD_TOPIC = "upload"
 
 
 @dataclass(frozen=True)

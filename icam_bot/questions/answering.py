@@ -43,18 +43,21 @@ class QuestionRecord:
     entry_id: str | None
     score: float
     can_log: bool = False
+    category: str | None = None
 
     @classmethod
-    def of(cls, reply: Reply, asker: Asker) -> QuestionRecord:
+    def of(cls, reply: Reply, asker: Asker, category: str | None = None) -> QuestionRecord:
+        """``decision`` is what the person got (``Reply.kind``: answer, suggest, abstain or redirect)."""
         return cls(
             user_id=asker.user_id,
             channel_id=asker.channel_id,
             surface=asker.surface,
             text=reply.question,
-            decision=reply.decision.value,
+            decision=reply.kind,
             entry_id=reply.entry.id if reply.entry else None,
             score=reply.score,
             can_log=reply.can_log,
+            category=category,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,7 +102,7 @@ class AnswerService:
         reply = self.responder.ask(question)
         if reply.reason in UNRECORDED_REASONS:
             return Answered(reply)
-        record = QuestionRecord.of(reply, asker)
+        record = QuestionRecord.of(reply, asker, self.category(reply))
         try:
             return Answered(reply, log_id=self.record(record))
         except SQLAlchemyError:
@@ -111,15 +114,23 @@ class AnswerService:
             )
             return Answered(reply, unrecorded=record)
 
+    def category(self, reply: Reply) -> str | None:
+        """The reply's knowledge category: the entry answered, else the first entry suggested (or related)."""
+        if reply.entry is not None:
+            return reply.entry.category
+        first = self.responder.entry(reply.suggestions[0].id) if reply.suggestions else None
+        return first.category if first is not None else None
+
     def record(self, record: QuestionRecord) -> int:
         """Write a question's log entry (and count it unanswered when it can be logged for the PMO)."""
         return write_record(self.store, record)
 
     def feedback(self, vote: Feedback) -> bool:
         """Record a vote; False (nothing written) when the entry is no longer in the knowledge base."""
-        if self.responder.entry(vote.entry_id) is None:
+        entry = self.responder.entry(vote.entry_id)
+        if entry is None:
             return False
-        self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts)
+        self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts, category=entry.category)
         return True
 
 
@@ -133,6 +144,7 @@ def write_record(store: Store, record: QuestionRecord) -> int:
         decision=record.decision,
         entry_id=record.entry_id,
         score=record.score,
+        category=record.category,
     )
     if record.can_log:
         store.record_unanswered(record.text, record.user_id)

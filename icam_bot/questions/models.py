@@ -12,20 +12,28 @@ from icam_bot.db.base import Base, utcnow
 USER_ID_LEN = 32
 ENTRY_ID_LEN = 128
 NORMALIZED_LEN = 500
+CATEGORY_LEN = 64
 
 
 class QuestionLog(Base):
     """Every question asked, what the bot decided and which entry it used."""
 
     __tablename__ = "question_log"
-    __table_args__ = (Index("ix_question_log_user_id_asked_at", "user_id", "asked_at"),)
+    __table_args__ = (
+        Index("ix_question_log_user_id_asked_at", "user_id", "asked_at"),
+        # answer analytics: the weekly counts by category and decision from the index alone
+        Index("ix_question_log_asked_at_category_decision", "asked_at", "category", "decision"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     channel_id: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
     surface: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    #: answer, suggest, abstain or redirect (an abstention pointing elsewhere; logged as abstain before 0010)
     decision: Mapped[str] = mapped_column(String(16))
+    #: The knowledge category of the entry answered, else of the first entry suggested; None when neither.
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_LEN))
     entry_id: Mapped[str | None] = mapped_column(String(ENTRY_ID_LEN))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -35,6 +43,7 @@ class UnansweredQuestion(Base):
     """A question the knowledge base could not answer, grouped by normalised text for PMO curation."""
 
     __tablename__ = "unanswered_questions"
+    __table_args__ = (Index("ix_unanswered_questions_last_asked_at", "last_asked_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     normalized: Mapped[str] = mapped_column(String(NORMALIZED_LEN), unique=True)
@@ -53,12 +62,17 @@ class AnswerFeedback(Base):
     """A Helpful / Not helpful vote on an entry; one per user, entry and message (a re-vote updates it)."""
 
     __tablename__ = "answer_feedback"
-    __table_args__ = (UniqueConstraint("entry_id", "user_id", "message_ts"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "user_id", "message_ts"),
+        Index("ix_answer_feedback_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(String(ENTRY_ID_LEN), index=True)
     user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
     message_ts: Mapped[str] = mapped_column(String(32), default="")
     helpful: Mapped[bool] = mapped_column(Boolean)
+    #: The entry's knowledge category when the vote was recorded.
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

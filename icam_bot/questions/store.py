@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
 from icam_bot.db.session import make_engine, make_session_factory
-from icam_bot.questions.models import NORMALIZED_LEN, AnswerFeedback, QuestionLog, UnansweredQuestion
+from icam_bot.questions.models import CATEGORY_LEN, NORMALIZED_LEN, AnswerFeedback, QuestionLog, UnansweredQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class Store:
         channel_id: str | None = None,
         entry_id: str | None = None,
         score: float = 0.0,
+        category: str | None = None,
     ) -> int:
         """Append to the question log; returns the row id (carried by buttons on the reply)."""
         with self.sessions.begin() as session:
@@ -120,6 +121,7 @@ class Store:
                 decision=decision,
                 entry_id=entry_id,
                 score=score,
+                category=category[:CATEGORY_LEN] if category else None,
                 asked_at=utcnow(),
             )
             session.add(row)
@@ -223,8 +225,10 @@ class Store:
 
     # -- feedback --------------------------------------------------------------------------------
 
-    def record_feedback(self, entry_id: str, user_id: str, helpful: bool, message_ts: str = "") -> None:
-        """Record a vote; voting again on the same message changes the vote."""
+    def record_feedback(
+        self, entry_id: str, user_id: str, helpful: bool, message_ts: str = "", *, category: str | None = None
+    ) -> None:
+        """Record a vote (``category``: the entry's); voting again on the same message changes the vote."""
         now = utcnow()
         for _attempt in range(3):
             try:
@@ -243,6 +247,7 @@ class Store:
                                 user_id=user_id,
                                 message_ts=message_ts,
                                 helpful=helpful,
+                                category=category[:CATEGORY_LEN] if category else None,
                                 created_at=now,
                                 updated_at=now,
                             )

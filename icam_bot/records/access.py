@@ -33,6 +33,7 @@ class AccessAction(enum.StrEnum):
     EXPORT = "export"  # icam-bot report
     AUDIT = "audit"  # icam-bot audit: reading this log
     RETENTION = "retention"  # the retention job purged or redacted records
+    ANALYTICS = "analytics"  # answer analytics showing question text (the top unanswered topics)
 
 
 class Outcome(enum.StrEnum):

@@ -59,6 +59,9 @@ class TrackerItem(Base):
         Index("ix_tracker_items_status_program_severity", "status", "program", "severity"),
         Index("ix_tracker_items_first_response_at", "first_response_at"),
         Index("ix_tracker_items_resolved_at", "resolved_at"),
+        # answer analytics: items per week, and the questions that became items
+        Index("ix_tracker_items_created_at", "created_at"),
+        Index("ix_tracker_items_question_log_id", "question_log_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -91,6 +94,9 @@ class TrackerItem(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: The question-log row this item was raised from ("Log an issue" on a reply); no foreign key: the
+    #: retention job purges question-log rows long before items.
+    question_log_id: Mapped[int | None] = mapped_column(Integer)
     #: When the retention job replaced the free text (title, description, resolution, comments) with [redacted].
     redacted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 

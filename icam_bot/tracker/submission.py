@@ -49,6 +49,8 @@ class NewItem:
     likelihood: int | None = None
     impact: int | None = None
     mitigation_owner_id: str | None = None
+    #: The question-log row the item was raised from (the "Log an issue" button on a reply), if any.
+    question_log_id: int | None = None
 
 
 def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
@@ -113,6 +115,7 @@ def validate_submission(new: NewItem) -> tuple[dict, tuple[str, ...]]:
         "likelihood": new.likelihood,
         "impact": new.impact,
         "mitigation_owner_id": new.mitigation_owner_id,
+        "question_log_id": new.question_log_id if isinstance(new.question_log_id, int) else None,
     }
     return values, notices
 

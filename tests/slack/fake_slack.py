@@ -34,6 +34,25 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file uploaded the external way: asked for (files.getUploadURLExternal), its bytes POSTed to the upload
+    URL, then shared (files.completeUploadExternal) in ``channel``."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None
+    channel: str | None = None
+    title: str | None = None
+    initial_comment: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.content is not None and self.channel is not None
+
+
+@dataclass
 class FakeSlack:
     """Answers ok:true with plausible bodies; can be told to fail a method with given statuses first."""
 
@@ -48,6 +67,8 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    #: Files by id, in the order they were asked for (see Upload).
+    uploads: dict[str, Upload] = field(default_factory=dict)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -56,6 +77,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -84,6 +106,10 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200 and c.error is None]
 
+    def shared_files(self, channel: str | None = None) -> list[Upload]:
+        """Uploads completed (bytes received and shared), in ``channel`` if given."""
+        return [u for u in self.uploads.values() if u.complete and (channel is None or u.channel == channel)]
+
     def attempts(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -101,6 +127,8 @@ class FakeSlack:
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.method == "GET":
+            return dict(request.query)
+        if request.query:  # slack_sdk sends some methods' arguments in the query string of a POST
             return dict(request.query)
         if request.content_type == "application/json":
             data = await request.json()
@@ -156,6 +184,22 @@ class FakeSlack:
             return failure
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: keeps the bytes POSTed for the file (the body itself, as slack_sdk sends it)."""
+        file_id = request.match_info["file_id"]
+        body = await request.read()
+        failure = self._failure("upload")
+        self.calls.append(
+            Call("upload", {"file_id": file_id, "length": len(body)}, request.path, failure.status if failure else 200)
+        )
+        if failure is not None:
+            return failure
+        upload = self.uploads.get(file_id)
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload.content = body
+        return web.Response(text=f"OK - {len(body)}")
+
     async def _stats(self, _request: web.Request) -> web.Response:
         """Successful calls per method (used by benchmarks/slack_load.py)."""
         counts: dict[str, int] = defaultdict(int)
@@ -199,6 +243,26 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            self.uploads[file_id] = Upload(
+                file_id, str(params.get("filename")), int(params.get("length") or 0), params.get("alt_txt")
+            )
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            shared = []
+            for entry in files:
+                upload = self.uploads.get(entry.get("id"))
+                if upload is None or upload.content is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.channel = params.get("channel_id")
+                upload.title = entry.get("title")
+                upload.initial_comment = params.get("initial_comment")
+                shared.append({"id": upload.file_id, "title": upload.title})
+            return {"ok": True, "files": shared}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("U")}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0000001", "type": "home", **(params.get("view") or {})}}
         return {"ok": True}

@@ -12,7 +12,7 @@ from handlers.slash.subcommands import USAGE_HINT
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ["app_home_opened", "app_mention", "message.im"]
-SCOPES = ["app_mentions:read", "chat:write", "commands", "im:history"]
+SCOPES = ["app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write"]
 
 
 @pytest.mark.parametrize(

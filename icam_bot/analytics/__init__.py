@@ -1,0 +1,1 @@
+"""Answer analytics for the PMO: questions by week and category, feedback, items raised, unanswered topics."""
