@@ -156,6 +156,17 @@ class Metrics:
             "Age of the oldest message owed and not yet sent, in seconds (0: none; NaN: the database did not answer)",
             registry=registry,
         )
+        # -- outbound webhooks ---------------------------------------------------------------------------
+        self.webhook_attempts = Counter(
+            f"{PREFIX}webhook_deliveries",
+            "Webhook delivery attempts by event type and outcome: delivered, http_error (not 2xx), no_answer "
+            "(timeout, refused connection, unreadable secret)",
+            ["event", "outcome"],
+            registry=registry,
+        )
+        self.webhook_dead = Counter(
+            f"{PREFIX}webhook_dead_letters", "Webhook deliveries given up after their last attempt", registry=registry
+        )
         self.matcher = Info(
             f"{PREFIX}matcher",
             "How questions are matched: mode, embedding model hash, knowledge entries",
@@ -222,6 +233,12 @@ class Metrics:
 
     def slack_retry(self) -> None:
         self.slack_api_retries.inc()
+
+    def webhook_attempt(self, event_type: str, outcome: str, status: str | None) -> None:
+        """Count one webhook delivery attempt; a delivery that just went dead is counted as a dead letter."""
+        self.webhook_attempts.labels(event=event_type, outcome=outcome).inc()
+        if status == "dead":
+            self.webhook_dead.inc()
 
     # -- exposition -----------------------------------------------------------------------------------------
 
