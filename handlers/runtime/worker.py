@@ -73,9 +73,12 @@ DEFERRED = "deferred"
 QUIET_SURFACE = "channel"
 
 
-def confident(reply: Reply, min_score: float) -> bool:
-    """Whether a help channel hears this reply: an ``answer`` decision scoring at least ``min_score``."""
-    return reply.decision is Decision.ANSWER and reply.entry is not None and reply.score >= min_score
+def confident(reply: Reply, min_confidence: float) -> bool:
+    """Whether a help channel hears this reply: an ``answer`` decision and, with a stricter bar (above 0), the
+    matcher's confidence at least ``min_confidence`` (an answer whose confidence is unknown does not pass it)."""
+    if reply.decision is not Decision.ANSWER or reply.entry is None:
+        return False
+    return min_confidence <= 0 or (reply.confidence is not None and reply.confidence >= min_confidence)
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,16 @@ class AnswerWorker:
     """Answers jobs: one per worker process (or one in the acking process when answering in a thread)."""
 
     def __init__(
-        self, responder: Responder, store: Store, token: str | None, api_url: str | None, listen_min_score: float = 0.0
+        self,
+        responder: Responder,
+        store: Store,
+        token: str | None,
+        api_url: str | None,
+        listen_min_confidence: float = 0.0,
     ) -> None:
         self.answers = AnswerService(responder, store)
-        #: ICAM_LISTEN_MIN_SCORE: the bar a help channel's answer must reach beyond the matcher's own.
-        self.listen_min_score = listen_min_score
+        #: ICAM_LISTEN_MIN_CONFIDENCE: the bar a help channel's answer must reach beyond the matcher's own.
+        self.listen_min_confidence = listen_min_confidence
         self.inbox = QuestionInbox(store.engine)
         #: Retries made by this worker's clients so far (a job's retries are the difference it makes).
         self._retries = [0]
@@ -153,7 +161,7 @@ class AnswerWorker:
             message: dict[str, Any] | None = answer_message(answered.reply, answered.log_id)
             decision = answered.reply.kind  # answer / suggest / abstain / redirect
             unrecorded = answered.unrecorded.as_dict() if answered.unrecorded else None
-            if quiet and not confident(answered.reply, self.listen_min_score):
+            if quiet and not confident(answered.reply, self.listen_min_confidence):
                 message = None  # logged (the gap queue sees it), but nothing is said in the channel
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
@@ -226,4 +234,4 @@ def make_answer_worker(settings: Settings | None, responder: Responder, store: S
         store = Store(make_engine(settings.database_url))
     token = settings.slack_bot_token if settings else None
     api_url = settings.slack_api_url if settings else None
-    return AnswerWorker(responder, store, token, api_url, settings.listen_min_score if settings else 0.0)
+    return AnswerWorker(responder, store, token, api_url, settings.listen_min_confidence if settings else 0.0)
