@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     problem = None if demo else example_ids_problem(programs)
     if problem:
         raise CommandError(problem)
+    webhook_problems = webhooks_problems(programs)
+    if webhook_problems:
+        raise CommandError("outbound webhooks are not ready:\n" + "\n".join(f"  - {p}" for p in webhook_problems))
     with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
         if not settings.use_embeddings:
             logger.warning("ICAM_EMBEDDINGS=off: lexical matching by choice; far fewer questions are answered outright")
@@ -102,6 +105,15 @@ def secrets_of(settings: Settings) -> list[str | None]:
         password = None
     return [settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token, password]
     return 0
+
+
+def webhooks_problems(programs: ProgramsConfig) -> list[str]:
+    """What stops the routing file's webhooks (secrets, http in production) and ICAM_WEBHOOK_* from working."""
+    from icam_bot.webhooks.settings import WebhookSettings
+
+    problems = programs.webhook_problems()
+    WebhookSettings.from_env(problems=problems)
+    return problems
 
 
 def programs_or_exit() -> ProgramsConfig:
