@@ -130,7 +130,8 @@ def run_retry(args: argparse.Namespace) -> int:
             found = deliveries.get(args.id)
             state = f"is {found.status}" if found is not None else "does not exist"
             raise CommandError(f"delivery {args.id} {state}: only dead deliveries are retried")
-        logging.getLogger(__name__).warning("webhook delivery %d queued again by %s", args.id, actor)
+        logging.getLogger(__name__).info("webhook delivery %d queued again by %s", args.id, actor)
+        print(f"delivery {args.id} queued again by {actor}", flush=True)
         dispatcher = WebhookDispatcher(make_session_factory(engine), programs, owner, deliveries.settings)
         results = asyncio.run(_deliver_one(dispatcher, args.id))
     finally:
