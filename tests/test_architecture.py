@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.inbox",
         "icam_bot.outbox",
         "icam_bot.tracker",
+        "icam_bot.webhooks",
     },
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},

@@ -134,6 +134,7 @@ def open_store(database_url: str) -> Store:
     from icam_bot.inbox.service import prune as prune_questions
     from icam_bot.outbox.service import prune as prune_outbox
     from icam_bot.questions.store import Store
+    from icam_bot.webhooks.service import prune as prune_webhooks
 
     store = Store.from_url(database_url)
     try:
@@ -148,7 +149,7 @@ def open_store(database_url: str) -> Store:
                     f"{status.head}: run `icam-bot db upgrade` with the same DATABASE_URL, then start again"
                 )
         removed = store.prune_events()
-        delivered = prune_outbox(store.engine) + prune_questions(store.engine)
+        delivered = prune_outbox(store.engine) + prune_questions(store.engine) + prune_webhooks(store.engine)
         logger.info(
             "database ready (%s); pruned %d old event ids and %d delivered messages and answered questions",
             store.engine.dialect.name,

@@ -25,6 +25,7 @@ SCHEMA = "icam-bot.webhook/1"
 class ItemFacts(Protocol):
     """What an event says about a tracker item (the tracker's ItemView has these)."""
 
+    id: int
     ref: str
     program: str
     title: str
@@ -86,7 +87,13 @@ def test_payload(target: WebhookTarget) -> dict[str, Any]:
 
 
 def enqueue_event(
-    session: Session, programs: ProgramsConfig, event_type: str, program: str, data: dict[str, Any]
+    session: Session,
+    programs: ProgramsConfig,
+    event_type: str,
+    program: str,
+    data: dict[str, Any],
+    *,
+    item_id: int | None = None,
 ) -> int:
     """Write one delivery per webhook wanting ``event_type`` for ``program`` into the caller's transaction (so the
     change and the events it causes commit together); returns how many. One event id for all of them."""
@@ -106,6 +113,7 @@ def enqueue_event(
                 status=DeliveryStatus.PENDING.value,
                 attempts=0,
                 next_attempt_at=now,
+                item_id=item_id,
                 created_at=now,
             )
         )
@@ -117,4 +125,4 @@ def enqueue_item_event(
 ) -> int:
     """An ``item.*`` event about ``item``, in the caller's transaction."""
     data = item_data(item, sensitive=programs.is_sensitive(item.program), actor=actor)
-    return enqueue_event(session, programs, event_type, item.program, data)
+    return enqueue_event(session, programs, event_type, item.program, data, item_id=item.id)

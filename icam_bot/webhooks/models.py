@@ -49,5 +49,7 @@ class WebhookDelivery(Base):
     #: The receiver's last HTTP status (None: no answer, e.g. a timeout) and what went wrong.
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(ERROR_LEN))
+    #: The tracker item an ``item.*`` event is about (its copy of the title goes when the item is redacted).
+    item_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
@@ -215,3 +215,15 @@ class WebhookDeliveries:
         with self.sessions() as session:
             rows = session.execute(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all()
         return {str(status): int(count) for status, count in rows}
+
+
+def prune(engine: Engine, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Forget deliveries delivered more than ``older_than`` ago (dead ones stay until retried or redacted)."""
+    cutoff = utcnow() - older_than
+    with make_session_factory(engine).begin() as session:
+        result = session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.status == DeliveryStatus.DELIVERED.value, WebhookDelivery.created_at < cutoff
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

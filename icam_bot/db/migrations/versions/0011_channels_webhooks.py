@@ -58,12 +58,14 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("last_status", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("item_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("delivered_at", UTC_DATETIME, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint("event_id", "target", name="uq_webhook_deliveries_event_target"),
     )
     op.create_index("ix_webhook_deliveries_status_next_attempt_at", "webhook_deliveries", ["status", "next_attempt_at"])
+    op.create_index(op.f("ix_webhook_deliveries_item_id"), "webhook_deliveries", ["item_id"])
     if op.get_bind().dialect.name == "postgresql":  # icam_refuse_audit_change() is migration 0006's
         op.execute(
             f"CREATE TRIGGER {AUDIT_TABLE}_append_only BEFORE UPDATE OR DELETE ON {AUDIT_TABLE} "
@@ -83,6 +85,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_webhook_deliveries_item_id"), table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_status_next_attempt_at", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_index(op.f("ix_channel_events_channel_id"), table_name=AUDIT_TABLE)
