@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from tracker_support import PMO, new_item
 
 from icam_bot.board.models import BoardEvent
-from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
 from icam_bot.channels.service import ListenService
+from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
 from icam_bot.db.session import make_session_factory
 from icam_bot.tracker.service import TrackerService
 
