@@ -9,6 +9,7 @@ import asyncio
 from slack_harness import Harness, serve_app
 from slack_requests import block_actions, reaction_added
 from sqlalchemy import func, select
+from webhook_support import SECRET, SECRET_ENV, Receiver, write_routing
 
 from handlers.common.ids import ActionId
 from icam_bot.tracker.models import TrackerItem
@@ -118,3 +119,28 @@ async def test_other_reactions_do_nothing(responder, database_url):
         await asyncio.sleep(0.3)
         assert h.fake.attempts("chat.postEphemeral") == []
         assert items(h) == []
+
+
+async def test_the_new_item_reaches_the_programs_webhook_from_the_served_app(
+    responder, database_url, tmp_path, monkeypatch
+):
+    """The served app's webhook dispatcher: the change that created the item wrote its event; notify() sends it."""
+    receiver = await Receiver().start()
+    try:
+        monkeypatch.setenv(
+            "ICAM_PROGRAMS_FILE", str(write_routing(tmp_path / "programs.yaml", receiver.url, every_program=True))
+        )
+        monkeypatch.setenv(SECRET_ENV, SECRET)
+        monkeypatch.setenv("ICAM_WEBHOOKS_ALLOW_HTTP", "1")
+        async with serve_app(responder, database_url) as h:
+            h.fake.messages[HELP].append({"type": "message", "user": "U0000AUTH", "ts": TS, "text": "PIV card locked"})
+            await h.event(reaction_added("ticket", user=REACTOR, channel=HELP, ts=TS), "EvREACT0007")
+            await click(h, await confirmation(h), ActionId.REACTION_TICKET_CREATE, "c7")
+            (got,) = await receiver.wait_for(1)
+            (item,) = items(h)
+            assert got.signed
+            assert (got.body["type"], got.body["data"]["item"]["ref"]) == ("item.created", f"ICAM-{item.id}")
+            exposition = h.services.metrics.exposition().decode()
+            assert 'icam_bot_webhook_deliveries_total{event="item.created",outcome="delivered"} 1.0' in exposition
+    finally:
+        await receiver.stop()

@@ -1,4 +1,5 @@
-"""A local webhook receiver (aiohttp on a free port) that checks every signature, and routing files naming it."""
+"""A local webhook receiver (aiohttp on a free port) that checks every signature, and routing files naming it
+(importable as ``webhook_support`` from every test directory)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,11 @@ def routing(url: str, /, **webhook: Any) -> ProgramsConfig:
     return parse_programs(routing_data(url, **webhook))
 
 
-def write_routing(path: Path, url: str, /, **webhook: Any) -> Path:
-    path.write_text(yaml.safe_dump(routing_data(url, **webhook), sort_keys=False), encoding="utf-8")
+def write_routing(path: Path, url: str, /, *, every_program: bool = False, **webhook: Any) -> Path:
+    """The routing file at ``path``; ``every_program``: the webhook on every program, not only credentialing's."""
+    data = routing_data(url, **webhook)
+    if every_program:
+        for raw in data["programs"].values():
+            raw["webhooks"] = data["programs"]["credentialing"]["webhooks"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
