@@ -9,7 +9,7 @@ from handlers.common.ids import ActionId, BlockId
 from handlers.common.text import escape, truncate
 
 LISTEN_USAGE = "Usage: `/icam listen on|off` in the channel (PMO members only); `/icam listen` shows the setting."
-NOT_A_CHANNEL = "Run `/icam listen` in the channel itself (not in a direct message)."
+NOT_A_CHANNEL = "Help-channel mode is for public channels: run `/icam listen` in the channel itself."
 PREVIEW_CHARS = 300
 
 

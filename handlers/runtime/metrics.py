@@ -42,7 +42,7 @@ disable_created_metrics()
 
 PREFIX = "icam_bot_"
 #: Replies counted by what the person got; ``error`` when answering failed.
-DECISIONS = ("answer", "suggest", "abstain", "redirect", "error")
+DECISIONS = ("answer", "suggest", "abstain", "redirect", "silent", "error")
 #: The Slack calls whose failures are counted (present from the start, at 0, so rates never show "no data").
 SLACK_METHODS = ("chat.postMessage", "response_url", "views.open", "views.publish", "chat.update", "chat.getPermalink")
 #: Question-to-answer latency: a reply normally follows in well under a second; a question taken over from a
@@ -103,8 +103,8 @@ class Metrics:
         # -- questions and answers (PMO) --------------------------------------------------------------
         self.questions = Counter(
             f"{PREFIX}questions",
-            "Questions replied to, by what the person got: answer, suggest, abstain, redirect (error: answering "
-            "failed)",
+            "Questions replied to, by what the person got: answer, suggest, abstain, redirect (silent: a help "
+            "channel's question the bot was not sure of; error: answering failed)",
             ["decision"],
             registry=registry,
         )

@@ -71,6 +71,8 @@ SKIPPED = "skipped"
 DEFERRED = "deferred"
 #: Questions read in a help channel: the reply is posted only when it is a confident answer (else silence).
 QUIET_SURFACE = "channel"
+#: What a help channel's question got when the bot stayed silent (counted in icam_bot_questions_total).
+SILENT = "silent"
 
 
 def confident(reply: Reply, min_confidence: float) -> bool:
@@ -162,7 +164,7 @@ class AnswerWorker:
             decision = answered.reply.kind  # answer / suggest / abstain / redirect
             unrecorded = answered.unrecorded.as_dict() if answered.unrecorded else None
             if quiet and not confident(answered.reply, self.listen_min_confidence):
-                message = None  # logged (the gap queue sees it), but nothing is said in the channel
+                message, decision = None, SILENT  # logged (the gap queue sees it); nothing is said in the channel
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = (None if quiet else text_message(ERROR_TEXT)), "error"
@@ -175,7 +177,7 @@ class AnswerWorker:
             delivered, call = self._post(job, message), "chat.postMessage"
         return AnswerOutcome(
             decision,
-            delivered,
+            delivered and message is not None,  # silence is no reply: no answer latency
             self._retries[0] - retries_before,
             None if delivered else call,
             unrecorded,

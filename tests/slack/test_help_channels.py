@@ -57,7 +57,7 @@ async def test_only_the_pmo_switches_listening_and_every_switch_is_audited(respo
         assert "already on" in await reply_text(h, "listen on", user=PMO, channel=HELP, key="k2")
         assert "already on" in await reply_text(h, "listen", user=PMO, channel=HELP, key="k3")
         assert "Usage" in await reply_text(h, "listen maybe", user=PMO, channel=HELP, key="k4")
-        assert "direct message" in await reply_text(h, "listen on", user=PMO, channel="D0000DM01", key="k5")
+        assert "public channels" in await reply_text(h, "listen on", user=PMO, channel="D0000DM01", key="k5")
         # another replica (a new service on the same database) sees the setting
         assert ListenService(h.store.engine).is_listened(HELP)
         assert "is off" in await reply_text(h, "listen off", user=PMO, channel=HELP, key="k6")
@@ -106,6 +106,8 @@ async def test_stays_silent_when_not_confident_but_logs_the_question_for_the_gap
         with h.store.sessions() as session:
             unanswered = list(session.scalars(select(UnansweredQuestion.text)))
         assert questions.abstain in unanswered  # the gap queue sees what the channel asked
+        exposition = h.services.metrics.exposition().decode()
+        assert 'icam_bot_questions_total{decision="silent"} 4.0' in exposition
 
 
 async def test_a_stricter_bar_keeps_even_answers_to_itself(responder, database_url, questions):
