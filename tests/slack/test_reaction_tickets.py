@@ -140,7 +140,12 @@ async def test_the_new_item_reaches_the_programs_webhook_from_the_served_app(
             (item,) = items(h)
             assert got.signed
             assert (got.body["type"], got.body["data"]["item"]["ref"]) == ("item.created", f"ICAM-{item.id}")
-            exposition = h.services.metrics.exposition().decode()
-            assert 'icam_bot_webhook_deliveries_total{event="item.created",outcome="delivered"} 1.0' in exposition
+            counted = 'icam_bot_webhook_deliveries_total{event="item.created",outcome="delivered"} 1.0'
+            for _ in range(250):  # counted once the delivery is recorded, just after the receiver answered
+                if counted in h.services.metrics.exposition().decode():
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                raise AssertionError("the delivery was not counted")
     finally:
         await receiver.stop()
