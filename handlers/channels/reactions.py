@@ -20,6 +20,7 @@ from handlers.common.text import plain_text
 from handlers.services import Services, services_of
 from icam_bot.channels.tickets import reaction_key, ticket_from_message, tracked_ref
 from icam_bot.programs.routing import USER_RE
+from icam_bot.tracker.results import CreateResult
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ async def on_cancel(ack: AsyncAck, body: dict[str, Any], context: Any) -> None:
     await services_of(context).sender.respond(body.get("response_url"), replace_original=True, **CANCELLED)
 
 
-async def _create(services: Services, client: AsyncWebClient, user: str, where: tuple[str, str], text: str) -> Any:
+async def _create(
+    services: Services, client: AsyncWebClient, user: str, where: tuple[str, str], text: str
+) -> CreateResult:
     """Create the item for the message ``where`` (channel, ts), once: a second creation finds the first item."""
     channel, ts = where
     permalink = await services.sender.permalink(client, channel, ts)
