@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import answers, board, comms, home, slash, tracker
+from handlers import answers, board, channels, comms, home, slash, tracker
 from handlers.common.hooks import Hooks
 from handlers.runtime import middleware
 from handlers.runtime.metrics import Metrics
@@ -26,11 +26,12 @@ from icam_bot.db.base import utcnow
 from icam_bot.programs.routing import ProgramsConfig, load_programs
 from icam_bot.questions.store import Store
 from icam_bot.tracker.service import TrackerService
+from icam_bot.webhooks.settings import WebhookSettings
 
 logger = logging.getLogger(__name__)
 
 #: Every domain's listeners, registered on each app.
-DOMAINS = (slash, tracker, answers, home, comms, board)
+DOMAINS = (slash, tracker, answers, home, comms, board, channels)
 
 
 def create_app(
@@ -71,12 +72,15 @@ def create_app(
         tracker=tracker,
         answer_pool=pool,
         metrics=metrics,
-        comms=Communications.create(store.engine, settings, tracker.programs.pmo_channel, clock=clock),
+        comms=Communications.create(
+            store.engine, settings, tracker.programs.pmo_channel, clock=clock, programs=tracker.programs
+        ),
         board=BoardService(tracker.sessions, tracker.programs, clock=clock),
         client=client,
         retention=settings.retention,
         clock=clock,
         hooks=domain_hooks(),
+        webhook_settings=WebhookSettings.from_env(),
     )
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)

@@ -26,6 +26,7 @@ from icam_bot.analytics.report import AnswerAnalytics
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.answers import Responder
 from icam_bot.board.service import BoardService
+from icam_bot.channels.service import ListenService
 from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.digest_outbox import settle_digest
 from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
@@ -37,6 +38,8 @@ from icam_bot.outbox.service import Backlog, OutboxService
 from icam_bot.questions.store import Store
 from icam_bot.records.policy import RetentionPolicy
 from icam_bot.tracker.service import TrackerService
+from icam_bot.webhooks.dispatcher import WebhookDispatcher
+from icam_bot.webhooks.settings import WebhookSettings
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,8 @@ class Services:
     clock: Callable[[], dt.datetime]
     #: What one domain's listeners ask of another's (handlers.common.hooks), wired by create_app.
     hooks: Hooks
+    #: Attempts, backoff and timeout of the outbound webhooks (ICAM_WEBHOOK_*).
+    webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
     #: What this replica did while the database was down, written when it returns.
@@ -93,6 +98,10 @@ class Services:
     outbox_task: OutboxTask = field(init=False)
     #: The answer analytics (counts for anyone, the unanswered questions' text for PMO members).
     analytics: AnswerAnalytics = field(init=False)
+    #: The help channels (``/icam listen``), read from the database by every replica.
+    listening: ListenService = field(init=False)
+    #: This replica's webhook dispatcher (started with the background work when webhooks are configured).
+    webhooks: WebhookDispatcher = field(init=False)
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
@@ -109,6 +118,14 @@ class Services:
             programs=dict(self.program_options()),
             limiter=self.comms.limiter,
             restricted=self.restricted_in,
+        )
+        self.listening = ListenService(self.tracker.sessions, self.clock)
+        self.webhooks = WebhookDispatcher(
+            self.tracker.sessions,
+            self.tracker.programs,
+            self.replica_id,
+            self.webhook_settings,
+            on_attempt=self.metrics.webhook_attempt,
         )
 
     @property
@@ -162,8 +179,10 @@ class Services:
         return self.outbox.backlog()
 
     def notify(self) -> None:
-        """Messages were just written to the outbox (with the change they report): deliver them now."""
+        """Messages were just written to the outbox (with the change they report): deliver them now, and the
+        webhooks' events written with them."""
         self.outbox_task.kick()
+        self.webhooks.kick()
 
     async def deliver_outbox(self) -> int:
         """Deliver what is due in the outbox now, in this task (tests, the CLI); returns how many rows."""
@@ -173,6 +192,7 @@ class Services:
         """Stop the answer consumers and the outbox, release the HTTP session and the answer pool (shutdown)."""
         await self.answer_queue.close()
         await self.outbox_task.stop()
+        await self.webhooks.stop()
         await self.sender.close()
         self.answer_pool.close()
 

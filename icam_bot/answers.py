@@ -54,6 +54,8 @@ class Reply:
     redirect_id: str | None = None
     reason: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: How sure the matcher is of the best entry (its answerability model's probability, 0-1), when known.
+    confidence: float | None = None
 
     @property
     def answered(self) -> bool:
@@ -157,6 +159,7 @@ class Responder:
                 None,
                 result.reason,
                 notes,
+                result.confidence,
             )
         if result.decision is Decision.SUGGEST:
             return Reply(

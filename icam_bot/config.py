@@ -193,6 +193,9 @@ class Settings:
     demo: bool = False
     #: ICAM_RETENTION_QUESTIONS_DAYS / ICAM_RETENTION_CLOSED_ITEMS_DAYS (unset or off: kept).
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: ICAM_LISTEN_MIN_CONFIDENCE: in help channels an answer is posted only when confident (an ``answer`` decision)
+    #: and, above 0, when the matcher's confidence (0-1) is at least this (0 = the matcher's own bar for an answer).
+    listen_min_confidence: float = 0.0
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -297,6 +300,11 @@ class Settings:
                 "ICAM_RETENTION_CLOSED_ITEMS_DAYS", env.get("ICAM_RETENTION_CLOSED_ITEMS_DAYS"), problems
             ),
         )
+        listen_raw = (env.get("ICAM_LISTEN_MIN_CONFIDENCE") or "").strip()
+        listen_min_confidence = _seconds(listen_raw) if listen_raw else 0.0
+        if listen_min_confidence is None or not 0 <= listen_min_confidence <= 1:
+            problems.append(f"ICAM_LISTEN_MIN_CONFIDENCE must be a number from 0 to 1 (got {listen_raw[:20]!r})")
+            listen_min_confidence = 0.0
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -320,6 +328,7 @@ class Settings:
             sweep_seconds=sweep_seconds,
             demo=demo_raw in TRUE_WORDS,
             retention=retention,
+            listen_min_confidence=listen_min_confidence,
             **digest,
         )
 

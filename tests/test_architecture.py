@@ -29,7 +29,15 @@ ALLOWED: dict[str, set[str]] = {
     "icam_bot.questions": {"icam_bot.answers"},
     "icam_bot.inbox": set(),
     "icam_bot.outbox": set(),
-    "icam_bot.tracker": {"icam_bot.knowledge", "icam_bot.programs", "icam_bot.records", "icam_bot.outbox"},
+    "icam_bot.webhooks": {"icam_bot.knowledge", "icam_bot.programs"},
+    "icam_bot.channels": {"icam_bot.tracker"},
+    "icam_bot.tracker": {
+        "icam_bot.knowledge",
+        "icam_bot.programs",
+        "icam_bot.records",
+        "icam_bot.outbox",
+        "icam_bot.webhooks",
+    },
     "icam_bot.board": {"icam_bot.knowledge", "icam_bot.programs", "icam_bot.records", "icam_bot.tracker"},
     "icam_bot.comms": {
         "icam_bot.config",
@@ -40,6 +48,7 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.tracker",
         "icam_bot.analytics",
         "icam_bot.charts",
+        "icam_bot.webhooks",
     },
     "icam_bot.retention": {
         "icam_bot.records",
@@ -47,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.inbox",
         "icam_bot.outbox",
         "icam_bot.tracker",
+        "icam_bot.webhooks",
     },
     "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records", "icam_bot.charts"},
     "icam_bot.charts": set(),
@@ -69,6 +79,8 @@ DOMAINS = {
     "icam_bot.retention",
     "icam_bot.programs",
     "icam_bot.analytics",
+    "icam_bot.channels",
+    "icam_bot.webhooks",
 }
 
 
@@ -215,6 +227,7 @@ def test_core_does_not_import_handlers():
 
 #: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
 HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "analytics")
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "channels")
 #: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
 HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
 

@@ -43,7 +43,8 @@ GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA :"schema" TO :"app";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app";
 
 -- Working tables the bot changes and prunes (event dedup, question logs and retention, feedback votes,
--- subscriptions, the digest claim, the program board, the outbox and the pending questions).
+-- subscriptions, the digest claim, the program board, the outbox and the pending questions, the help channels and
+-- the webhook deliveries).
 GRANT UPDATE, DELETE ON
     :"schema".processed_events,
     :"schema".outbox,
@@ -55,7 +56,9 @@ GRANT UPDATE, DELETE ON
     :"schema".digest_runs,
     :"schema".board_programs,
     :"schema".board_workstreams,
-    :"schema".board_milestones
+    :"schema".board_milestones,
+    :"schema".listened_channels,
+    :"schema".webhook_deliveries
 TO :"app";
 -- Items change state but are never deleted; announcements only move through their status.
 GRANT UPDATE ON :"schema".tracker_items TO :"app";
@@ -65,7 +68,7 @@ GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :
 GRANT UPDATE (body) ON :"schema".tracker_comments TO :"app";
 -- The migration history is the migrator's; the bot only reads it (its schema check).
 REVOKE INSERT ON :"schema".alembic_version FROM :"app";
--- Audit tables (append-only): tracker_events, board_events, announcement_deliveries, access_events keep
+-- Audit tables (append-only): tracker_events, board_events, announcement_deliveries, access_events, channel_events keep
 -- SELECT and INSERT from the grant above and nothing else.
 
 -- Tables and sequences a later migration creates: SELECT and INSERT only until this script is re-run.

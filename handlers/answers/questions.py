@@ -21,8 +21,19 @@ def from_person(event: dict[str, Any]) -> bool:
     return bool(event.get("user")) and not event.get("bot_id") and not event.get("subtype")
 
 
+#: Questions read in a help channel (``/icam listen on``): answered in the thread only when confident.
+CHANNEL_SURFACE = "channel"
+
+
+def is_top_level(event: dict[str, Any]) -> bool:
+    """Not a reply in a thread (a thread's parent has ``thread_ts`` equal to its own ``ts``)."""
+    thread_ts = event.get("thread_ts")
+    return not thread_ts or thread_ts == event.get("ts")
+
+
 def event_question(body: dict[str, Any]) -> Question | None:
-    """The question an event asks (a mention, or a direct message, typed by a person), or None."""
+    """The question an event asks (a mention, a direct message, or a top-level message in a public channel,
+    typed by a person), or None. A channel message is a question only where the bot listens: the caller checks."""
     event = body.get("event")
     event_id = body.get("event_id")
     if not isinstance(event, dict) or not isinstance(event_id, str) or not from_person(event):
@@ -34,6 +45,8 @@ def event_question(body: dict[str, Any]) -> Question | None:
         surface, thread_ts = "mention", event.get("thread_ts") or event.get("ts")
     elif event.get("type") == "message" and event.get("channel_type") == "im":
         surface, thread_ts = "dm", event.get("thread_ts")
+    elif event.get("type") == "message" and event.get("channel_type") == "channel" and is_top_level(event):
+        surface, thread_ts = CHANNEL_SURFACE, event.get("ts")
     else:
         return None
     text = str(event.get("text") or "")

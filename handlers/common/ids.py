@@ -22,6 +22,8 @@ class ActionId(enum.StrEnum):
     ITEM_ESCALATE = "icam_item_escalate"
     ITEM_RESOLVE = "icam_item_resolve"
     ITEM_SHOW_DETAILS = "icam_item_show_details"  # restricted items: the details, privately, after a check
+    REACTION_TICKET_CREATE = "icam_reaction_ticket_create"  # the reaction's ephemeral confirmation: create
+    REACTION_TICKET_CANCEL = "icam_reaction_ticket_cancel"  # ... or cancel
     #: The input element inside every modal input block (the block id says which field it is).
     FIELD = "icam_field"
 
@@ -51,6 +53,7 @@ class BlockId(enum.StrEnum):
     ANSWER_ACTIONS = "icam_answer_actions"
     SUGGESTIONS = "icam_suggestions"
     LOG_ACTIONS = "icam_log_actions"
+    REACTION_TICKET = "icam_reaction_ticket"
     ITEM_ACTIONS = "icam_item_actions"  # on the Home tab suffixed _<section>_<item id> (unique per view)
     # Modal input blocks: the keys of ItemValidationError.errors map onto these.
     KIND = "kind"

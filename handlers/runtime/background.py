@@ -64,6 +64,7 @@ class BackgroundWork:
             DigestTask(services, self.client, self.digest_check_seconds).start() if self.digest_check_seconds else None
         )
         self.retention = RetentionTask.maybe_start(services)
+        services.webhooks.start()  # webhook events owed (when the routing file configures webhooks)
         services.outbox_task.start()  # also delivers what this replica (or a dead one) left in the outbox
         self.questions = QuestionTask(services).start()  # and answers the questions a dead replica left
 

@@ -42,7 +42,7 @@ disable_created_metrics()
 
 PREFIX = "icam_bot_"
 #: Replies counted by what the person got; ``error`` when answering failed.
-DECISIONS = ("answer", "suggest", "abstain", "redirect", "error")
+DECISIONS = ("answer", "suggest", "abstain", "redirect", "silent", "error")
 #: The Slack calls whose failures are counted (present from the start, at 0, so rates never show "no data").
 SLACK_METHODS = ("chat.postMessage", "response_url", "views.open", "views.publish", "chat.update", "chat.getPermalink")
 #: Question-to-answer latency: a reply normally follows in well under a second; a question taken over from a
@@ -103,8 +103,8 @@ class Metrics:
         # -- questions and answers (PMO) --------------------------------------------------------------
         self.questions = Counter(
             f"{PREFIX}questions",
-            "Questions replied to, by what the person got: answer, suggest, abstain, redirect (error: answering "
-            "failed)",
+            "Questions replied to, by what the person got: answer, suggest, abstain, redirect (silent: a help "
+            "channel's question the bot was not sure of; error: answering failed)",
             ["decision"],
             registry=registry,
         )
@@ -155,6 +155,17 @@ class Metrics:
             f"{PREFIX}outbox_oldest_pending_age_seconds",
             "Age of the oldest message owed and not yet sent, in seconds (0: none; NaN: the database did not answer)",
             registry=registry,
+        )
+        # -- outbound webhooks ---------------------------------------------------------------------------
+        self.webhook_attempts = Counter(
+            f"{PREFIX}webhook_deliveries",
+            "Webhook delivery attempts by event type and outcome: delivered, http_error (not 2xx), no_answer "
+            "(timeout, refused connection, unreadable secret)",
+            ["event", "outcome"],
+            registry=registry,
+        )
+        self.webhook_dead = Counter(
+            f"{PREFIX}webhook_dead_letters", "Webhook deliveries given up after their last attempt", registry=registry
         )
         self.matcher = Info(
             f"{PREFIX}matcher",
@@ -222,6 +233,12 @@ class Metrics:
 
     def slack_retry(self) -> None:
         self.slack_api_retries.inc()
+
+    def webhook_attempt(self, event_type: str, outcome: str, status: str | None) -> None:
+        """Count one webhook delivery attempt; a delivery that just went dead is counted as a dead letter."""
+        self.webhook_attempts.labels(event=event_type, outcome=outcome).inc()
+        if status == "dead":
+            self.webhook_dead.inc()
 
     # -- exposition -----------------------------------------------------------------------------------------
 

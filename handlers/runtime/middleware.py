@@ -12,8 +12,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.answers.questions import QUESTION_ID_KEY, RECEIVED_AT_KEY, TURNED_AWAY_KEY, event_question
+from handlers.answers.questions import (
+    CHANNEL_SURFACE,
+    QUESTION_ID_KEY,
+    RECEIVED_AT_KEY,
+    TURNED_AWAY_KEY,
+    event_question,
+)
 from handlers.services import CONTEXT_KEY, Services
+from icam_bot.inbox.service import Question
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +42,11 @@ def install(app: AsyncApp, services: Services) -> None:
             return None
         retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
         question = event_question(body)
+        try:
+            if question is not None and question.surface == CHANNEL_SURFACE:
+                question = await _listened(question, context)
+        except SQLAlchemyError:
+            return await _database_down(event_id, retry, next_)
         if question is not None and services.answer_queue.overloaded():
             # Load shedding as for /icam ask: the listener says "busy"; the question is not stored (nobody would
             # answer it), only the event id, so a retry is not answered either.
@@ -55,6 +67,15 @@ def install(app: AsyncApp, services: Services) -> None:
             return None
         logger.info("skipping duplicate event %s (retry %s)", event_id, retry)
         return BoltResponse(status=200, body="")
+
+    async def _listened(question: Question, context: Any) -> Question | None:
+        """A channel message is a question only in a help channel, and unless it mentions the bot (then the
+        app_mention event answers it)."""
+        bot = context.get("bot_user_id")
+        if bot and f"<@{bot}>" in question.text:
+            return None
+        listened = await asyncio.to_thread(services.listening.is_listened, str(question.channel_id))
+        return question if listened else None
 
     async def _database_down(event_id: str, retry: str, next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         """The database cannot record the event: handle a first delivery once per replica (the id is kept in

@@ -19,7 +19,7 @@ from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.sender import Sender
 from handlers.runtime.spool import Spool
-from handlers.runtime.worker import DEFERRED, SKIPPED, AnswerJob, with_log_context
+from handlers.runtime.worker import DEFERRED, QUIET_SURFACE, SKIPPED, AnswerJob, with_log_context
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.logs import log_context
 
@@ -134,6 +134,8 @@ class AnswerQueue:
             self.metrics.slack_error(outcome.failed_call)
 
     async def _reply_error(self, job: AnswerJob) -> None:
+        if job.surface == QUIET_SURFACE:
+            return  # a help channel hears nothing from the bot but confident answers
         if job.response_url:
             await self.sender.respond(job.response_url, **text_message(ERROR_TEXT))
         elif job.channel_id and self.client is not None:

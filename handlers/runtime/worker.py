@@ -27,11 +27,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from handlers.answers.blocks import answer_message
 from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.runtime.retry_policy import policy_handlers
-from icam_bot.answers import Responder
+from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
 from icam_bot.db import make_engine
 from icam_bot.inbox.service import QuestionInbox
 from icam_bot.logs import context_fields, log_context
+from icam_bot.matching.engine import Decision
 from icam_bot.questions.answering import AnswerService, Asker
 from icam_bot.questions.store import Store
 
@@ -68,6 +69,18 @@ class AnswerJob(NamedTuple):
 #: could not say (the question stays stored and is taken over when its lease runs out).
 SKIPPED = "skipped"
 DEFERRED = "deferred"
+#: Questions read in a help channel: the reply is posted only when it is a confident answer (else silence).
+QUIET_SURFACE = "channel"
+#: What a help channel's question got when the bot stayed silent (counted in icam_bot_questions_total).
+SILENT = "silent"
+
+
+def confident(reply: Reply, min_confidence: float) -> bool:
+    """Whether a help channel hears this reply: an ``answer`` decision and, with a stricter bar (above 0), the
+    matcher's confidence at least ``min_confidence`` (an answer whose confidence is unknown does not pass it)."""
+    if reply.decision is not Decision.ANSWER or reply.entry is None:
+        return False
+    return min_confidence <= 0 or (reply.confidence is not None and reply.confidence >= min_confidence)
 
 
 @dataclass(frozen=True)
@@ -110,8 +123,17 @@ def sync_retry_handlers(tally: list[int]) -> list[RetryHandler]:
 class AnswerWorker:
     """Answers jobs: one per worker process (or one in the acking process when answering in a thread)."""
 
-    def __init__(self, responder: Responder, store: Store, token: str | None, api_url: str | None) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        store: Store,
+        token: str | None,
+        api_url: str | None,
+        listen_min_confidence: float = 0.0,
+    ) -> None:
         self.answers = AnswerService(responder, store)
+        #: ICAM_LISTEN_MIN_CONFIDENCE: the bar a help channel's answer must reach beyond the matcher's own.
+        self.listen_min_confidence = listen_min_confidence
         self.inbox = QuestionInbox(store.engine)
         #: Retries made by this worker's clients so far (a job's retries are the difference it makes).
         self._retries = [0]
@@ -135,22 +157,27 @@ class AnswerWorker:
                 logger.warning("question %d waits for the database (answered when it returns)", job.question_id)
                 return AnswerOutcome(DEFERRED, delivered=False)
         unrecorded: dict[str, Any] | None = None
+        quiet = job.surface == QUIET_SURFACE
         try:
             answered = self.answers.answer(job.question, Asker(job.user_id, job.surface, job.channel_id))
-            message = answer_message(answered.reply, answered.log_id)
+            message: dict[str, Any] | None = answer_message(answered.reply, answered.log_id)
             decision = answered.reply.kind  # answer / suggest / abstain / redirect
             unrecorded = answered.unrecorded.as_dict() if answered.unrecorded else None
+            if quiet and not confident(answered.reply, self.listen_min_confidence):
+                message, decision = None, SILENT  # logged (the gap queue sees it); nothing is said in the channel
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
-            message, decision = text_message(ERROR_TEXT), "error"
+            message, decision = (None if quiet else text_message(ERROR_TEXT)), "error"
         retries_before = self._retries[0]
-        if job.response_url:
+        if message is None:  # a help channel's question the bot is not sure of: silence, and the question is done
+            delivered, call = True, "none"
+        elif job.response_url:
             delivered, call = self._respond(job.response_url, message), "response_url"
         else:
             delivered, call = self._post(job, message), "chat.postMessage"
         return AnswerOutcome(
             decision,
-            delivered,
+            delivered and message is not None,  # silence is no reply: no answer latency
             self._retries[0] - retries_before,
             None if delivered else call,
             unrecorded,
@@ -209,4 +236,4 @@ def make_answer_worker(settings: Settings | None, responder: Responder, store: S
         store = Store(make_engine(settings.database_url))
     token = settings.slack_bot_token if settings else None
     api_url = settings.slack_api_url if settings else None
-    return AnswerWorker(responder, store, token, api_url)
+    return AnswerWorker(responder, store, token, api_url, settings.listen_min_confidence if settings else 0.0)

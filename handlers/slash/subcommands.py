@@ -10,6 +10,7 @@ from handlers.analytics.blocks import with_chart_note
 from handlers.answers.ask import ask
 from handlers.board import commands as board
 from handlers.board.commands import is_item_ref
+from handlers.channels import commands as channels
 from handlers.comms import commands as comms
 from handlers.slash.help import help_message
 from handlers.slash.registry import Call, HelpLine, Message, Subcommand, replying
@@ -195,6 +196,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 "announce [text]",
                 "PMO: write an announcement, preview it and post it to subscribed channels",
                 "announce",
+            ),
+        ),
+        who=comms.pmo_only,
+    ),
+    Subcommand(
+        "listen",
+        replying(channels.listen),
+        (
+            HelpLine(
+                "listen on|off",
+                "PMO: help-channel mode here: I answer new questions in threads when confident, else stay silent",
+                "listen on",
             ),
         ),
         who=comms.pmo_only,

@@ -134,6 +134,13 @@ def _check_programs(settings: Settings | None) -> tuple[str, str]:
     except ProgramsError as exc:
         return FAIL, f"{path} (ICAM_PROGRAMS_FILE): {_problems(exc.problems)}"
     loaded = f"{len(config.programs)} programs from {path}"
+    from icam_bot.cli.serve import webhooks_problems
+
+    webhook_problems = webhooks_problems(config)
+    if webhook_problems:
+        return FAIL, f"{path}: outbound webhooks: {_problems(webhook_problems)}; `icam-bot serve` refuses to start"
+    if config.webhooks():
+        loaded += f", {len(config.webhooks())} outbound webhook(s)"
     problem = example_ids_problem(config)
     if problem is None:
         return OK, loaded

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "icam_bot.cli.programs",
     "icam_bot.cli.digest",
     "icam_bot.cli.cache",
+    "icam_bot.cli.webhooks",
 )
 #: Commands whose progress (a first start encoding the knowledge base) goes to the log, never to a bar.
 LOGGING_COMMANDS = frozenset({"serve"})

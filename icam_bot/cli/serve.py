@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     problem = None if demo else example_ids_problem(programs)
     if problem:
         raise CommandError(problem)
+    webhook_problems = webhooks_problems(programs)
+    if webhook_problems:
+        raise CommandError("outbound webhooks are not ready:\n" + "\n".join(f"  - {p}" for p in webhook_problems))
     with logging_configured(settings.log_level, settings.log_format or "json", secrets_of(settings)):
         if not settings.use_embeddings:
             logger.warning("ICAM_EMBEDDINGS=off: lexical matching by choice; far fewer questions are answered outright")
@@ -104,6 +107,15 @@ def secrets_of(settings: Settings) -> list[str | None]:
     return 0
 
 
+def webhooks_problems(programs: ProgramsConfig) -> list[str]:
+    """What stops the routing file's webhooks (secrets, http in production) and ICAM_WEBHOOK_* from working."""
+    from icam_bot.webhooks.settings import WebhookSettings
+
+    problems = programs.webhook_problems()
+    WebhookSettings.from_env(problems=problems)
+    return problems
+
+
 def programs_or_exit() -> ProgramsConfig:
     """The tracker's routing file (ICAM_PROGRAMS_FILE or knowledge/programs.yaml), or every problem in it."""
     from icam_bot.programs.routing import ProgramsError, load_programs
@@ -122,6 +134,7 @@ def open_store(database_url: str) -> Store:
     from icam_bot.inbox.service import prune as prune_questions
     from icam_bot.outbox.service import prune as prune_outbox
     from icam_bot.questions.store import Store
+    from icam_bot.webhooks.service import prune as prune_webhooks
 
     store = Store.from_url(database_url)
     try:
@@ -136,7 +149,7 @@ def open_store(database_url: str) -> Store:
                     f"{status.head}: run `icam-bot db upgrade` with the same DATABASE_URL, then start again"
                 )
         removed = store.prune_events()
-        delivered = prune_outbox(store.engine) + prune_questions(store.engine)
+        delivered = prune_outbox(store.engine) + prune_questions(store.engine) + prune_webhooks(store.engine)
         logger.info(
             "database ready (%s); pruned %d old event ids and %d delivered messages and answered questions",
             store.engine.dialect.name,

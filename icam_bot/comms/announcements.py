@@ -15,7 +15,9 @@ from icam_bot.comms.subscriptions import audience_channels
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
 from icam_bot.errors import IcamError
+from icam_bot.programs.routing import ProgramsConfig
 from icam_bot.textclean import clean_text
+from icam_bot.webhooks.events import enqueue_event
 
 #: A header block's plain text holds at most 150 characters.
 HEADLINE_LIMIT = 150
@@ -85,9 +87,17 @@ def validate_draft(draft: AnnouncementDraft, programs: Collection[str]) -> Annou
 class AnnouncementService:
     """Drafts (kept for the preview), the draft -> sending -> sent transition and the delivery record."""
 
-    def __init__(self, sessions: sessionmaker[Session] | Engine, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session] | Engine,
+        clock: Callable[[], dt.datetime] = utcnow,
+        *,
+        programs: ProgramsConfig | None = None,
+    ) -> None:
         self.sessions = make_session_factory(sessions) if isinstance(sessions, Engine) else sessions
         self.clock = clock
+        #: The routing file, for the ``announcement.sent`` webhooks (None: no webhook is told).
+        self.programs = programs
 
     def save_draft(self, author_id: str, draft: AnnouncementDraft) -> AnnouncementView:
         """Store a validated draft for its preview; nothing is sent yet."""
@@ -129,7 +139,20 @@ class AnnouncementService:
             row = session.get(Announcement, announcement_id, populate_existing=True)
             assert row is not None
             view = _view(row)
-            enqueue_posts(session, view, audience_channels(session, view.audience))
+            channels = audience_channels(session, view.audience)
+            enqueue_posts(session, view, channels)
+            if self.programs is not None:  # the webhooks' event, in the same transaction
+                data = {
+                    "announcement": {
+                        "id": view.id,
+                        "audience": view.audience,
+                        "headline": view.headline,
+                        "body": view.body,
+                        "channels": len(channels),
+                    },
+                    "actor_id": actor,
+                }
+                enqueue_event(session, self.programs, "announcement.sent", view.audience, data)
             return view
 
     def record_delivery(

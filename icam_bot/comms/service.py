@@ -16,6 +16,7 @@ from icam_bot.comms.subscriptions import SubscriptionService
 from icam_bot.config import Settings
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.programs.routing import ProgramsConfig
 
 
 @dataclass
@@ -42,12 +43,13 @@ class Communications:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         limiter: ChannelRateLimiter | None = None,
+        programs: ProgramsConfig | None = None,
     ) -> Communications:
         sessions = make_session_factory(engine)
         channel = settings.digest_channel or routing_pmo_channel
         return cls(
             subscriptions=SubscriptionService(sessions, clock),
-            announcements=AnnouncementService(sessions, clock),
+            announcements=AnnouncementService(sessions, clock, programs=programs),
             limiter=limiter or ChannelRateLimiter(),
             schedule=DigestSchedule(settings.digest_day, settings.digest_time, settings.digest_tz),
             pmo_channel=channel,

@@ -23,6 +23,8 @@ MODEL_MODULES = (
     "icam_bot.inbox.models",
     "icam_bot.outbox.models",
     "icam_bot.records.models",
+    "icam_bot.channels.models",
+    "icam_bot.webhooks.models",
 )
 
 _loaded = False

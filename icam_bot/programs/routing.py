@@ -22,6 +22,7 @@ from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.knowledge.schema import Problem
 from icam_bot.programs.calendar import BusinessCalendar
 from icam_bot.programs.severity import Severity
+from icam_bot.programs.webhooks import WebhookTarget, check_targets, parse_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ LEVEL_NAMES = ("owner", "program lead", "PMO lead", "ESC")
 MAX_SLA_HOURS = 24 * 365
 TOP_KEYS = {"version", "defaults", "pmo_members", "esc_members", "pmo_channel", "programs"}
 OVERRIDABLE = {"timezone", "business_hours", "holidays", "sla_hours"}
-PROGRAM_KEYS = {"name", "owners", "backup_owner", "triage_channel", "escalation", "sensitive"} | OVERRIDABLE
+PROGRAM_KEYS = {"name", "owners", "backup_owner", "triage_channel", "escalation", "sensitive", "webhooks"} | OVERRIDABLE
 
 
 def _problem(file: str, program: str, field: str, message: str) -> Problem:
@@ -78,6 +79,8 @@ class ProgramRouting:
     #: Items hold personnel-security or similar details: channel posts name only the item (``ICAM-n
     #: (restricted)``) and the details are shown privately to those allowed to view the item.
     sensitive: bool = False
+    #: Outbound webhooks receiving this program's events (icam_bot.programs.webhooks).
+    webhooks: tuple[WebhookTarget, ...] = ()
 
     @property
     def primary_owner(self) -> str:
@@ -122,6 +125,18 @@ class ProgramsConfig:
 
     def sensitive_programs(self) -> frozenset[str]:
         return frozenset(slug for slug, routing in self.programs.items() if routing.sensitive)
+
+    def webhooks(self, program: str | None = None) -> list[WebhookTarget]:
+        """Every configured webhook, or one program's (``program``)."""
+        return [t for slug, r in self.programs.items() if program in (None, slug) for t in r.webhooks]
+
+    def webhooks_for(self, event_type: str, program: str) -> list[WebhookTarget]:
+        """The webhooks that receive ``event_type`` about ``program`` (``"all"``: every program's)."""
+        return [t for t in self.webhooks(None if program == "all" else program) if t.wants(event_type)]
+
+    def webhook_problems(self, env: Mapping[str, str] | None = None) -> list[str]:
+        """What stops the webhooks from working (checked at start-up): secrets not readable, http not allowed."""
+        return check_targets(self.webhooks(), env)
 
     def programs_staffed_by(self, user_id: str) -> tuple[str, ...]:
         return tuple(slug for slug, p in self.programs.items() if user_id in p.staff)
@@ -257,6 +272,7 @@ def _parse_program(check: _Checker, slug: str, raw: Any, defaults: dict[str, Any
     sensitive = raw.get("sensitive", False)
     if not isinstance(sensitive, bool):
         check.fail(slug, "sensitive", f"must be true or false, got {sensitive!r}")
+    webhooks = parse_webhooks(raw.get("webhooks"), slug, lambda field, message: check.fail(slug, field, message))
     merged = {**defaults, **{k: v for k, v in raw.items() if k in OVERRIDABLE}}
     calendar = check.calendar(merged, slug)
     sla = check.sla(merged.get("sla_hours"), slug)
@@ -272,6 +288,7 @@ def _parse_program(check: _Checker, slug: str, raw: Any, defaults: dict[str, Any
         sla=sla,
         calendar=calendar,
         sensitive=sensitive is True,
+        webhooks=webhooks,
     )
 
 

@@ -6,7 +6,8 @@
 - Finished items (resolved or closed more than ``closed_items_days`` ago; closed_at, else resolved_at) have
   their free text replaced with ``[redacted]``: title, description, resolution, comment bodies; the bureau is
   cleared. The item, its dates, people and status stay, and a ``redacted`` event is appended to its history.
-  The item's messages in the outbox (each a copy of the item and of what people wrote) are deleted.
+  The item's messages in the outbox (each a copy of the item and of what people wrote) and its webhook
+  deliveries (each a copy of its title) are deleted.
   Audit rows (tracker events, board events, deliveries, the access log) are never changed.
 - Each real run that changed something, and every run from the command line, is recorded in the access log.
 
@@ -33,6 +34,7 @@ from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome
 from icam_bot.records.policy import REDACTED, RetentionPolicy
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.models import Status, TrackerComment, TrackerEvent, TrackerItem
+from icam_bot.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +183,7 @@ class RetentionJob:
         count = int(comments.rowcount or 0)
         # the item's messages owed or sent: each holds a copy of the item and of people's text
         session.execute(delete(OutboxMessage).where(OutboxMessage.item_id == item_id))
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.item_id == item_id))  # copies of its title
         days = self.policy.closed_items_days
         session.add(
             TrackerEvent(

@@ -34,6 +34,7 @@ from icam_bot.tracker.submission import (
     validate_submission,
 )
 from icam_bot.tracker.transactions import database_guard
+from icam_bot.webhooks.events import enqueue_item_event
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
@@ -96,7 +97,12 @@ class TrackerService(TrackerQueries):
         return f"{what} in comment {rec.note(label, text)}" if text else None
 
     def _finish(
-        self, rec: Recorder, outbox: Outbox, notices: tuple[str, ...] = (), edit: EditHook | None = None
+        self,
+        rec: Recorder,
+        outbox: Outbox,
+        notices: tuple[str, ...] = (),
+        edit: EditHook | None = None,
+        events: tuple[str, ...] = (),
     ) -> ActionResult:
         routing = self.programs.program(rec.item.program)
         rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
@@ -104,6 +110,8 @@ class TrackerService(TrackerQueries):
         view = ItemView.of(rec.item)
         notes = outbox.build(view)
         enqueue_notes(rec.session, notes)  # owed in the same transaction as the change
+        for event_type in events:  # and the webhooks' events with them
+            enqueue_item_event(rec.session, self.programs, event_type, view, rec.actor)
         if edit is not None:  # e.g. the edit of the message whose button made the change
             edit(rec.session, view)
         return ActionResult(view, notes, tuple(dict.fromkeys(rec.changed)), notices)
@@ -157,6 +165,7 @@ class TrackerService(TrackerQueries):
             outbox.add(routing.triage_channel, NotificationKind.NEW_ITEM_CHANNEL)
             notifications = outbox.build(view)
             enqueue_notes(session, notifications)
+            enqueue_item_event(session, self.programs, "item.created", view, None)  # no reporter id: not needed
         logger.info("created %s (%s, %s, %s)", view.ref, view.kind.value, view.program, view.severity.value)
         return CreateResult(view, notifications, ("created",), notices, truncated=bool(notices))
 
@@ -177,12 +186,14 @@ class TrackerService(TrackerQueries):
             require(self.programs, actor, Action.ASSIGN, item)
             self._require_not_finished(item, "assign")
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
+            events: tuple[str, ...] = ()
             if rec.set("assignee_id", assignee, action="assigned"):
                 outbox.add(assignee, NotificationKind.ASSIGNED, "assigned", actor=actor)
+                events = ("item.assigned",)
             if item.status is Status.NEW:
                 self._set_status(rec, Status.TRIAGED, outbox)
             self._first_response(rec)
-            return self._finish(rec, outbox, edit=edit)
+            return self._finish(rec, outbox, edit=edit, events=events)
 
     def set_status(
         self,
@@ -267,7 +278,7 @@ class TrackerService(TrackerQueries):
             recorded = self._noted(rec, "Escalation reason", reason, "reason")
             escalation.escalate(rec, routing, reason, outbox, actor=actor, recorded=recorded)
             self._first_response(rec)
-            return self._finish(rec, outbox, edit=edit)
+            return self._finish(rec, outbox, edit=edit, events=("item.escalated",))
 
     def resolve(
         self, ref: str | int, resolution: str, *, actor: str, keys: Sequence[str] = (), edit: EditHook | None = None
@@ -297,7 +308,7 @@ class TrackerService(TrackerQueries):
             self._set_status(rec, Status.RESOLVED, outbox, resolution, recorded=f"resolution in comment {comment}")
             self._first_response(rec)
             item.remind_at = None
-            return self._finish(rec, outbox, edit=edit)
+            return self._finish(rec, outbox, edit=edit, events=("item.resolved",))
 
     def close(self, ref: str | int, *, actor: str, note: str | None = None) -> ActionResult:
         """Close an open or resolved item (the reporter may withdraw their own)."""

@@ -29,6 +29,7 @@ from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
 from icam_bot.tracker.notes import enqueue_notes
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind, Outbox
 from icam_bot.tracker.transactions import database_guard
+from icam_bot.webhooks.events import enqueue_item_event
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +172,10 @@ class Sweeper:
                 )
                 session.flush()
                 session.refresh(item)
-                built = outbox.build(ItemView.of(item))
+                view = ItemView.of(item)
+                built = outbox.build(view)
                 enqueue_notes(session, built)  # owed in the batch's transaction, with the escalation
+                enqueue_item_event(session, self.programs, "item.escalated", view, None)
                 notes += built
                 refs.append(item.ref)
         return refs, notes, len(rows)

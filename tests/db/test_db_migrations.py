@@ -31,6 +31,9 @@ TABLES = {
     "outbox",
     "pending_questions",
     "tracker_submission_keys",
+    "listened_channels",
+    "channel_events",
+    "webhook_deliveries",
     "alembic_version",
 }
 

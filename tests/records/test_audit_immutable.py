@@ -11,13 +11,14 @@ from sqlalchemy.exc import DBAPIError
 from tracker_support import PMO, new_item
 
 from icam_bot.board.models import BoardEvent
+from icam_bot.channels.service import ListenService
 from icam_bot.comms.announcements import AnnouncementDraft, AnnouncementService
 from icam_bot.db.session import make_session_factory
 from icam_bot.tracker.service import TrackerService
 
 NOW = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
-#: Every append-only audit table (migration 0006 puts a trigger on each).
-AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries", "access_events")
+#: Every append-only audit table (migrations 0006 and 0011 put a trigger on each).
+AUDIT_TABLES = ("tracker_events", "board_events", "announcement_deliveries", "access_events", "channel_events")
 
 
 def _seed(engine: Engine, service: TrackerService) -> int:
@@ -35,6 +36,7 @@ def _seed(engine: Engine, service: TrackerService) -> int:
     announcements = AnnouncementService(sessions, clock=lambda: NOW)
     draft = announcements.save_draft(PMO, AnnouncementDraft(audience="all", body="Hello"))
     announcements.record_delivery(draft.id, "C0EXAMPLE01", message_ts="1.1")
+    ListenService(sessions).set("C0EXAMPLEHELP", True, PMO)
     return item.id
 
 

@@ -154,3 +154,29 @@ def test_the_bot_role_cannot_rewrite_history_or_change_the_schema(app_engine, pr
     _denied(app_engine, "CREATE TABLE sneaky (id int)")
     _denied(app_engine, "ALTER TABLE tracker_events DISABLE TRIGGER ALL")
     _denied(app_engine, "DROP TRIGGER tracker_events_append_only ON tracker_events")
+
+
+def test_help_channels_and_webhook_deliveries_work_as_the_least_privilege_role(app_engine):
+    """Migration 0011's working tables: channels switched on and off, deliveries claimed, settled, retried, pruned;
+    the audit of the switches stays append-only."""
+    from webhook_support import routing
+
+    from icam_bot.channels.service import ListenService
+    from icam_bot.db.session import make_session_factory
+    from icam_bot.webhooks.service import Attempt, WebhookDeliveries
+    from icam_bot.webhooks.service import prune as prune_webhooks
+    from icam_bot.webhooks.settings import WebhookSettings
+
+    listening = ListenService(app_engine)
+    assert listening.set("C0EXAMPLEHELP", True, PMO)
+    assert listening.set("C0EXAMPLEHELP", False, PMO)
+    assert not listening.is_listened("C0EXAMPLEHELP")
+    _denied(app_engine, "DELETE FROM channel_events")
+    TrackerService(app_engine, routing("https://tickets.example.gov/icam"), clock=Clock()).create(new_item())
+    deliveries = WebhookDeliveries(make_session_factory(app_engine), "replica-1", WebhookSettings(max_attempts=1))
+    (due,) = deliveries.claim()
+    assert deliveries.settle(due, Attempt(500, "HTTP 500")) == "dead"
+    assert deliveries.retry(due.id) is not None
+    (due,) = deliveries.claim()
+    assert deliveries.settle(due, Attempt(200)) == "delivered"
+    prune_webhooks(app_engine)

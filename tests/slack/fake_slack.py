@@ -64,6 +64,8 @@ class FakeSlack:
     retry_after: str = "1"
     #: Keep each call's parameters (tests assert on them); a load test keeps only method and status.
     keep_params: bool = True
+    #: Messages conversations.history / conversations.replies return: channel -> messages (``ts``, ``text``, ...).
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -241,6 +243,10 @@ class FakeSlack:
                 "channel": params.get("channel"),
                 "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}",
             }
+        if method in ("conversations.history", "conversations.replies"):
+            latest = str(params.get("latest") or params.get("ts") or "")
+            found = [m for m in self.messages.get(str(params.get("channel")), []) if m.get("ts") == latest]
+            return {"ok": True, "messages": found, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "files.getUploadURLExternal":

@@ -91,6 +91,37 @@ def direct_message(
     }
 
 
+def channel_message(
+    text: str, user: str = "U0000STAFF", channel: str = "C0000HELP", ts: str = "1700000005.000600", **extra: Any
+) -> dict[str, Any]:
+    """A message posted in a public channel the bot is in (event ``message.channels``)."""
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM_ID,
+        "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000003",
+        **extra,
+    }
+
+
+def reaction_added(
+    reaction: str, user: str = "U0000STAFF", channel: str = "C0000HELP", ts: str = "1700000005.000600"
+) -> dict[str, Any]:
+    return {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": reaction,
+        "item_user": "U0000AUTH",
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "event_ts": "1700000009.000900",
+    }
+
+
 def app_home_opened(user: str = "U0000STAFF") -> dict[str, Any]:
     return {
         "type": "app_home_opened",

@@ -11,8 +11,17 @@ from handlers.common.ids import SLASH_COMMAND, CallbackId
 from handlers.slash.subcommands import USAGE_HINT
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ["app_home_opened", "app_mention", "message.im"]
-SCOPES = ["app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write"]
+EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.im", "reaction_added"]
+SCOPES = [
+    "app_mentions:read",
+    "channels:history",
+    "chat:write",
+    "commands",
+    "files:write",
+    "im:history",
+    "im:write",
+    "reactions:read",
+]
 
 
 @pytest.mark.parametrize(
