@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from handlers.runtime.worker import AnswerJob
-from icam_bot.inbox.service import Question, Stored
+from icam_bot.inbox.service import FIRST_EPOCH, Question, Stored
 
 #: Where the middleware leaves the stored question's id for the event listener (Bolt context key).
 QUESTION_ID_KEY = "icam_question_id"
@@ -47,9 +47,10 @@ def answer_job(
     lease_s: float = 30.0,
     *,
     received_at: float | None = None,
+    epoch: int = FIRST_EPOCH,
 ) -> AnswerJob:
-    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` for ``lease_s``), received
-    at ``received_at`` (Unix time; default now)."""
+    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` at ``epoch`` for
+    ``lease_s``), received at ``received_at`` (Unix time; default now)."""
     return AnswerJob(
         question.text,
         question.user_id,
@@ -61,13 +62,14 @@ def answer_job(
         owner=owner,
         answer_lease_s=2 * lease_s,
         received_at=time.time() if received_at is None else received_at,
+        epoch=epoch,
     )
 
 
 def stored_job(stored: Stored, owner: str, lease_s: float = 30.0) -> AnswerJob:
     """The job answering a stored question (taken over): its latency counts from when it was first stored."""
     asked = stored.asked_at.timestamp() if stored.asked_at is not None else None
-    return answer_job(stored.question, stored.id, owner, lease_s, received_at=asked)
+    return answer_job(stored.question, stored.id, owner, lease_s, received_at=asked, epoch=stored.epoch)
 
 
 def received_at(context: Any) -> float | None:

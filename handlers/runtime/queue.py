@@ -120,7 +120,8 @@ class AnswerQueue:
             await self._reply_error(job)
             return
         if outcome.unsettled is not None and self.spool is not None:  # the answered mark, when the database is back
-            self.spool.add("answered", {"question_id": outcome.unsettled[0], "owner": outcome.unsettled[1]})
+            question_id, owner, epoch = outcome.unsettled
+            self.spool.add("answered", {"question_id": question_id, "owner": owner, "epoch": epoch})
         if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
             return
         if outcome.unrecorded is not None and self.spool is not None:

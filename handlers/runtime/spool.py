@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from icam_bot.inbox.service import QuestionInbox
+from icam_bot.inbox.service import FIRST_EPOCH, QuestionInbox
 from icam_bot.questions.answering import QuestionRecord, write_record
 from icam_bot.questions.store import Store
 
@@ -95,7 +95,8 @@ class Spool:
         if kind == "event":
             self.store.claim_event(record["event_id"])
         elif kind == "answered":
-            QuestionInbox(self.store.engine).answered(record["question_id"], record["owner"])
+            inbox = QuestionInbox(self.store.engine)
+            inbox.answered(record["question_id"], record["owner"], epoch=int(record.get("epoch", FIRST_EPOCH)))
         elif kind == "question":
             write_record(self.store, QuestionRecord.from_dict(record))
         else:

@@ -60,6 +60,8 @@ class AnswerJob(NamedTuple):
     owner: str | None = None
     #: How long the worker holds the question while answering it (then another replica may take it over).
     answer_lease_s: float = 60.0
+    #: The holder's lease epoch (the worker answers and sends only while ``owner`` holds it at this epoch).
+    epoch: int = 1
     #: When the app received the question (Unix time; 0 = unknown), for the question-to-answer latency.
     received_at: float = 0.0
 
@@ -80,8 +82,8 @@ class AnswerOutcome:
     failed_call: str | None = None
     #: The question's record when the database did not take it (the acking process spools it for later).
     unrecorded: dict[str, Any] | None = None
-    #: (question id, owner) when the reply was sent but the database did not take the answered mark.
-    unsettled: tuple[int, str] | None = None
+    #: (question id, owner, epoch) when the reply was sent but the database did not take the answered mark.
+    unsettled: tuple[int, str, int] | None = None
 
 
 class _Counting(RetryHandler):
@@ -128,7 +130,10 @@ class AnswerWorker:
     def _answer(self, job: AnswerJob) -> AnswerOutcome:
         if job.question_id is not None and job.owner is not None:
             try:
-                if not self.inbox.start_answering(job.question_id, job.owner, lease_s=job.answer_lease_s):
+                started = self.inbox.start_answering(
+                    job.question_id, job.owner, epoch=job.epoch, lease_s=job.answer_lease_s
+                )
+                if not started:
                     logger.info("question %d is answered elsewhere; skipped", job.question_id)
                     return AnswerOutcome(SKIPPED, delivered=False)
             except SQLAlchemyError:
@@ -143,6 +148,9 @@ class AnswerWorker:
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = text_message(ERROR_TEXT), "error"
+        fenced = self._claim_send(job)
+        if fenced is not None:
+            return fenced
         retries_before = self._retries[0]
         if job.response_url:
             delivered, call = self._respond(job.response_url, message), "response_url"
@@ -157,19 +165,33 @@ class AnswerWorker:
             self._settle(job, delivered),
         )
 
-    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str] | None:
+    def _claim_send(self, job: AnswerJob) -> AnswerOutcome | None:
+        """Claim the reply's send (a stored question: only while its holder still has it); None when it may be
+        sent, else what became of the job (taken over meanwhile: skipped; the database silent: deferred, the
+        question answered again from the store once its lease runs out)."""
+        if job.question_id is None or job.owner is None:
+            return None
+        try:
+            if self.inbox.claim_send(job.question_id, job.owner, epoch=job.epoch):
+                return None
+        except SQLAlchemyError:
+            logger.warning("question %d: its send could not be claimed (database unavailable)", job.question_id)
+            return AnswerOutcome(DEFERRED, delivered=False)
+        return AnswerOutcome(SKIPPED, delivered=False)
+
+    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str, int] | None:
         """Mark the stored question answered (or due for another try). When the database does not take the
-        mark, (id, owner) is returned for the acking process to write when the database is back."""
+        mark, (id, owner, epoch) is returned for the acking process to write when the database is back."""
         if job.question_id is None or job.owner is None:
             return None
         try:
             if delivered:
-                self.inbox.answered(job.question_id, job.owner)
+                self.inbox.answered(job.question_id, job.owner, epoch=job.epoch)
             else:
-                self.inbox.not_delivered(job.question_id, job.owner)
+                self.inbox.not_delivered(job.question_id, job.owner, epoch=job.epoch)
         except SQLAlchemyError:
             logger.warning("question %d answered; its mark waits for the database", job.question_id)
-            return (job.question_id, job.owner) if delivered else None
+            return (job.question_id, job.owner, job.epoch) if delivered else None
         return None
 
     def _respond(self, url: str, message: dict[str, Any]) -> bool:

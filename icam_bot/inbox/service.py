@@ -3,8 +3,14 @@
 A question is written ``pending`` and held by the replica that acked it (``claimed_by``) for QUEUE_LEASE_S
 while it waits in that replica's answer queue. The worker that answers it first moves it to ``answering``
 (a conditional update: only one worker can), holds it for ANSWER_LEASE_S, replies, then marks it
-``answered``. Every replica looks for questions whose lease ran out (their replica died, or its queue is
-stuck) and takes them over, so a dead replica's questions are answered within a lease plus one look.
+``answered``. Every replica looks for questions whose lease ran out (their replica died) and takes them over,
+so a dead replica's questions are answered within a lease plus one look.
+
+Fencing: every change of holder bumps ``lease_epoch``; the worker claims the reply's send (``claim_send``:
+``answering`` -> ``sending``, only for the holder of the epoch it was given) just before calling Slack, and the
+replica renews the leases of the questions it has in hand (``renew``, its heartbeat), so a slow replica keeps
+its questions and one that lost a question never sends its reply. The one way to answer twice: the holder dies
+between Slack accepting the reply and ``answered`` being recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +39,10 @@ ANSWER_LEASE_S = 60.0
 #: A question whose reply keeps failing is given up after this many attempts (logged).
 MAX_ATTEMPTS = 5
 MAX_TEXT = 4000
+#: The epoch of a question just stored (each take-over bumps it).
+FIRST_EPOCH = 1
+#: The states a holder keeps a question in (its lease renewed by the heartbeat, taken over when it ran out).
+HELD = (QuestionStatus.PENDING.value, QuestionStatus.ANSWERING.value, QuestionStatus.SENDING.value)
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ class Stored:
     question: Question
     #: When the question was first stored (its receipt), for questions read back from the table.
     asked_at: dt.datetime | None = None
+    #: The holder's lease epoch: answering and sending are fenced on it.
+    epoch: int = FIRST_EPOCH
 
 
 class QuestionInbox:
@@ -101,58 +113,95 @@ class QuestionInbox:
 
     # -- answering --------------------------------------------------------------------------------------
 
-    def start_answering(self, question_id: int, owner: str, *, lease_s: float | None = None) -> bool:
-        """Take the question to answer it now (for ``lease_s``, default the answer lease); False when another
-        replica or worker has it (or had it)."""
-        now = self.clock()
-        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+    def _move(self, question_id: int, owner: str, epoch: int, current: str, **values: object) -> bool:
+        """``current`` status -> what ``values`` say, only for ``owner`` holding the question at ``epoch``."""
         with self.sessions.begin() as session:
-            won = session.execute(
+            moved = session.execute(
                 update(PendingQuestion)
                 .where(
                     PendingQuestion.id == question_id,
-                    PendingQuestion.status == QuestionStatus.PENDING.value,
-                    or_(
-                        PendingQuestion.claimed_by == owner,
-                        PendingQuestion.claimed_by.is_(None),
-                        PendingQuestion.lease_until < now,
-                    ),
+                    PendingQuestion.claimed_by == owner,
+                    PendingQuestion.lease_epoch == epoch,
+                    PendingQuestion.status == current,
                 )
-                .values(
-                    status=QuestionStatus.ANSWERING.value,
-                    claimed_by=owner,
-                    lease_until=now + lease,
-                    attempts=PendingQuestion.attempts + 1,
-                )
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            return won.rowcount == 1
+            return moved.rowcount == 1
 
-    def answered(self, question_id: int, owner: str) -> bool:
+    def start_answering(
+        self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH, lease_s: float | None = None
+    ) -> bool:
+        """Take the question ``owner`` holds at ``epoch`` to answer it now (for ``lease_s``, default the answer
+        lease); False when another replica or worker has it (or had it)."""
+        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+        return self._move(
+            question_id,
+            owner,
+            epoch,
+            QuestionStatus.PENDING.value,
+            status=QuestionStatus.ANSWERING.value,
+            lease_until=self.clock() + lease,
+            attempts=PendingQuestion.attempts + 1,
+        )
+
+    def claim_send(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> bool:
+        """Claim the reply's send just before calling Slack: True only while ``owner`` still holds the question
+        at ``epoch`` (nobody took it over meanwhile); then, and only then, the reply may be sent."""
+        won = self._move(
+            question_id,
+            owner,
+            epoch,
+            QuestionStatus.ANSWERING.value,
+            status=QuestionStatus.SENDING.value,
+            lease_until=self.clock() + self.answer_lease,
+        )
+        if not won:
+            logger.warning("question %d was taken over while being answered; its reply is not sent here", question_id)
+        return won
+
+    def answered(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> bool:
         """The reply was sent: the question is done."""
+        sending = QuestionStatus.SENDING.value
         now = self.clock()
+        return self._move(
+            question_id, owner, epoch, sending, status=QuestionStatus.ANSWERED.value, answered_at=now, lease_until=None
+        )
+
+    def renew(self, question_ids: Collection[int], owner: str) -> int:
+        """The heartbeat: extend to a queue lease from now the leases of ``question_ids`` that ``owner`` still
+        holds (a longer lease is left as it is); returns how many were renewed."""
+        if not question_ids:
+            return 0
+        until = self.clock() + self.queue_lease
         with self.sessions.begin() as session:
-            done = session.execute(
+            renewed = session.execute(
                 update(PendingQuestion)
-                .where(PendingQuestion.id == question_id, PendingQuestion.claimed_by == owner)
-                .where(PendingQuestion.status == QuestionStatus.ANSWERING.value)
-                .values(status=QuestionStatus.ANSWERED.value, answered_at=now, lease_until=None)
+                .where(
+                    PendingQuestion.id.in_(list(question_ids)),
+                    PendingQuestion.claimed_by == owner,
+                    PendingQuestion.status.in_(HELD),
+                    PendingQuestion.lease_until < until,
+                )
+                .values(lease_until=until)
                 .execution_options(synchronize_session=False)
             )
-            return done.rowcount == 1
+            return int(renewed.rowcount or 0)
 
-    def not_delivered(self, question_id: int, owner: str) -> None:
+    def not_delivered(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> None:
         """The reply could not be sent: try again after the queue lease (or give up after MAX_ATTEMPTS)."""
         now = self.clock()
         with self.sessions.begin() as session:
             row = session.get(PendingQuestion, question_id, with_for_update=True)
-            if row is None or row.claimed_by != owner or row.status != QuestionStatus.ANSWERING.value:
+            answering = (QuestionStatus.ANSWERING.value, QuestionStatus.SENDING.value)
+            if row is None or row.claimed_by != owner or row.lease_epoch != epoch or row.status not in answering:
                 return
             if row.attempts >= MAX_ATTEMPTS:
                 row.status, row.lease_until = QuestionStatus.FAILED.value, None
                 logger.error("question %d could not be answered after %d attempts", row.id, row.attempts)
                 return
             row.status, row.claimed_by, row.lease_until = QuestionStatus.PENDING.value, None, now + self.queue_lease
+            row.lease_epoch += 1
 
     # -- taking over ---------------------------------------------------------------------------------
 
@@ -163,10 +212,7 @@ class QuestionInbox:
         with self.sessions.begin() as session:
             query = (
                 select(PendingQuestion)
-                .where(
-                    PendingQuestion.status.in_((QuestionStatus.PENDING.value, QuestionStatus.ANSWERING.value)),
-                    PendingQuestion.lease_until < now,
-                )
+                .where(PendingQuestion.status.in_(HELD), PendingQuestion.lease_until < now)
                 .order_by(PendingQuestion.id)
                 .limit(limit)
             )
@@ -181,7 +227,8 @@ class QuestionInbox:
                     owner,
                     now + self.queue_lease,
                 )
-                taken.append(Stored(row.id, False, _question(row), row.created_at))
+                row.lease_epoch += 1
+                taken.append(Stored(row.id, False, _question(row), row.created_at, row.lease_epoch))
             if taken:
                 logger.info("took over %d question(s) whose lease ran out", len(taken))
             return taken
@@ -203,6 +250,7 @@ def _row(question: Question, owner: str, lease_until: dt.datetime, now: dt.datet
         status=QuestionStatus.PENDING.value,
         attempts=0,
         claimed_by=owner,
+        lease_epoch=FIRST_EPOCH,
         lease_until=lease_until,
         created_at=now,
     )

@@ -102,9 +102,13 @@ def test_a_question_is_answered_by_one_worker_only(database_url):
     clock[0] += dt.timedelta(seconds=61)  # a died while answering
     (taken,) = inbox.take_over("replica-b")
     assert taken.id == stored.id
-    assert not inbox.answered(stored.id, "replica-a")  # too late: b has it
-    assert inbox.start_answering(stored.id, "replica-b")
-    assert inbox.answered(stored.id, "replica-b")
+    assert taken.epoch == stored.epoch + 1
+    assert not inbox.claim_send(stored.id, "replica-a")  # too late: b has it, a must not send its reply
+    assert not inbox.answered(stored.id, "replica-a")
+    assert not inbox.start_answering(stored.id, "replica-b")  # an old epoch's job
+    assert inbox.start_answering(stored.id, "replica-b", epoch=taken.epoch)
+    assert inbox.claim_send(stored.id, "replica-b", epoch=taken.epoch)
+    assert inbox.answered(stored.id, "replica-b", epoch=taken.epoch)
     assert inbox.status(stored.id) == "answered"
     assert inbox.take_over("replica-c") == []
     engine.dispose()
