@@ -82,6 +82,8 @@ class SentLookup:
         except SlackApiError as exc:
             error = str(exc.response.get("error") if exc.response is not None else "request_failed")
             if error in SCOPE_ERRORS:
+                if self.unavailable:  # (concurrent looks: logged once)
+                    return Lookup()
                 self.unavailable = True
                 logger.warning(
                     "outbox: cannot read conversation history (%s): a message whose send was interrupted is sent "

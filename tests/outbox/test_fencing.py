@@ -37,7 +37,8 @@ def test_an_outbox_row_taken_over_from_a_slow_replica_is_sent_by_the_new_holder_
     assert b.start_send(held_by_b)
     assert b.settle(held_by_b, Outcome(ts="1.000001"))
     assert not a.settle(held_by_a, Outcome(ts="1.000002"))
-    assert b.claim() == [] and a.claim() == []
+    assert b.claim() == []
+    assert a.claim() == []
 
 
 def test_a_replica_renewing_its_lease_keeps_its_row_however_slow(engine, clock: Clock):
@@ -80,7 +81,8 @@ def test_a_send_interrupted_before_its_record_is_marked_for_the_next_holder(engi
     clock.advance(minutes=10)
     (third,) = b.claim()
     assert third.unsettled_attempt_at == started
-    assert b.start_send(third) and b.settle(third, Outcome(ts="1.000001"))
+    assert b.start_send(third)
+    assert b.settle(third, Outcome(ts="1.000001"))
 
 
 def test_a_question_taken_over_from_a_slow_worker_is_answered_by_the_new_holder_only(engine, clock: Clock):

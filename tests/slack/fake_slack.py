@@ -111,7 +111,7 @@ class FakeSlack:
             data = await request.json()
             return data if isinstance(data, dict) else {"_body": data}
         form = await request.post()
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(request.query)  # slack_sdk sends some methods' arguments in the query
         for key, value in form.items():
             text = value if isinstance(value, str) else ""
             if key in ("blocks", "view", "attachments"):
