@@ -77,6 +77,7 @@ def create_app(
         retention=settings.retention,
         clock=clock,
         hooks=domain_hooks(),
+        spool_dir=settings.spool_dir,
     )
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)

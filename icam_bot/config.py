@@ -193,6 +193,9 @@ class Settings:
     demo: bool = False
     #: ICAM_RETENTION_QUESTIONS_DAYS / ICAM_RETENTION_CLOSED_ITEMS_DAYS (unset or off: kept).
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: ICAM_SPOOL_DIR: where ``serve`` keeps the questions it acked while the database was down (a local file
+    #: per process, replayed into the database when it returns or at the next start); None = memory only.
+    spool_dir: Path | None = None
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -320,6 +323,7 @@ class Settings:
             sweep_seconds=sweep_seconds,
             demo=demo_raw in TRUE_WORDS,
             retention=retention,
+            spool_dir=Path(env["ICAM_SPOOL_DIR"]) if env.get("ICAM_SPOOL_DIR") else data_dir / "spool",
             **digest,
         )
 

@@ -9,7 +9,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.answers.blocks import BUSY_TEXT
-from handlers.answers.questions import QUESTION_ID_KEY, TURNED_AWAY_KEY, answer_job, event_question, received_at
+from handlers.answers.questions import (
+    QUESTION_ID_KEY,
+    SPOOLED_KEY,
+    TURNED_AWAY_KEY,
+    answer_job,
+    event_question,
+    received_at,
+)
 from handlers.common.blocks import text_message
 from handlers.services import services_of
 
@@ -30,8 +37,8 @@ async def on_direct_message(body: dict[str, Any], context: Any, client: AsyncWeb
 
 
 async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-    """Queue the answer to the question the middleware stored before the ack (or, with the database down, to
-    the question as it came: its record then waits in the spool)."""
+    """Queue the answer to the question the middleware stored before the ack (or, with the database down,
+    wrote to the spool)."""
     services = services_of(context)
     question = event_question(body)
     if question is None:
@@ -44,5 +51,12 @@ async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) ->
         return
     question_id = context.get(QUESTION_ID_KEY)
     owner = services.replica_id if question_id is not None else None
-    job = answer_job(question, question_id, owner, services.lease_seconds, received_at=received_at(context))
+    job = answer_job(
+        question,
+        question_id,
+        owner,
+        services.lease_seconds,
+        received_at=received_at(context),
+        spool_key=context.get(SPOOLED_KEY),
+    )
     services.answer_queue.start(job)

@@ -10,6 +10,8 @@ from icam_bot.inbox.service import FIRST_EPOCH, Question, Stored
 
 #: Where the middleware leaves the stored question's id for the event listener (Bolt context key).
 QUESTION_ID_KEY = "icam_question_id"
+#: Set by the middleware for a question acked while the database was down: its key in the spool.
+SPOOLED_KEY = "icam_question_spooled"
 #: Set by the middleware when the answer queue was full: the listener replies "busy" instead.
 TURNED_AWAY_KEY = "icam_question_turned_away"
 #: When the app received the request (Unix time), set by the first middleware: the answer latency starts there.
@@ -48,6 +50,7 @@ def answer_job(
     *,
     received_at: float | None = None,
     epoch: int = FIRST_EPOCH,
+    spool_key: str | None = None,
 ) -> AnswerJob:
     """The job answering ``question`` (stored as ``question_id``, held by ``owner`` at ``epoch`` for
     ``lease_s``), received at ``received_at`` (Unix time; default now)."""
@@ -63,6 +66,7 @@ def answer_job(
         answer_lease_s=2 * lease_s,
         received_at=time.time() if received_at is None else received_at,
         epoch=epoch,
+        spool_key=spool_key,
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -110,6 +111,46 @@ class QuestionInbox:
                 select(PendingQuestion.id).where(PendingQuestion.request_key == question.request_key[:REQUEST_KEY_LEN])
             )
         return Stored(found, False, question) if found is not None else None
+
+    def restore(
+        self,
+        question: Question,
+        *,
+        event_id: str | None,
+        answered: bool,
+        also: Callable[[Session], None] | None = None,
+    ) -> bool:
+        """A question acked while the database was down, replayed from a replica's spool: stored ``answered`` or
+        pending and free (any replica answers it at its next look), its event recorded as handled, and ``also``
+        (e.g. its question-log entry) in the same transaction. Exactly once: False when it was stored before."""
+        now = self.clock()
+        key = question.request_key[:REQUEST_KEY_LEN]
+        try:
+            with self.sessions.begin() as session:
+                if session.scalar(select(PendingQuestion.id).where(PendingQuestion.request_key == key)) is not None:
+                    return False
+                if event_id is not None:
+                    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+                    session.execute(
+                        dialect.insert(ProcessedEvent)
+                        .values(event_id=event_id, received_at=now)
+                        .on_conflict_do_nothing()
+                    )
+                row = _row(question, "", now, now)
+                row.claimed_by = None
+                if answered:
+                    row.status, row.answered_at, row.lease_until, row.attempts = (
+                        QuestionStatus.ANSWERED.value,
+                        now,
+                        None,
+                        1,
+                    )
+                session.add(row)
+                if also is not None:
+                    also(session)
+        except IntegrityError:
+            return False
+        return True
 
     # -- answering --------------------------------------------------------------------------------------
 

@@ -23,13 +23,15 @@ from icam_bot.config import Settings
 from icam_bot.questions.store import Store
 
 
-def app_settings(fake: FakeSlack) -> Settings:
+def app_settings(fake: FakeSlack, spool_dir: str | None = None) -> Settings:
+    """The app's settings against ``fake``; the spool in ``spool_dir`` (default: a fresh directory)."""
     return Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
             "ICAM_DATA_DIR": tempfile.gettempdir(),
+            "ICAM_SPOOL_DIR": spool_dir or tempfile.mkdtemp(prefix="icam-spool-"),
             # answers in an in-process thread: the session-wide responder is shared, no worker processes
             "ICAM_ANSWER_WORKERS": "0",
         }
@@ -80,6 +82,7 @@ async def serve_app(
     sweep_seconds: float | None = None,
     digest_check_seconds: float | None = None,
     lease_seconds: float | None = None,
+    spool_dir: str | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
@@ -89,7 +92,7 @@ async def serve_app(
     slack_settings = SlackSettings(pmo_members)
     if lease_seconds is not None:
         slack_settings = SlackSettings(pmo_members, lease_seconds=lease_seconds)
-    app = create_app(app_settings(fake), responder, store, slack_settings)
+    app = create_app(app_settings(fake, spool_dir), responder, store, slack_settings)
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )
