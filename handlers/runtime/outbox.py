@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.outbox_lookup import Found, SentLookup, outbox_metadata
-from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
+from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render, render_edit
 from handlers.runtime.sender import Sender
 from handlers.runtime.tasks import stop_within
 from icam_bot.comms.delivery import CHANNEL_GONE_ERRORS, PostOutcome
@@ -217,7 +217,12 @@ class OutboxTask:
         if await asyncio.to_thread(self.outbox.superseded, row):
             logger.info("outbox row %d: a later edit of %s supersedes it; skipped", row.id, row.target_ts)
             return Outcome(ts=row.target_ts)
-        edited = await self.sender.update_outcome(self.client, row.recipient, row.target_ts, **row.payload["message"])
+        try:
+            message = render_edit(row, self.restricted)
+        except Exception:
+            logger.exception("outbox row %d (an edit) cannot be rendered", row.id)
+            return Outcome(error="unrenderable")
+        edited = await self.sender.update_outcome(self.client, row.recipient, row.target_ts, **message)
         return _outcome(edited)
 
 
