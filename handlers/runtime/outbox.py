@@ -92,6 +92,8 @@ class OutboxTask:
             # a fresh context: the dispatcher outlives the request that may start it (see handlers.runtime.inflight)
             loop = asyncio.get_running_loop()
             self._task = loop.create_task(self._run(), name="icam-outbox", context=contextvars.Context())
+            if self._heartbeat is not None:
+                self._heartbeat.cancel()
             self._heartbeat = loop.create_task(
                 self._renew_leases(), name="icam-outbox-heartbeat", context=contextvars.Context()
             )
