@@ -51,6 +51,7 @@ def answer_job(
     received_at: float | None = None,
     epoch: int = FIRST_EPOCH,
     spool_key: str | None = None,
+    sent_since: float = 0.0,
 ) -> AnswerJob:
     """The job answering ``question`` (stored as ``question_id``, held by ``owner`` at ``epoch`` for
     ``lease_s``), received at ``received_at`` (Unix time; default now)."""
@@ -67,13 +68,17 @@ def answer_job(
         received_at=time.time() if received_at is None else received_at,
         epoch=epoch,
         spool_key=spool_key,
+        sent_since=sent_since,
     )
 
 
 def stored_job(stored: Stored, owner: str, lease_s: float = 30.0) -> AnswerJob:
     """The job answering a stored question (taken over): its latency counts from when it was first stored."""
     asked = stored.asked_at.timestamp() if stored.asked_at is not None else None
-    return answer_job(stored.question, stored.id, owner, lease_s, received_at=asked, epoch=stored.epoch)
+    sent = stored.send_started_at.timestamp() if stored.send_started_at is not None else 0.0
+    return answer_job(
+        stored.question, stored.id, owner, lease_s, received_at=asked, epoch=stored.epoch, sent_since=sent
+    )
 
 
 def received_at(context: Any) -> float | None:

@@ -74,7 +74,7 @@ class SentLookup:
                     channel=channel, oldest=oldest, include_all_metadata=True, limit=PAGE_SIZE, cursor=cursor
                 )
                 for message in page.get("messages") or []:
-                    if _is_row(message, row_id):
+                    if carries(message, EVENT_TYPE, "row", row_id):
                         return Lookup(ts=str(message["ts"]))
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
                 if not page.get("has_more") or not cursor:
@@ -107,9 +107,10 @@ class SentLookup:
         return str(channel) if channel else recipient
 
 
-def _is_row(message: dict[str, Any], row_id: int) -> bool:
+def carries(message: dict[str, Any], event_type: str, key: str, value: int) -> bool:
+    """Whether a message from conversations.history carries the metadata ``{event_type, {key: value}}``."""
     metadata = message.get("metadata")
-    if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
+    if not isinstance(metadata, dict) or metadata.get("event_type") != event_type:
         return False
     payload = metadata.get("event_payload")
-    return isinstance(payload, dict) and str(payload.get("row")) == str(row_id) and bool(message.get("ts"))
+    return isinstance(payload, dict) and str(payload.get(key)) == str(value) and bool(message.get("ts"))

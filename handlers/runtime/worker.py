@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.answers.blocks import answer_message
 from handlers.common.blocks import ERROR_TEXT, text_message
+from handlers.runtime.answer_lookup import AnswerLookup, answer_metadata
 from handlers.runtime.retry_policy import policy_handlers
 from icam_bot.answers import Responder
 from icam_bot.config import Settings
@@ -67,6 +68,8 @@ class AnswerJob(NamedTuple):
     #: A question acked while the database was down: its request key in the spool (what became of its reply
     #: is spooled after it).
     spool_key: str | None = None
+    #: When an earlier holder claimed the reply's send (Unix time; 0 = never): the reply is looked for first.
+    sent_since: float = 0.0
 
 
 #: What became of a job that was not answered: another replica or worker has the question, or the database
@@ -125,6 +128,7 @@ class AnswerWorker:
         if api_url:
             kwargs["base_url"] = api_url
         self._client = WebClient(**kwargs)
+        self.lookup = AnswerLookup()
 
     def __call__(self, job: AnswerJob) -> AnswerOutcome:
         with log_context(**dict(job.log_fields)):
@@ -213,7 +217,16 @@ class AnswerWorker:
         if not job.channel_id:
             logger.error("cannot reply: the %s carried no channel", job.surface)
             return False
-        extra = {"thread_ts": job.thread_ts} if job.thread_ts else {}
+        extra: dict[str, Any] = {"thread_ts": job.thread_ts} if job.thread_ts else {}
+        if job.question_id is not None:
+            if job.sent_since:  # an earlier holder may have posted it: look first
+                found = self.lookup.posted(self._client, job.channel_id, job.thread_ts, job.question_id, job.sent_since)
+                if found:
+                    logger.info("question %d was answered by an earlier holder; not sent again", job.question_id)
+                    return True
+                if found is None:
+                    return False  # answered again from the store later
+            extra["metadata"] = answer_metadata(job.question_id)
         try:
             self._client.chat_postMessage(channel=job.channel_id, **extra, **message)
         except (SlackApiError, OSError):

@@ -44,6 +44,8 @@ class PendingQuestion(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(CLAIMANT_LEN))
     #: Bumped at every change of holder: the reply is sent only by the holder of the current epoch.
     lease_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the reply's send was first claimed: a holder taking the question over looks for that reply first.
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -10,7 +10,8 @@ Fencing: every change of holder bumps ``lease_epoch``; the worker claims the rep
 ``answering`` -> ``sending``, only for the holder of the epoch it was given) just before calling Slack, and the
 replica renews the leases of the questions it has in hand (``renew``, its heartbeat), so a slow replica keeps
 its questions and one that lost a question never sends its reply. The one way to answer twice: the holder dies
-between Slack accepting the reply and ``answered`` being recorded.
+between Slack accepting the reply and ``answered`` being recorded; the send's start is recorded
+(``send_started_at``) so that the next holder looks for that reply first (handlers/runtime/answer_lookup.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
 from icam_bot.db.session import make_session_factory
+from icam_bot.db.types import UtcDateTime
 from icam_bot.inbox.models import REQUEST_KEY_LEN, URL_LEN, PendingQuestion, QuestionStatus
 from icam_bot.textclean import clean_text
 
@@ -70,6 +72,8 @@ class Stored:
     asked_at: dt.datetime | None = None
     #: The holder's lease epoch: answering and sending are fenced on it.
     epoch: int = FIRST_EPOCH
+    #: When an earlier holder claimed the reply's send (it may have reached Slack): looked for before sending.
+    send_started_at: dt.datetime | None = None
 
 
 class QuestionInbox:
@@ -196,6 +200,7 @@ class QuestionInbox:
             QuestionStatus.ANSWERING.value,
             status=QuestionStatus.SENDING.value,
             lease_until=self.clock() + self.answer_lease,
+            send_started_at=func.coalesce(PendingQuestion.send_started_at, literal(self.clock(), UtcDateTime())),
         )
         if not won:
             logger.warning("question %d was taken over while being answered; its reply is not sent here", question_id)
@@ -269,7 +274,9 @@ class QuestionInbox:
                     now + self.queue_lease,
                 )
                 row.lease_epoch += 1
-                taken.append(Stored(row.id, False, _question(row), row.created_at, row.lease_epoch))
+                taken.append(
+                    Stored(row.id, False, _question(row), row.created_at, row.lease_epoch, row.send_started_at)
+                )
             if taken:
                 logger.info("took over %d question(s) whose lease ran out", len(taken))
             return taken

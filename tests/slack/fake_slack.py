@@ -191,6 +191,8 @@ class FakeSlack:
                 "ts": ts,
                 "text": params.get("text", ""),
             }
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
             if self.keep_params:
                 metadata = params.get("metadata")
                 if isinstance(metadata, str):  # a form post carries it as JSON
@@ -199,7 +201,7 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": im_channel(str(params.get("users", "")).split(",")[0])}}
-        if method == "conversations.history":
+        if method in ("conversations.history", "conversations.replies"):
             return self._history(params)
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
@@ -215,10 +217,13 @@ class FakeSlack:
         return {"ok": True}
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, from ``oldest``; metadata only with ``include_all_metadata`` (as Slack does)."""
+        """conversations.history (newest first) or .replies (the thread ``ts``), from ``oldest``; metadata only
+        with ``include_all_metadata`` (as Slack does)."""
         oldest = float(params.get("oldest") or 0)
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         found = [m for m in self.messages.get(str(params.get("channel")), []) if float(m["ts"]) >= oldest]
+        if params.get("ts"):  # conversations.replies: the thread's messages
+            found = [m for m in found if m.get("thread_ts") == params["ts"]]
         shown = [
             m if with_metadata and m.get("metadata") else {k: v for k, v in m.items() if k != "metadata"} for m in found
         ]

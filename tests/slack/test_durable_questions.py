@@ -153,3 +153,31 @@ async def test_a_worker_that_lost_its_question_while_answering_does_not_send_its
     finally:
         store.close()
         await fake.stop()
+
+
+async def test_a_reply_its_dead_holder_posted_before_marking_it_is_found_and_not_sent_again(responder, database_url):
+    fake = await FakeSlack().start()
+    store = Store.from_url(database_url)
+    try:
+        inbox = QuestionInbox(store.engine, queue_lease_s=30, answer_lease_s=60)
+        question = Question("event:EvPOSTED1", "U0000STAFF", DM_CHANNEL, "dm", "what does PACS stand for?")
+        stored = inbox.store(question, "replica-a", event_id="EvPOSTED1")
+        assert stored is not None
+        dying = AnswerWorker(responder, store, "xoxb-test", fake.api_url)
+        dying.inbox.answered = lambda *_args, **_kwargs: False  # killed between Slack's ok and the mark
+        assert (await asyncio.to_thread(dying, answer_job(question, stored.id, "replica-a", 30.0))).delivered
+        (posted,) = fake.calls_to("chat.postMessage")
+        assert posted.params["metadata"] == {"event_type": "icam_answer", "event_payload": {"question": stored.id}}
+
+        with store.engine.begin() as conn:
+            conn.execute(update(PendingQuestion).values(lease_until=dt.datetime.now(dt.UTC)))
+        (taken,) = inbox.take_over("replica-b")
+        assert taken.send_started_at is not None
+        worker = AnswerWorker(responder, store, "xoxb-test", fake.api_url)
+        assert (await asyncio.to_thread(worker, stored_job(taken, "replica-b"))).delivered
+        assert len(fake.calls_to("chat.postMessage")) == 1  # found by its metadata, not posted again
+        assert [c.params["channel"] for c in fake.calls_to("conversations.history")] == [DM_CHANNEL]
+        assert inbox.status(stored.id) == "answered"
+    finally:
+        store.close()
+        await fake.stop()
