@@ -460,6 +460,7 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
             "stored": stored_q,
             "answered": answered,
             "duplicated": doubled_answers,
+            "duplicated event ids": sorted(e for e, ch in acked_questions.items() if by_channel[ch] > 1)[:20],
             "not acked (Slack gave up)": run.questions.given_up,
         },
         "submissions": {
