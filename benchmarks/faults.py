@@ -481,7 +481,8 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
         "edits": {
             "pressed": sum(run.clicks.values()),
             "acked (200)": run.clicks.get(200, 0),
-            "404 / 5xx / none": sum(n for st, n in run.clicks.items() if st == 404 or st >= 500 or st == 0),
+            "404 / 5xx": sum(n for st, n in run.clicks.items() if st == 404 or st >= 500),
+            "no answer (the replica was down; not retried)": run.clicks.get(0, 0),
             "recorded (item acknowledged)": len(acknowledged),
             "triage post edited": sum(1 for i in acknowledged if run.clicked[i] in edited),
             "duplicated": duplicates["edits (chat.update)"],
@@ -525,7 +526,7 @@ def table(result: dict[str, Any]) -> str:
         f"{s['not acked (Slack gave up)']} gave up |",
         f"| edits (Acknowledge, {CLICK_RATE}/s) | {e['pressed']} | {e['acked (200)']} | "
         f"{e['recorded (item acknowledged)']} | {e['triage post edited']} | {e['duplicated']} "
-        f"| {e['404 / 5xx / none']} got 404/5xx |",
+        f"| {e['404 / 5xx']} got 404/5xx, {e['no answer (the replica was down; not retried)']} hit a dead replica |",
         f"| weekly digest | 1 due | — | — | {d['posts']} posted | {d['duplicated']} | — |",
         f"| malformed | {m['sent']} | {m['4xx']} got 4xx | — | — | — | {m['5xx or none']} got 5xx |",
         "",

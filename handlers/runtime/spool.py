@@ -108,7 +108,11 @@ class Spool:
                 lock_path.unlink()
         return adopted
 
-    def _append(self, kind: str, record: dict[str, Any], *, check_size: bool = True) -> None:
+    def _append(
+        self, kind: str, record: dict[str, Any], *, check_size: bool = True, in_flight: tuple[str, bool] | None = None
+    ) -> None:
+        """Append a record (on disk first); ``in_flight`` (key, True/False) adds or ends a question being answered
+        here in the same step, so that a flush sees the question and what became of it consistently."""
         line = json.dumps({"kind": kind, "record": record}, separators=(",", ":"), ensure_ascii=False) + "\n"
         with self._lock:
             if check_size and kind in INTAKE and self._size + len(line) > self.max_bytes:
@@ -120,6 +124,12 @@ class Spool:
             self._size += len(line)
             self._records[self._next] = (kind, record)
             self._next += 1
+            if in_flight is not None:
+                key, answering = in_flight
+                if answering:
+                    self.in_flight.add(key)
+                else:
+                    self.in_flight.discard(key)
 
     def _compact(self, waiting: collections.OrderedDict[int, tuple[str, dict[str, Any]]]) -> None:
         """Rewrite the file with the records still ``waiting``, then keep only those (under the lock)."""
@@ -173,16 +183,15 @@ class Spool:
             "response_url": question.response_url,
             "thread_ts": question.thread_ts,
         }
-        self._append("asked", {"key": question.request_key, "event_id": event_id, "question": fields})
-        self.in_flight.add(question.request_key)
+        record = {"key": question.request_key, "event_id": event_id, "question": fields}
+        self._append("asked", record, in_flight=(question.request_key, True))
 
     def replied(self, key: str, record: dict[str, Any] | None, delivered: bool) -> None:
         """What became of a spooled question's answer: sent (with its question-log record), or not."""
         if delivered:
-            self._append("replied", {"key": key, "record": record})
+            self._append("replied", {"key": key, "record": record}, in_flight=(key, False))
         else:
-            self._append("unreplied", {"key": key})
-        self.in_flight.discard(key)
+            self._append("unreplied", {"key": key}, in_flight=(key, False))
 
     # -- writing --------------------------------------------------------------------------------------
 
@@ -199,8 +208,9 @@ class Spool:
             self._flushing.release()
 
     def _flush(self) -> int:
-        with self._lock:
+        with self._lock:  # the records and the questions still being answered, as of one moment
             snapshot = list(self._records.items())
+            answering = set(self.in_flight)
         events = [r["event_id"] for _n, (k, r) in snapshot if k in ("event", "asked") and r.get("event_id")]
         marks = {r["key"]: (k, n, r) for n, (k, r) in snapshot if k in ("replied", "unreplied")}
         done: set[int] = set()
@@ -213,7 +223,7 @@ class Spool:
                     continue
                 if kind == "asked":
                     mark = marks.get(record["key"])
-                    if mark is None and record["key"] in self.in_flight:
+                    if mark is None and record["key"] in answering:
                         continue  # still being answered here: replayed with its mark
                     self._restore(record, mark)
                     if mark is not None:

@@ -124,3 +124,22 @@ async def test_a_full_spool_refuses_the_event_with_503_for_slack_to_retry(
         await asyncio.sleep(0.5)
         assert answers(h) == []
         assert _lines(tmp_path) == []
+
+
+def test_a_question_still_being_answered_waits_in_the_spool_until_its_reply_is_known(database_url, tmp_path):
+    store = Store.from_url(database_url)
+    spool = Spool(store, tmp_path, "replica-a")
+    try:
+        spool.asked(_question(7), "EvKILLED7")
+        assert spool.flush() == 0  # its event id is recorded at once (a retry elsewhere is not answered) ...
+        with store.sessions() as session:
+            assert list(session.scalars(select(ProcessedEvent.event_id))) == ["EvKILLED7"]
+            assert list(session.scalars(select(PendingQuestion))) == []  # ... the question waits for its reply
+        spool.replied("event:EvKILLED7", None, delivered=True)
+        assert spool.flush() == 2
+        with store.sessions() as session:
+            assert [q.status for q in session.scalars(select(PendingQuestion))] == ["answered"]
+        assert _lines(tmp_path) == []
+    finally:
+        spool.close()
+        store.close()
