@@ -49,7 +49,7 @@ class QuestionTask:
         await self.renew_leases()
         if len(services.spool):
             await asyncio.to_thread(services.spool.flush)
-            if len(services.spool):
+            if services.spool.database_down:  # (questions still being answered here may wait in it)
                 raise RuntimeError("the database is still unavailable")
         queue = services.answer_queue
         if len(queue) >= BUSY_QUEUE or time.monotonic() < self._take_over_after:

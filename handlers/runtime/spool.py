@@ -66,6 +66,8 @@ class Spool:
         self._flushing = threading.Lock()
         #: Questions this process acked during the outage and is still answering (not replayed meanwhile).
         self.in_flight: set[str] = set()
+        #: Whether the last flush stopped at a database error.
+        self.database_down = False
         self.path: Path | None = None
         self._file: IO[str] | None = None
         self._lock_file: IO[str] | None = None
@@ -231,7 +233,9 @@ class Spool:
                 else:
                     self._write(kind, record)
                 done.add(n)
+            self.database_down = False
         except SQLAlchemyError:
+            self.database_down = True
             logger.warning("spool: the database is still unavailable; %d record(s) wait", len(snapshot) - len(done))
         asked_keys = {r["key"] for _n, (k, r) in snapshot if k == "asked"}
         done.update(n for key, (_k, n, _r) in marks.items() if key not in asked_keys)  # its question went before
