@@ -27,7 +27,8 @@ ASK_USAGE = f"Give me a question after `ask`, e.g. `{SLASH_COMMAND} ask how do I
 
 async def ask(call: Call) -> None:
     """Store the question before the ack and answer it from the store; with the database down, write it to the
-    spool before the ack and answer it anyway. A full answer queue (or a full spool) turns it away at the ack."""
+    spool before the ack (answered from the store when the database returns). A full answer queue (or a full
+    spool) turns it away at the ack."""
     question = call.rest.strip()
     if not question:
         await call.ack(**text_message(ASK_USAGE))
@@ -43,26 +44,22 @@ async def ask(call: Call) -> None:
     request = f"{command.get('trigger_id') or ''}\x1f{command.get('response_url') or ''}"
     key = f"command:{user}:{hashlib.sha256(request.encode('utf-8', 'replace')).hexdigest()[:40]}"
     stored_question = Question(key, user, command.get("channel_id"), "command", question, command.get("response_url"))
-    spooled: str | None = None
     try:
         stored = await services.store_question(stored_question)
     except SQLAlchemyError:
-        stored = None
-        try:  # on disk before the ack, written to the database when it returns
+        try:  # on disk before the ack; stored and answered when the database returns
             await asyncio.to_thread(services.spool.asked, stored_question, None)
         except (SpoolFullError, OSError):
             logger.error("database unavailable and the spool is full: a question turned away")
             await call.ack(**text_message(SPOOL_FULL_TEXT))
             return
-        spooled = key
-        logger.warning("could not store a question before its ack (database unavailable); answering it anyway")
+        logger.warning("could not store a question before its ack (database unavailable); answered when it returns")
+        await call.ack()
+        return
     await call.ack()
-    if stored is not None and not stored.new:
+    if stored is None or not stored.new:
         logger.info("command %s was delivered again; its question is already stored", key)
         return
     received = received_at(call.context)
-    if stored is not None:
-        job = answer_job(stored_question, stored.id, services.replica_id, services.lease_seconds, received_at=received)
-    else:
-        job = answer_job(stored_question, received_at=received, spool_key=spooled)
+    job = answer_job(stored_question, stored.id, services.replica_id, services.lease_seconds, received_at=received)
     services.answer_queue.start(job)

@@ -37,8 +37,8 @@ async def on_direct_message(body: dict[str, Any], context: Any, client: AsyncWeb
 
 
 async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-    """Queue the answer to the question the middleware stored before the ack (or, with the database down,
-    wrote to the spool)."""
+    """Queue the answer to the question the middleware stored before the ack (with the database down it wrote
+    the question to the spool instead: answered from the store when the database returns)."""
     services = services_of(context)
     question = event_question(body)
     if question is None:
@@ -49,6 +49,8 @@ async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) ->
         assert question.channel_id is not None  # event_question requires a channel
         await services.sender.post_message(client, question.channel_id, **extra, **text_message(BUSY_TEXT))
         return
+    if context.get(SPOOLED_KEY):  # the database is down: answered from the store once the spool is written
+        return
     question_id = context.get(QUESTION_ID_KEY)
     owner = services.replica_id if question_id is not None else None
     job = answer_job(
@@ -57,6 +59,5 @@ async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) ->
         owner,
         services.lease_seconds,
         received_at=received_at(context),
-        spool_key=context.get(SPOOLED_KEY),
     )
     services.answer_queue.start(job)

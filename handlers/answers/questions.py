@@ -50,7 +50,6 @@ def answer_job(
     *,
     received_at: float | None = None,
     epoch: int = FIRST_EPOCH,
-    spool_key: str | None = None,
     sent_since: float = 0.0,
 ) -> AnswerJob:
     """The job answering ``question`` (stored as ``question_id``, held by ``owner`` at ``epoch`` for
@@ -67,7 +66,6 @@ def answer_job(
         answer_lease_s=2 * lease_s,
         received_at=time.time() if received_at is None else received_at,
         epoch=epoch,
-        spool_key=spool_key,
         sent_since=sent_since,
     )
 

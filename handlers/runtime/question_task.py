@@ -49,7 +49,9 @@ class QuestionTask:
         await self.renew_leases()
         if len(services.spool):
             await asyncio.to_thread(services.spool.flush)
-            if services.spool.database_down:  # (questions still being answered here may wait in it)
+            for stored in services.spool.take_restored():  # questions acked during the outage: answered now
+                services.answer_queue.start(stored_job(stored, services.replica_id, services.lease_seconds))
+            if services.spool.database_down:
                 raise RuntimeError("the database is still unavailable")
         queue = services.answer_queue
         if len(queue) >= BUSY_QUEUE or time.monotonic() < self._take_over_after:

@@ -119,16 +119,13 @@ class AnswerQueue:
         except Exception:
             logger.exception("the answer pool failed (user=%s surface=%s)", job.user_id, job.surface)
             await self._reply_error(job)
-            await self._spool_reply(job, None, delivered=False)  # answered again from the store
             return
         if outcome.unsettled is not None and self.spool is not None:  # the answered mark, when the database is back
             question_id, owner, epoch = outcome.unsettled
             await self._spool("answered", {"question_id": question_id, "owner": owner, "epoch": epoch})
         if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
             return
-        if job.spool_key is not None:
-            await self._spool_reply(job, outcome.unrecorded, delivered=outcome.delivered)
-        elif outcome.unrecorded is not None and self.spool is not None:
+        if outcome.unrecorded is not None and self.spool is not None:
             await self._spool("question", outcome.unrecorded)
         self.metrics.question(outcome.decision)
         if outcome.delivered and job.received_at:  # replied and recorded: the question-to-answer latency
@@ -144,15 +141,6 @@ class AnswerQueue:
             await asyncio.to_thread(self.spool.add, kind, record)
         except (SpoolFullError, OSError):
             logger.exception("spool: a %s record could not be kept", kind)
-
-    async def _spool_reply(self, job: AnswerJob, record: dict[str, Any] | None, *, delivered: bool) -> None:
-        """What became of a question acked during the outage (its replay stores it answered, or pending)."""
-        if job.spool_key is None or self.spool is None:
-            return
-        try:
-            await asyncio.to_thread(self.spool.replied, job.spool_key, record, delivered)
-        except OSError:
-            logger.exception("spool: what became of a spooled question could not be kept")
 
     async def _reply_error(self, job: AnswerJob) -> None:
         if job.response_url:

@@ -1,15 +1,14 @@
-"""Writes that wait for the database: what a replica did while the database was down (questions acked, events
-handled, answered marks), kept in order and written when the database answers again.
+"""Writes that wait for the database: what a replica acknowledged while the database was down (questions,
+events handled, answered marks), kept in order and written when the database answers again.
 
 Durable: every record is appended as one JSON line to this process's file in ICAM_SPOOL_DIR and fsync'd before
 the call returns, so a question is on disk before its ack. The file is replayed into the database when it
-returns, and at the next start of any process sharing the directory when this one was killed (the file of a
-process whose lock is free is taken over). A question acked during the outage is answered from memory at once;
-its record and whether the reply went out (``replied`` / ``unreplied``) follow it into the spool, and the
-replay stores it in ``pending_questions`` (exactly once: by its request key, with its event id) as answered
-with its question-log entry, or as pending for any replica to answer when its reply did not go out (or the
-process died before it did). The one way to answer twice: killed between Slack accepting the reply and the
-``replied`` line being written.
+returns, and at the next start of any process sharing the directory if this one was killed (the file of a
+process whose lock is free is taken over). A question acked during the outage is not answered from memory: the
+replay stores it in ``pending_questions`` (by its request key, with its event id: exactly once, whichever
+replica replays it and however often) held by the replaying replica, which answers it from the store like any
+other (fenced, taken over if that replica dies). So a retry of the event that another replica stored after the
+database came back is the same question, answered once.
 
 Bounded: past ``max_bytes`` new questions and events are refused (SpoolFullError: the event gets 503 so Slack
 retries it later; a command is told to ask again); marks for work already done are always written.
@@ -30,8 +29,8 @@ from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from icam_bot.inbox.service import FIRST_EPOCH, Question, QuestionInbox
-from icam_bot.questions.answering import QuestionRecord, add_log_entry, write_record
+from icam_bot.inbox.service import FIRST_EPOCH, Question, QuestionInbox, Stored
+from icam_bot.questions.answering import QuestionRecord, write_record
 from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
@@ -49,9 +48,9 @@ class SpoolFullError(Exception):
 
 class Spool:
     """Records to write later, in order: ``("event", {"event_id"})``, ``("asked", {"key", "event_id",
-    "question"})`` then ``("replied", {"key", "record"})`` or ``("unreplied", {"key"})``, ``("question",
-    QuestionRecord.as_dict())`` and ``("answered", {"question_id", "owner", "epoch"})``. ``directory`` None
-    keeps them in memory only."""
+    "question"})``, ``("question", QuestionRecord.as_dict())`` and ``("answered", {"question_id", "owner",
+    "epoch"})``. ``owner``: the replica that answers the questions it replays. ``directory`` None keeps them in
+    memory only."""
 
     def __init__(
         self, store: Store, directory: Path | None = None, owner: str = "replica", max_bytes: int = SPOOL_MAX_BYTES
@@ -64,10 +63,11 @@ class Spool:
         self._size = 0
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
-        #: Questions this process acked during the outage and is still answering (not replayed meanwhile).
-        self.in_flight: set[str] = set()
+        #: Questions the last flushes stored for this replica to answer (taken by ``take_restored``).
+        self._restored: list[Stored] = []
         #: Whether the last flush stopped at a database error.
         self.database_down = False
+        self.owner = owner
         self.path: Path | None = None
         self._file: IO[str] | None = None
         self._lock_file: IO[str] | None = None
@@ -110,11 +110,8 @@ class Spool:
                 lock_path.unlink()
         return adopted
 
-    def _append(
-        self, kind: str, record: dict[str, Any], *, check_size: bool = True, in_flight: tuple[str, bool] | None = None
-    ) -> None:
-        """Append a record (on disk first); ``in_flight`` (key, True/False) adds or ends a question being answered
-        here in the same step, so that a flush sees the question and what became of it consistently."""
+    def _append(self, kind: str, record: dict[str, Any], *, check_size: bool = True) -> None:
+        """Append a record: on disk (fsync'd) before it is kept in memory."""
         line = json.dumps({"kind": kind, "record": record}, separators=(",", ":"), ensure_ascii=False) + "\n"
         with self._lock:
             if check_size and kind in INTAKE and self._size + len(line) > self.max_bytes:
@@ -126,12 +123,6 @@ class Spool:
             self._size += len(line)
             self._records[self._next] = (kind, record)
             self._next += 1
-            if in_flight is not None:
-                key, answering = in_flight
-                if answering:
-                    self.in_flight.add(key)
-                else:
-                    self.in_flight.discard(key)
 
     def _compact(self, waiting: collections.OrderedDict[int, tuple[str, dict[str, Any]]]) -> None:
         """Rewrite the file with the records still ``waiting``, then keep only those (under the lock)."""
@@ -175,7 +166,7 @@ class Spool:
         self._append(kind, record)
 
     def asked(self, question: Question, event_id: str | None) -> None:
-        """A question acked while the database is down, answered from memory by this process."""
+        """A question acked while the database is down (answered from the store once the spool is written)."""
         fields = {
             "request_key": question.request_key,
             "user_id": question.user_id,
@@ -185,15 +176,13 @@ class Spool:
             "response_url": question.response_url,
             "thread_ts": question.thread_ts,
         }
-        record = {"key": question.request_key, "event_id": event_id, "question": fields}
-        self._append("asked", record, in_flight=(question.request_key, True))
+        self._append("asked", {"key": question.request_key, "event_id": event_id, "question": fields})
 
-    def replied(self, key: str, record: dict[str, Any] | None, delivered: bool) -> None:
-        """What became of a spooled question's answer: sent (with its question-log record), or not."""
-        if delivered:
-            self._append("replied", {"key": key, "record": record}, in_flight=(key, False))
-        else:
-            self._append("unreplied", {"key": key}, in_flight=(key, False))
+    def take_restored(self) -> list[Stored]:
+        """The questions the flushes stored held by this replica since the last call (to answer them now)."""
+        with self._lock:
+            restored, self._restored = self._restored, []
+        return restored
 
     # -- writing --------------------------------------------------------------------------------------
 
@@ -210,26 +199,19 @@ class Spool:
             self._flushing.release()
 
     def _flush(self) -> int:
-        with self._lock:  # the records and the questions still being answered, as of one moment
+        with self._lock:
             snapshot = list(self._records.items())
-            answering = set(self.in_flight)
         events = [r["event_id"] for _n, (k, r) in snapshot if k in ("event", "asked") and r.get("event_id")]
-        marks = {r["key"]: (k, n, r) for n, (k, r) in snapshot if k in ("replied", "unreplied")}
         done: set[int] = set()
         try:
             if events:
                 self.store.record_events(events)
             done.update(n for n, (k, _r) in snapshot if k == "event")
             for n, (kind, record) in snapshot:
-                if n in done or kind in ("event", "replied", "unreplied"):
+                if n in done:
                     continue
                 if kind == "asked":
-                    mark = marks.get(record["key"])
-                    if mark is None and record["key"] in answering:
-                        continue  # still being answered here: replayed with its mark
-                    self._restore(record, mark)
-                    if mark is not None:
-                        done.add(mark[1])
+                    self._restore(record)
                 else:
                     self._write(kind, record)
                 done.add(n)
@@ -237,26 +219,17 @@ class Spool:
         except SQLAlchemyError:
             self.database_down = True
             logger.warning("spool: the database is still unavailable; %d record(s) wait", len(snapshot) - len(done))
-        asked_keys = {r["key"] for _n, (k, r) in snapshot if k == "asked"}
-        done.update(n for key, (_k, n, _r) in marks.items() if key not in asked_keys)  # its question went before
         if done:
             with self._lock:  # the file first: once a record is gone from memory it is gone from disk
                 self._compact(collections.OrderedDict((n, r) for n, r in self._records.items() if n not in done))
             logger.info("spool: wrote %d record(s) kept while the database was down", len(done))
         return len(done)
 
-    def _restore(self, asked: dict[str, Any], mark: tuple[str, int, dict[str, Any]] | None) -> None:
-        question = Question(**asked["question"])
-        record = mark[2].get("record") if mark is not None and mark[0] == "replied" else None
-        log = QuestionRecord.from_dict(record) if record else None
-        restored = self.inbox.restore(
-            question,
-            event_id=asked.get("event_id"),
-            answered=mark is not None and mark[0] == "replied",
-            also=(lambda session: add_log_entry(session, log)) if log is not None else None,
-        )
-        if restored and log is not None and log.can_log:
-            self.store.record_unanswered(log.text, log.user_id)
+    def _restore(self, asked: dict[str, Any]) -> None:
+        stored = self.inbox.restore(Question(**asked["question"]), event_id=asked.get("event_id"), owner=self.owner)
+        if stored is not None:
+            with self._lock:
+                self._restored.append(stored)
 
     def _write(self, kind: str, record: dict[str, Any]) -> None:
         if kind == "answered":

@@ -65,9 +65,6 @@ class AnswerJob(NamedTuple):
     epoch: int = 1
     #: When the app received the question (Unix time; 0 = unknown), for the question-to-answer latency.
     received_at: float = 0.0
-    #: A question acked while the database was down: its request key in the spool (what became of its reply
-    #: is spooled after it).
-    spool_key: str | None = None
     #: When an earlier holder claimed the reply's send (Unix time; 0 = never): the reply is looked for first.
     sent_since: float = 0.0
 

@@ -116,23 +116,17 @@ class QuestionInbox:
             )
         return Stored(found, False, question) if found is not None else None
 
-    def restore(
-        self,
-        question: Question,
-        *,
-        event_id: str | None,
-        answered: bool,
-        also: Callable[[Session], None] | None = None,
-    ) -> bool:
-        """A question acked while the database was down, replayed from a replica's spool: stored ``answered`` or
-        pending and free (any replica answers it at its next look), its event recorded as handled, and ``also``
-        (e.g. its question-log entry) in the same transaction. Exactly once: False when it was stored before."""
+    def restore(self, question: Question, *, event_id: str | None, owner: str) -> Stored | None:
+        """A question acked while the database was down, replayed from a replica's spool: stored pending and held
+        by ``owner`` (which answers it, or another replica once the lease runs out), its event recorded as
+        handled. Exactly once: None when it was stored before (e.g. a retry of its event that another replica
+        stored after the database came back)."""
         now = self.clock()
         key = question.request_key[:REQUEST_KEY_LEN]
         try:
             with self.sessions.begin() as session:
                 if session.scalar(select(PendingQuestion.id).where(PendingQuestion.request_key == key)) is not None:
-                    return False
+                    return None
                 if event_id is not None:
                     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
                     session.execute(
@@ -140,21 +134,12 @@ class QuestionInbox:
                         .values(event_id=event_id, received_at=now)
                         .on_conflict_do_nothing()
                     )
-                row = _row(question, "", now, now)
-                row.claimed_by = None
-                if answered:
-                    row.status, row.answered_at, row.lease_until, row.attempts = (
-                        QuestionStatus.ANSWERED.value,
-                        now,
-                        None,
-                        1,
-                    )
+                row = _row(question, owner, now + self.queue_lease, now)
                 session.add(row)
-                if also is not None:
-                    also(session)
+                session.flush()
+                return Stored(row.id, True, question, now)
         except IntegrityError:
-            return False
-        return True
+            return None
 
     # -- answering --------------------------------------------------------------------------------------
 

@@ -12,12 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from icam_bot.answers import Reply, Responder
-from icam_bot.db.base import utcnow
-from icam_bot.questions.models import QuestionLog
-from icam_bot.questions.store import MAX_STORED_TEXT, Store
+from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -124,22 +121,6 @@ class AnswerService:
             return False
         self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts)
         return True
-
-
-def add_log_entry(session: Session, record: QuestionRecord) -> None:
-    """The question log entry for ``record`` in the caller's transaction (its unanswered count is not)."""
-    session.add(
-        QuestionLog(
-            user_id=record.user_id,
-            channel_id=record.channel_id,
-            surface=record.surface,
-            text=record.text[:MAX_STORED_TEXT],
-            decision=record.decision,
-            entry_id=record.entry_id,
-            score=record.score,
-            asked_at=utcnow(),
-        )
-    )
 
 
 def write_record(store: Store, record: QuestionRecord) -> int:

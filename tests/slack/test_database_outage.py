@@ -73,14 +73,18 @@ async def test_a_retried_event_is_answered_once_and_recorded_when_the_database_r
         assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=1) == 200
         # a redelivery this replica never saw may have been answered by another one: Slack retries it later
         assert await h.event(direct_message("how do I reset my PIV PIN?"), "EvOUTAGE0002", retry=1) == 503
-        await h.fake.wait_for("chat.postMessage")
         await asyncio.sleep(0.5)
-        assert len(answers(h)) == 1
+        assert answers(h) == []  # on disk in the spool: answered from the store when the database returns
         assert rows(h, QuestionLog) == []
 
         monkeypatch.undo()  # the database is back
         await spool_written(h)
+        await h.fake.wait_for("chat.postMessage")
         assert [r.event_id for r in rows(h, ProcessedEvent)] == ["EvOUTAGE0001"]
+        for _ in range(100):
+            if rows(h, QuestionLog):
+                break
+            await asyncio.sleep(0.05)
         (logged,) = rows(h, QuestionLog)
         assert (logged.text, logged.surface) == ("what does PACS stand for?", "dm")
         assert await h.event(direct_message("what does PACS stand for?"), "EvOUTAGE0001", retry=2) == 200
@@ -97,15 +101,17 @@ async def test_a_question_asked_while_the_database_is_down_is_answered_and_logge
         database_down(h, monkeypatch)
         status, _ = await h.command("ask what does PACS stand for?")
         assert status == 200
-        await h.fake.wait_for("response_url")
-        for _ in range(100):  # the question spooled before the ack, its reply when the worker hands it back
-            if len(h.services.spool) == 2:
-                break
-            await asyncio.sleep(0.02)
-        assert len(h.services.spool) == 2
+        assert len(h.services.spool) == 1  # on disk before the ack
+        await asyncio.sleep(0.5)
+        assert h.fake.calls_to("response_url") == []
         monkeypatch.undo()
         await spool_written(h)
         assert len(h.services.spool) == 0
+        await h.fake.wait_for("response_url")
+        for _ in range(100):
+            if rows(h, QuestionLog):
+                break
+            await asyncio.sleep(0.05)
         (logged,) = rows(h, QuestionLog)
         assert (logged.text, logged.surface, logged.user_id) == (
             "what does PACS stand for?",

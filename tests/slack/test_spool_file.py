@@ -1,5 +1,6 @@
-"""The spool on disk: a question acked while the database is down is in the spool file before the ack, and a
-file left by a killed replica is replayed into the database at the next start, exactly once."""
+"""The spool on disk: a question acked while the database is down is in the spool file before the ack and is
+stored and answered once the database returns; a file left by a killed replica is replayed at the next start;
+a question replayed after another replica stored a retry of its event is answered once."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from test_database_outage import DM_CHANNEL, answers, database_down, rows
 from handlers.runtime.spool import Spool
 from icam_bot.db.models import ProcessedEvent
 from icam_bot.inbox.models import PendingQuestion
-from icam_bot.inbox.service import Question
-from icam_bot.questions.answering import QuestionRecord
+from icam_bot.inbox.service import Question, QuestionInbox
 from icam_bot.questions.models import QuestionLog
 from icam_bot.questions.store import Store
+
+QUESTION_TEXT = "what does PACS stand for?"
 
 
 def _lines(directory: Path) -> list[dict]:
@@ -28,85 +30,86 @@ def _lines(directory: Path) -> list[dict]:
 
 
 def _question(n: int) -> Question:
-    return Question(f"event:EvKILLED{n}", "U0000STAFF", DM_CHANNEL, "dm", "what does PACS stand for?")
+    return Question(f"event:EvKILLED{n}", "U0000STAFF", DM_CHANNEL, "dm", QUESTION_TEXT)
 
 
-def _killed_replica_left(directory: Path, database_url: str, *, replied: bool) -> None:
+def _killed_replica_left(directory: Path, database_url: str) -> None:
     """A replica that acked a question during an outage and was killed (its file stays, its lock is free)."""
     store = Store.from_url(database_url)
     spool = Spool(store, directory, "killed:1:abcd")
     spool.asked(_question(1), "EvKILLED1")
-    if replied:
-        record = QuestionRecord("U0000STAFF", DM_CHANNEL, "dm", "what does PACS stand for?", "answer", "x", 0.9)
-        spool.replied("event:EvKILLED1", record.as_dict(), delivered=True)
     spool.close()  # as kill -9 does: nothing flushed, the lock released
     store.close()
 
 
-async def test_an_event_question_is_on_disk_before_its_ack(responder, database_url, monkeypatch, tmp_path):
+async def _settled(h, count: int) -> None:
+    for _ in range(300):
+        if len(answers(h)) >= count and not len(h.services.spool):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # and nothing more
+
+
+async def test_a_question_acked_in_an_outage_is_on_disk_before_its_ack_and_answered_once_after(
+    responder, database_url, monkeypatch, tmp_path
+):
     async with serve_app(responder, database_url, spool_dir=str(tmp_path)) as h:
         database_down(h, monkeypatch)
-        assert await h.event(direct_message("what does PACS stand for?"), "EvDISK0001") == 200
-        asked = [line for line in _lines(tmp_path) if line["kind"] == "asked"]
-        assert [(a["record"]["event_id"], a["record"]["question"]["text"]) for a in asked] == [
-            ("EvDISK0001", "what does PACS stand for?")
-        ]
-        await h.fake.wait_for("chat.postMessage")
-        for _ in range(100):
-            if any(line["kind"] == "replied" for line in _lines(tmp_path)):
-                break
-            await asyncio.sleep(0.02)
-        monkeypatch.undo()  # the database is back: replayed, the file emptied
-        for _ in range(300):
-            if not len(h.services.spool):
-                break
-            await asyncio.sleep(0.05)
+        assert await h.event(direct_message(QUESTION_TEXT), "EvDISK0001") == 200
+        asked = [line["record"] for line in _lines(tmp_path) if line["kind"] == "asked"]
+        assert [(a["event_id"], a["question"]["text"]) for a in asked] == [("EvDISK0001", QUESTION_TEXT)]
+        assert await h.event(direct_message(QUESTION_TEXT), "EvDISK0001", retry=1) == 200  # seen here: skipped
+        await asyncio.sleep(1.0)
+        assert answers(h) == []  # answered from the store, once the database is back
+
+        monkeypatch.undo()
+        await _settled(h, 1)
+        assert len(answers(h)) == 1
         assert _lines(tmp_path) == []
         (stored,) = rows(h, PendingQuestion)
         assert (stored.request_key, stored.status) == ("event:EvDISK0001", "answered")
-        assert [r.text for r in rows(h, QuestionLog)] == ["what does PACS stand for?"]
-        await asyncio.sleep(1.0)
-        assert len(answers(h)) == 1
+        assert [r.text for r in rows(h, QuestionLog)] == [QUESTION_TEXT]
+        assert [r.event_id for r in rows(h, ProcessedEvent)] == ["EvDISK0001"]
 
 
 async def test_a_question_a_killed_replica_acked_in_an_outage_is_answered_after_a_restart(
     responder, database_url, tmp_path
 ):
-    _killed_replica_left(tmp_path, database_url, replied=False)
+    _killed_replica_left(tmp_path, database_url)
 
-    async with serve_app(responder, database_url, spool_dir=str(tmp_path), lease_seconds=3) as h:
-        await h.fake.wait_for("chat.postMessage", timeout=20)
-        for _ in range(100):
-            if [r.status for r in rows(h, PendingQuestion)] == ["answered"]:
-                break
-            await asyncio.sleep(0.05)
+    async with serve_app(responder, database_url, spool_dir=str(tmp_path)) as h:
+        await _settled(h, 1)
+        assert len(answers(h)) == 1
         assert [r.status for r in rows(h, PendingQuestion)] == ["answered"]
         assert [r.event_id for r in rows(h, ProcessedEvent)] == ["EvKILLED1"]  # a retry is not answered again
-        assert await h.event(direct_message("what does PACS stand for?"), "EvKILLED1", retry=1) == 200
+        assert await h.event(direct_message(QUESTION_TEXT), "EvKILLED1", retry=1) == 200
         await asyncio.sleep(1.0)
         assert len(answers(h)) == 1
-        assert [r.text for r in rows(h, QuestionLog)] == ["what does PACS stand for?"]
+        assert [r.text for r in rows(h, QuestionLog)] == [QUESTION_TEXT]
         assert list(tmp_path.glob("spool-killed*")) == []
 
 
-def test_a_replayed_spool_is_written_once_however_often_it_is_replayed(database_url, tmp_path):
-    _killed_replica_left(tmp_path, database_url, replied=True)
-    copy = (tmp_path / "spool-killed_1_abcd.jsonl").read_text()
+def test_a_replayed_spool_stores_its_question_once_however_often_and_wherever_it_is_replayed(database_url, tmp_path):
+    # another replica stored a retry of the same event after the database came back
     store = Store.from_url(database_url)
+    stored = QuestionInbox(store.engine).store(_question(1), "replica-x", event_id="EvKILLED1")
+    assert stored is not None
+    _killed_replica_left(tmp_path, database_url)
+    copy = (tmp_path / "spool-killed_1_abcd.jsonl").read_text()
     try:
         first = Spool(store, tmp_path, "replica-b")
-        assert first.flush() == 2
+        assert first.flush() == 1
+        assert first.take_restored() == []  # stored before: nothing for replica-b to answer
         first.close()
         (tmp_path / "spool-again.jsonl").write_text(copy)  # the same records replayed again
         (tmp_path / "spool-again.lock").write_text("")
         second = Spool(store, tmp_path, "replica-c")
-        assert second.flush() == 2
+        assert second.flush() == 1
+        assert second.take_restored() == []
         second.close()
         with store.sessions() as session:
-            stored = list(session.scalars(select(PendingQuestion)))
-            logged = list(session.scalars(select(QuestionLog)))
-        assert [(q.request_key, q.status) for q in stored] == [("event:EvKILLED1", "answered")]
-        assert len(logged) == 1
+            questions = list(session.scalars(select(PendingQuestion)))
+        assert [(q.request_key, q.claimed_by) for q in questions] == [("event:EvKILLED1", "replica-x")]
     finally:
         store.close()
 
@@ -117,29 +120,10 @@ async def test_a_full_spool_refuses_the_event_with_503_for_slack_to_retry(
     async with serve_app(responder, database_url, spool_dir=str(tmp_path)) as h:
         database_down(h, monkeypatch)
         h.services.spool.max_bytes = 10
-        assert await h.event(direct_message("what does PACS stand for?"), "EvFULL0001") == 503
+        assert await h.event(direct_message(QUESTION_TEXT), "EvFULL0001") == 503
         status, body = await h.command("ask what does PACS stand for?")
         assert status == 200
         assert "ask again in a few minutes" in body
         await asyncio.sleep(0.5)
         assert answers(h) == []
         assert _lines(tmp_path) == []
-
-
-def test_a_question_still_being_answered_waits_in_the_spool_until_its_reply_is_known(database_url, tmp_path):
-    store = Store.from_url(database_url)
-    spool = Spool(store, tmp_path, "replica-a")
-    try:
-        spool.asked(_question(7), "EvKILLED7")
-        assert spool.flush() == 0  # its event id is recorded at once (a retry elsewhere is not answered) ...
-        with store.sessions() as session:
-            assert list(session.scalars(select(ProcessedEvent.event_id))) == ["EvKILLED7"]
-            assert list(session.scalars(select(PendingQuestion))) == []  # ... the question waits for its reply
-        spool.replied("event:EvKILLED7", None, delivered=True)
-        assert spool.flush() == 2
-        with store.sessions() as session:
-            assert [q.status for q in session.scalars(select(PendingQuestion))] == ["answered"]
-        assert _lines(tmp_path) == []
-    finally:
-        spool.close()
-        store.close()
