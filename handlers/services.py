@@ -96,8 +96,8 @@ class Services:
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
-        self.spool = Spool(self.store, self.spool_dir, self.replica_id)
         self.inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
+        self.spool = Spool(self.store, self.spool_dir, self.replica_id, inbox=self.inbox)
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
         hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
         self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)

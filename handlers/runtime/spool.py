@@ -53,10 +53,17 @@ class Spool:
     memory only."""
 
     def __init__(
-        self, store: Store, directory: Path | None = None, owner: str = "replica", max_bytes: int = SPOOL_MAX_BYTES
+        self,
+        store: Store,
+        directory: Path | None = None,
+        owner: str = "replica",
+        max_bytes: int = SPOOL_MAX_BYTES,
+        *,
+        inbox: QuestionInbox | None = None,
     ) -> None:
         self.store = store
-        self.inbox = QuestionInbox(store.engine)
+        #: The replica's inbox (its leases): replayed questions are stored through it.
+        self.inbox = inbox or QuestionInbox(store.engine)
         self.max_bytes = max_bytes
         self._records: collections.OrderedDict[int, tuple[str, dict[str, Any]]] = collections.OrderedDict()
         self._next = 0
