@@ -426,13 +426,15 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
     )
     doubled_triage = sum(1 for ref, n in triage.items() if ref and n > 1)
     # every tracker message names its item and goes to a person (U…) or the triage channel (C…): the same
-    # text to the same place twice is a message sent twice
+    # text to the same place twice is a message sent twice. A "NOT saved" DM returns one submission attempt's
+    # text: a form submitted again (same view) that fails again returns it again (counted apart).
     tracker_posts = Counter(
         (str(c.params.get("channel")), str(c.params.get("text")))
         for c in posts
         if str(c.params.get("channel"))[:1] in ("U", "C")
     )
-    doubled_messages = sum(n - 1 for n in tracker_posts.values() if n > 1)
+    doubled_messages = sum(n - 1 for (_ch, text), n in tracker_posts.items() if n > 1 and "NOT saved" not in text)
+    returned_again = sum(n - 1 for (_ch, text), n in tracker_posts.items() if n > 1 and "NOT saved" in text)
     owner_dms = Counter(str(c.params.get("text")) for c in posts if c.params.get("channel") == OWNER)
     # an edit sent twice: the same content to the same message again
     updates = fake.calls_to("chat.update")
@@ -476,6 +478,7 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
             "submitted again after 'not saved' on the form": run.submissions.resubmitted,
             "not acked (Slack gave up)": run.submissions.given_up,
             "returned by DM (not saved)": sum(1 for r in acked_titles.values() if returned[r] >= 1),
+            "'not saved' DMs for a form submitted again that failed again": returned_again,
             "triage posts doubled": doubled_triage,
         },
         "edits": {
