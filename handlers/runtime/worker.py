@@ -176,7 +176,7 @@ class AnswerWorker:
         if job.question_id is None or job.owner is None:
             return None
         try:
-            if self.inbox.claim_send(job.question_id, job.owner, epoch=job.epoch):
+            if self.inbox.claim_send(job.question_id, job.owner, epoch=job.epoch, lease_s=job.answer_lease_s):
                 return None
         except SQLAlchemyError:
             logger.warning("question %d: its send could not be claimed (database unavailable)", job.question_id)

@@ -175,16 +175,20 @@ class QuestionInbox:
             attempts=PendingQuestion.attempts + 1,
         )
 
-    def claim_send(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> bool:
-        """Claim the reply's send just before calling Slack: True only while ``owner`` still holds the question
-        at ``epoch`` (nobody took it over meanwhile); then, and only then, the reply may be sent."""
+    def claim_send(
+        self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH, lease_s: float | None = None
+    ) -> bool:
+        """Claim the reply's send just before calling Slack (held ``lease_s``, default the answer lease): True
+        only while ``owner`` still holds the question at ``epoch`` (nobody took it over meanwhile); then, and
+        only then, the reply may be sent."""
+        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
         won = self._move(
             question_id,
             owner,
             epoch,
             QuestionStatus.ANSWERING.value,
             status=QuestionStatus.SENDING.value,
-            lease_until=self.clock() + self.answer_lease,
+            lease_until=self.clock() + lease,
             send_started_at=func.coalesce(PendingQuestion.send_started_at, literal(self.clock(), UtcDateTime())),
         )
         if not won:
