@@ -4,9 +4,12 @@ Starts a private PostgreSQL cluster (initdb in a temporary directory, a free por
 never touched), migrates it, starts two ``icam-bot serve`` replicas against it and the fake Slack, and drives
 both like Slack and a load balancer would: 60 questions/s (direct messages) and 60 issue-form submissions/s.
 A request that fails or takes over 3 s is retried on the other replica (as Slack retries, with
-X-Slack-Retry-Num). Faults during the burst: replica A is killed with SIGKILL (and restarted a few seconds
-later), then PostgreSQL is stopped for 20 s; finally 200 malformed requests. Then it waits for the replicas to
-deliver what they owe and reports, per stream: sent, acked, stored, answered/notified, duplicated.
+X-Slack-Retry-Num). Beside them, the owner presses Acknowledge on the triage posts as they appear (5/s: each
+is an edit of that post through the outbox), and the weekly digest falls due as the replicas start (both race
+for it; the killed and restarted replica checks again). Faults during the burst: replica A is killed with
+SIGKILL (and restarted a few seconds later), then PostgreSQL is stopped for 20 s; finally 200 malformed
+requests. Then it waits for the replicas to deliver what they owe and reports, per stream: sent, acked,
+stored, answered/notified, duplicated; and the duplicates per kind of message.
 
     .venv/bin/python benchmarks/faults.py                 # about two minutes
     .venv/bin/python benchmarks/faults.py --json out.json --load-seconds 45 --db-stop-seconds 20
@@ -19,11 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,7 +48,10 @@ sys.path.insert(0, str(REPO / "tests" / "slack"))
 
 from fake_slack import FakeSlack  # noqa: E402
 from serve_process import Served, serve_env, start_serve, wait_healthy  # noqa: E402
-from slack_requests import SIGNING_SECRET, direct_message, event_callback  # noqa: E402
+from slack_requests import SIGNING_SECRET, block_actions, direct_message, event_callback  # noqa: E402
+
+from handlers.common.blocks import encode_value  # noqa: E402
+from handlers.common.ids import ActionId, BlockId  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SLACK_TIMEOUT_S = 3.0  # Slack gives up on an ack after 3 s and retries
@@ -53,6 +61,10 @@ RETRY_DELAYS_S = (1.0, 5.0, 15.0)
 #: A form refused with "Not saved" is submitted again by the person, this much later, up to this many times.
 FORM_RETRY_S = 10.0
 FORM_RETRIES = 4
+TRIAGE_CHANNEL = "C0EXAMPLECRD"  # the credentialing program's triage channel in the bundled routing file
+OWNER = "U0EXAMPLE11"  # its owner, who presses Acknowledge
+DIGEST_CHANNEL = "C0FBDIGEST1"
+CLICK_RATE = 5  # Acknowledge presses per second
 QUESTIONS = (
     "what does PACS stand for?",
     "how do I reset my PIV PIN?",
@@ -240,6 +252,8 @@ class Run:
     submission_titles: dict[str, str] = field(default_factory=dict)  # title -> reporter (acked ones)
     events: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # every answered request's time to its response
+    clicks: Counter[int] = field(default_factory=Counter)  # Acknowledge presses by HTTP status
+    clicked: dict[int, tuple[str, str]] = field(default_factory=dict)  # item id -> its triage post (channel, ts)
 
 
 async def ask(driver: Driver, run: Run, n: int) -> None:
@@ -287,6 +301,55 @@ async def burst(driver: Driver, run: Run, seconds: float, rate: int) -> None:
     await asyncio.gather(*tasks)
 
 
+def acknowledge(item_id: int, ts: str, n: int, fake: FakeSlack) -> bytes:
+    """The owner pressing Acknowledge on an item's triage post."""
+    action = {
+        "action_id": ActionId.ITEM_ACKNOWLEDGE,
+        "value": encode_value(i=item_id),
+        "block_id": BlockId.ITEM_ACTIONS,
+    }
+    payload = block_actions(action, fake.response_url(f"ack{n}"), user=OWNER, channel=TRIAGE_CHANNEL, message_ts=ts)
+    return _form(payload).encode()
+
+
+async def press_acknowledge(driver: Driver, run: Run, fake: FakeSlack, done: asyncio.Event) -> None:
+    """Acknowledge on the triage posts as they appear, CLICK_RATE a second, until ``done``: a button is not
+    retried by Slack (a person presses it once; an error is theirs to see, and counted)."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def press(item_id: int, ts: str, n: int) -> None:
+        status, _ = await driver.post(acknowledge(item_id, ts, n, fake), FORM, retries=0)
+        run.clicks[status] += 1
+
+    n = 0
+    while not done.is_set():
+        for message in list(fake.messages.get(TRIAGE_CHANNEL, [])):
+            found = re.search(r"ICAM-(\d+)", str(message.get("text") or ""))
+            if found is None or int(found.group(1)) in run.clicked:
+                continue
+            item_id = int(found.group(1))
+            run.clicked[item_id] = (TRIAGE_CHANNEL, str(message["ts"]))
+            tasks.append(asyncio.create_task(press(item_id, str(message["ts"]), n)))
+            n += 1
+            await asyncio.sleep(1 / CLICK_RATE)
+            if done.is_set():
+                break
+        else:
+            await asyncio.sleep(0.2)
+    await asyncio.gather(*tasks)
+
+
+def digest_due_now() -> dict[str, str]:
+    """Settings making this week's digest due this minute (UTC), so both replicas race for it as they start."""
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "ICAM_DIGEST_DAY": str(now.weekday()),
+        "ICAM_DIGEST_TIME": now.strftime("%H:%M"),
+        "ICAM_DIGEST_TZ": "UTC",
+        "ICAM_DIGEST_CHANNEL": DIGEST_CHANNEL,
+    }
+
+
 # -- counting what was stored and delivered -----------------------------------------------------------------------
 
 
@@ -306,6 +369,7 @@ def database_counts(url: str, run: Run) -> dict[str, Any]:
             events = {e for (e,) in conn.execute(text("SELECT event_id FROM processed_events"))}
             titles = Counter(t for (t,) in conn.execute(text("SELECT title FROM tracker_items")))
             outbox = Counter(dict(conn.execute(text("SELECT status, count(*) FROM outbox GROUP BY status")).all()))
+            item_status = {int(i): str(st) for i, st in conn.execute(text("SELECT id, status FROM tracker_items"))}
     finally:
         engine.dispose()
     return {
@@ -315,6 +379,7 @@ def database_counts(url: str, run: Run) -> dict[str, Any]:
         "events": events,
         "titles": titles,
         "outbox": outbox,
+        "item_status": item_status,
     }
 
 
@@ -323,7 +388,8 @@ async def settle(url: str, run: Run, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         counts = await asyncio.to_thread(database_counts, url, run)
-        open_questions = counts["question_statuses"].get("pending", 0) + counts["question_statuses"].get("answering", 0)
+        statuses = counts["question_statuses"]
+        open_questions = sum(statuses.get(state, 0) for state in ("pending", "answering", "sending"))
         if (not open_questions and not counts["outbox"].get("pending", 0)) or time.monotonic() > deadline:
             return counts
         await asyncio.sleep(1.0)
@@ -360,13 +426,35 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
     )
     doubled_triage = sum(1 for ref, n in triage.items() if ref and n > 1)
     # every tracker message names its item and goes to a person (U…) or the triage channel (C…): the same
-    # text to the same place twice is a message sent twice
+    # text to the same place twice is a message sent twice. A "NOT saved" DM returns one submission attempt's
+    # text: a form submitted again (same view) that fails again returns it again (counted apart).
     tracker_posts = Counter(
         (str(c.params.get("channel")), str(c.params.get("text")))
         for c in posts
         if str(c.params.get("channel"))[:1] in ("U", "C")
     )
-    doubled_messages = sum(n - 1 for n in tracker_posts.values() if n > 1)
+    doubled_messages = sum(n - 1 for (_ch, text), n in tracker_posts.items() if n > 1 and "NOT saved" not in text)
+    returned_again = sum(n - 1 for (_ch, text), n in tracker_posts.items() if n > 1 and "NOT saved" in text)
+    owner_dms = Counter(str(c.params.get("text")) for c in posts if c.params.get("channel") == OWNER)
+    # an edit sent twice: the same content to the same message again
+    updates = fake.calls_to("chat.update")
+    same_edit = Counter(
+        (str(c.params.get("channel")), str(c.params.get("ts")), json.dumps(c.params.get("blocks"), sort_keys=True))
+        for c in updates
+    )
+    edited = {
+        (str(c.params.get("channel")), str(c.params.get("ts"))) for c in updates if "acknowledged by" in c.texts()
+    }
+    acknowledged = [i for i in run.clicked if counts["item_status"].get(i) not in (None, "new")]
+    digests = [c for c in posts if c.params.get("channel") == DIGEST_CHANNEL]
+    duplicates = {
+        "answers": doubled_answers,
+        "reporter confirmations": sum(n - 1 for n in confirmations.values() if n > 1),
+        "owner DMs": sum(n - 1 for n in owner_dms.values() if n > 1),
+        "triage posts": sum(n - 1 for ref, n in triage.items() if ref and n > 1),
+        "edits (chat.update)": sum(n - 1 for n in same_edit.values() if n > 1),
+        "digest posts": max(len(digests) - 1, 0),
+    }
     return {
         "questions": {
             "sent": run.questions.sent,
@@ -374,6 +462,7 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
             "stored": stored_q,
             "answered": answered,
             "duplicated": doubled_answers,
+            "duplicated event ids": sorted(e for e, ch in acked_questions.items() if by_channel[ch] > 1)[:20],
             "not acked (Slack gave up)": run.questions.given_up,
         },
         "submissions": {
@@ -389,8 +478,20 @@ def report(run: Run, fake: FakeSlack, counts: dict[str, Any]) -> dict[str, Any]:
             "submitted again after 'not saved' on the form": run.submissions.resubmitted,
             "not acked (Slack gave up)": run.submissions.given_up,
             "returned by DM (not saved)": sum(1 for r in acked_titles.values() if returned[r] >= 1),
+            "'not saved' DMs for a form submitted again that failed again": returned_again,
             "triage posts doubled": doubled_triage,
         },
+        "edits": {
+            "pressed": sum(run.clicks.values()),
+            "acked (200)": run.clicks.get(200, 0),
+            "404 / 5xx": sum(n for st, n in run.clicks.items() if st == 404 or st >= 500),
+            "no answer (the replica was down; not retried)": run.clicks.get(0, 0),
+            "recorded (item acknowledged)": len(acknowledged),
+            "triage post edited": sum(1 for i in acknowledged if run.clicked[i] in edited),
+            "duplicated": duplicates["edits (chat.update)"],
+        },
+        "digest": {"posts": len(digests), "duplicated": duplicates["digest posts"]},
+        "duplicates": duplicates,
         "malformed": {
             "sent": sum(run.malformed.values()),
             "4xx": sum(n for s, n in run.malformed.items() if 400 <= s < 500),
@@ -417,6 +518,7 @@ def latency_ms(samples: list[float]) -> dict[str, float]:
 
 def table(result: dict[str, Any]) -> str:
     q, s, m = result["questions"], result["submissions"], result["malformed"]
+    e, d = result["edits"], result["digest"]
     lines = [
         "| stream | sent | acked | stored | answered / notified | duplicated | not acked |",
         "|---|---|---|---|---|---|---|",
@@ -425,7 +527,15 @@ def table(result: dict[str, Any]) -> str:
         f"| submissions (issue form, 60/s) | {s['sent']} | {s['acked']} | {s['stored']} | {s['notified']} "
         f"| {s['duplicated']} | {s['refused on the form (text kept)']} refused on the form, "
         f"{s['not acked (Slack gave up)']} gave up |",
+        f"| edits (Acknowledge, {CLICK_RATE}/s) | {e['pressed']} | {e['acked (200)']} | "
+        f"{e['recorded (item acknowledged)']} | {e['triage post edited']} | {e['duplicated']} "
+        f"| {e['404 / 5xx']} got 404/5xx, {e['no answer (the replica was down; not retried)']} hit a dead replica |",
+        f"| weekly digest | 1 due | — | — | {d['posts']} posted | {d['duplicated']} | — |",
         f"| malformed | {m['sent']} | {m['4xx']} got 4xx | — | — | — | {m['5xx or none']} got 5xx |",
+        "",
+        "| duplicates per kind | " + " | ".join(result["duplicates"]) + " |",
+        "|---|" + "---|" * len(result["duplicates"]),
+        "| count | " + " | ".join(str(n) for n in result["duplicates"].values()) + " |",
     ]
     return "\n".join(lines)
 
@@ -463,6 +573,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "ICAM_LEASE_SECONDS": str(args.lease_seconds),
             "ICAM_SWEEP_SECONDS": "3600",
             "ICAM_LOG_LEVEL": "WARNING",
+            **digest_due_now(),
         }
         envs = [serve_env(fake.api_url, pg.url, work / name, **extra) for name in ("a", "b")]
         replicas = [start_serve(env, work / f"{name}.log") for env, name in zip(envs, ("a", "b"), strict=True)]
@@ -473,6 +584,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             driver = Driver(session, replicas)
             driver.latencies = run.latencies
             load = asyncio.create_task(burst(driver, run, args.load_seconds, args.rate))
+            burst_over = asyncio.Event()
+            presses = asyncio.create_task(press_acknowledge(driver, run, fake, burst_over))
             await asyncio.sleep(args.kill_at)
             if not args.no_kill:
                 replicas[0].proc.send_signal(signal.SIGKILL)
@@ -489,6 +602,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.to_thread(pg.start)
             note("PostgreSQL started again")
             await load
+            burst_over.set()
+            await presses
             note("burst over")
             for n in range(200):
                 body, content_type = MALFORMED[n % len(MALFORMED)]

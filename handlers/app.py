@@ -81,6 +81,7 @@ def create_app(
         clock=clock,
         hooks=domain_hooks(),
         webhook_settings=WebhookSettings.from_env(),
+        spool_dir=settings.spool_dir,
     )
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)

@@ -10,6 +10,7 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -84,6 +85,8 @@ class Services:
     webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
+    #: ICAM_SPOOL_DIR: where the spool's file lives (None: in memory only).
+    spool_dir: Path | None = None
     #: What this replica did while the database was down, written when it returns.
     spool: Spool = field(init=False)
     #: Events handled while the database could not record them (a redelivery is not answered twice).
@@ -105,8 +108,8 @@ class Services:
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
-        self.spool = Spool(self.store)
         self.inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
+        self.spool = Spool(self.store, self.spool_dir, self.replica_id, inbox=self.inbox)
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
         hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
         self.outbox = OutboxService(self.tracker.sessions, self.replica_id, hooks=hooks, lease_s=4 * lease)
@@ -195,6 +198,7 @@ class Services:
         await self.webhooks.stop()
         await self.sender.close()
         self.answer_pool.close()
+        self.spool.close()
 
 
 def services_of(context: Any) -> Services:

@@ -196,6 +196,9 @@ class Settings:
     #: ICAM_LISTEN_MIN_CONFIDENCE: in help channels an answer is posted only when confident (an ``answer`` decision)
     #: and, above 0, when the matcher's confidence (0-1) is at least this (0 = the matcher's own bar for an answer).
     listen_min_confidence: float = 0.0
+    #: ICAM_SPOOL_DIR: where ``serve`` keeps the questions it acked while the database was down (a local file
+    #: per process, replayed into the database when it returns or at the next start); None = memory only.
+    spool_dir: Path | None = None
 
     @property
     def use_embeddings(self) -> bool | None:
@@ -329,6 +332,7 @@ class Settings:
             demo=demo_raw in TRUE_WORDS,
             retention=retention,
             listen_min_confidence=listen_min_confidence,
+            spool_dir=Path(env["ICAM_SPOOL_DIR"]) if env.get("ICAM_SPOOL_DIR") else data_dir / "spool",
             **digest,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 
@@ -11,17 +12,23 @@ from handlers.answers.blocks import BUSY_TEXT
 from handlers.answers.questions import answer_job, received_at
 from handlers.common.blocks import text_message
 from handlers.common.ids import SLASH_COMMAND
+from handlers.runtime.spool import SpoolFullError
 from handlers.slash.registry import Call
 from icam_bot.inbox.service import Question
 
 logger = logging.getLogger(__name__)
 
+SPOOL_FULL_TEXT = (
+    "I can't take your question right now (the database is unavailable and my backlog is full). "
+    "Please ask again in a few minutes."
+)
 ASK_USAGE = f"Give me a question after `ask`, e.g. `{SLASH_COMMAND} ask how do I reset my PIV PIN?`"
 
 
 async def ask(call: Call) -> None:
-    """Store the question before the ack and answer it from the store; with the database down, answer it
-    anyway and keep its record for when the database returns. A full answer queue turns it away at the ack."""
+    """Store the question before the ack and answer it from the store; with the database down, write it to the
+    spool before the ack (answered from the store when the database returns). A full answer queue (or a full
+    spool) turns it away at the ack."""
     question = call.rest.strip()
     if not question:
         await call.ack(**text_message(ASK_USAGE))
@@ -40,15 +47,19 @@ async def ask(call: Call) -> None:
     try:
         stored = await services.store_question(stored_question)
     except SQLAlchemyError:
-        logger.warning("could not store a question before its ack (database unavailable); answering it anyway")
-        stored = None
+        try:  # on disk before the ack; stored and answered when the database returns
+            await asyncio.to_thread(services.spool.asked, stored_question, None)
+        except (SpoolFullError, OSError):
+            logger.error("database unavailable and the spool is full: a question turned away")
+            await call.ack(**text_message(SPOOL_FULL_TEXT))
+            return
+        logger.warning("could not store a question before its ack (database unavailable); answered when it returns")
+        await call.ack()
+        return
     await call.ack()
-    if stored is not None and not stored.new:
+    if stored is None or not stored.new:
         logger.info("command %s was delivered again; its question is already stored", key)
         return
     received = received_at(call.context)
-    if stored is not None:
-        job = answer_job(stored_question, stored.id, services.replica_id, services.lease_seconds, received_at=received)
-    else:
-        job = answer_job(stored_question, received_at=received)
+    job = answer_job(stored_question, stored.id, services.replica_id, services.lease_seconds, received_at=received)
     services.answer_queue.start(job)

@@ -12,6 +12,7 @@ from handlers.answers.blocks import BUSY_TEXT
 from handlers.answers.questions import (
     CHANNEL_SURFACE,
     QUESTION_ID_KEY,
+    SPOOLED_KEY,
     TURNED_AWAY_KEY,
     answer_job,
     event_question,
@@ -46,8 +47,8 @@ async def on_channel_message(body: dict[str, Any], context: Any, client: AsyncWe
 
 
 async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
-    """Queue the answer to the question the middleware stored before the ack (or, with the database down, to
-    the question as it came: its record then waits in the spool)."""
+    """Queue the answer to the question the middleware stored before the ack (with the database down it wrote
+    the question to the spool instead: answered from the store when the database returns)."""
     services = services_of(context)
     question = event_question(body)
     if question is None:
@@ -60,7 +61,15 @@ async def _answer(body: dict[str, Any], context: Any, client: AsyncWebClient) ->
         assert question.channel_id is not None  # event_question requires a channel
         await services.sender.post_message(client, question.channel_id, **extra, **text_message(BUSY_TEXT))
         return
+    if context.get(SPOOLED_KEY):  # the database is down: answered from the store once the spool is written
+        return
     question_id = context.get(QUESTION_ID_KEY)
     owner = services.replica_id if question_id is not None else None
-    job = answer_job(question, question_id, owner, services.lease_seconds, received_at=received_at(context))
+    job = answer_job(
+        question,
+        question_id,
+        owner,
+        services.lease_seconds,
+        received_at=received_at(context),
+    )
     services.answer_queue.start(job)

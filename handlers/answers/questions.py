@@ -6,10 +6,12 @@ import time
 from typing import Any
 
 from handlers.runtime.worker import AnswerJob
-from icam_bot.inbox.service import Question, Stored
+from icam_bot.inbox.service import FIRST_EPOCH, Question, Stored
 
 #: Where the middleware leaves the stored question's id for the event listener (Bolt context key).
 QUESTION_ID_KEY = "icam_question_id"
+#: Set by the middleware for a question acked while the database was down: its key in the spool.
+SPOOLED_KEY = "icam_question_spooled"
 #: Set by the middleware when the answer queue was full: the listener replies "busy" instead.
 TURNED_AWAY_KEY = "icam_question_turned_away"
 #: When the app received the request (Unix time), set by the first middleware: the answer latency starts there.
@@ -60,9 +62,11 @@ def answer_job(
     lease_s: float = 30.0,
     *,
     received_at: float | None = None,
+    epoch: int = FIRST_EPOCH,
+    sent_since: float = 0.0,
 ) -> AnswerJob:
-    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` for ``lease_s``), received
-    at ``received_at`` (Unix time; default now)."""
+    """The job answering ``question`` (stored as ``question_id``, held by ``owner`` at ``epoch`` for
+    ``lease_s``), received at ``received_at`` (Unix time; default now)."""
     return AnswerJob(
         question.text,
         question.user_id,
@@ -74,13 +78,18 @@ def answer_job(
         owner=owner,
         answer_lease_s=2 * lease_s,
         received_at=time.time() if received_at is None else received_at,
+        epoch=epoch,
+        sent_since=sent_since,
     )
 
 
 def stored_job(stored: Stored, owner: str, lease_s: float = 30.0) -> AnswerJob:
     """The job answering a stored question (taken over): its latency counts from when it was first stored."""
     asked = stored.asked_at.timestamp() if stored.asked_at is not None else None
-    return answer_job(stored.question, stored.id, owner, lease_s, received_at=asked)
+    sent = stored.send_started_at.timestamp() if stored.send_started_at is not None else 0.0
+    return answer_job(
+        stored.question, stored.id, owner, lease_s, received_at=asked, epoch=stored.epoch, sent_since=sent
+    )
 
 
 def received_at(context: Any) -> float | None:

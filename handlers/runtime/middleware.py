@@ -16,9 +16,11 @@ from handlers.answers.questions import (
     CHANNEL_SURFACE,
     QUESTION_ID_KEY,
     RECEIVED_AT_KEY,
+    SPOOLED_KEY,
     TURNED_AWAY_KEY,
     event_question,
 )
+from handlers.runtime.spool import SpoolFullError
 from handlers.services import CONTEXT_KEY, Services
 from icam_bot.inbox.service import Question
 
@@ -46,7 +48,7 @@ def install(app: AsyncApp, services: Services) -> None:
             if question is not None and question.surface == CHANNEL_SURFACE:
                 question = await _listened(question, context)
         except SQLAlchemyError:
-            return await _database_down(event_id, retry, next_)
+            return await _database_down(event_id, retry, None, context, next_)
         if question is not None and services.answer_queue.overloaded():
             # Load shedding as for /icam ask: the listener says "busy"; the question is not stored (nobody would
             # answer it), only the event id, so a retry is not answered either.
@@ -61,7 +63,7 @@ def install(app: AsyncApp, services: Services) -> None:
             else:
                 first = await asyncio.to_thread(services.store.claim_event, event_id)
         except SQLAlchemyError:
-            return await _database_down(event_id, retry, next_)
+            return await _database_down(event_id, retry, question, context, next_)
         if first:
             await next_()
             return None
@@ -77,19 +79,30 @@ def install(app: AsyncApp, services: Services) -> None:
         listened = await asyncio.to_thread(services.listening.is_listened, str(question.channel_id))
         return question if listened else None
 
-    async def _database_down(event_id: str, retry: str, next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """The database cannot record the event: handle a first delivery once per replica (the id is kept in
-        memory and written when the database returns); a redelivery this replica has not seen may have been
-        answered by another one, so it is refused with 503 for Slack to retry it later."""
+    async def _database_down(
+        event_id: str, retry: str, question: Question | None, context: Any, next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """The database cannot record the event: handle a first delivery once per replica (the event, and the
+        question it asks, written to the spool on disk before the ack and to the database when it returns); a
+        redelivery this replica has not seen may have been answered by another one, so it is refused with 503
+        for Slack to retry it later, as is an event the full spool cannot take."""
         if event_id in services.recent_events:
             logger.info("skipping duplicate event %s (retry %s; database unavailable)", event_id, retry)
             return BoltResponse(status=200, body="")
         if retry not in ("", "0"):
             logger.warning("database unavailable: retry %s of event %s refused with 503 for later", retry, event_id)
             return BoltResponse(status=503, body="database unavailable, retry later")
+        try:
+            if question is not None:
+                await asyncio.to_thread(services.spool.asked, question, event_id)
+                context[SPOOLED_KEY] = question.request_key
+            else:
+                await asyncio.to_thread(services.spool.add, "event", {"event_id": event_id})
+        except (SpoolFullError, OSError):
+            logger.error("database unavailable and the spool cannot take event %s: 503 for a later retry", event_id)
+            return BoltResponse(status=503, body="database unavailable, retry later")
         services.recent_events.add(event_id)
         logger.warning("database unavailable: handling event %s now, recording it later", event_id)
-        services.spool.add("event", {"event_id": event_id})
         await next_()
         return None
 

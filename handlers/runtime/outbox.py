@@ -3,6 +3,11 @@
 Runs as a background task of the server (started with it, woken at once by ``kick()`` after a listener's
 transaction wrote rows, else polling every few seconds for rows other replicas left behind or rows due for a
 retry). A database outage pauses it; the rows wait in the database.
+
+Every send is fenced: the row's send is claimed in the database just before Slack is called (``start_send``:
+only the holder of the row's current lease epoch can), and a heartbeat renews the leases of the rows in hand,
+so a slow replica keeps its rows and a replica that lost one never sends it. A row whose earlier attempt may
+have reached Slack is first looked for by its metadata (handlers/runtime/outbox_lookup.py).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from collections.abc import Callable, Mapping
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.runtime.metrics import Metrics
-from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render
+from handlers.runtime.outbox_lookup import Found, SentLookup, outbox_metadata
+from handlers.runtime.outbox_render import UNKNOWN_TOPIC, render, render_edit
 from handlers.runtime.sender import Sender
 from handlers.runtime.tasks import stop_within
 from icam_bot.analytics.figures import figure_from_payload
@@ -72,6 +78,10 @@ class OutboxTask:
         #: When this replica may take over rows other replicas held: a lease after it lost the database,
         #: so that the holders (back at the same time) record what they sent before anyone sends it again.
         self._take_over_after = 0.0
+        #: Rows this replica holds (claimed, not yet settled): the heartbeat renews their leases.
+        self._in_hand: set[int] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.lookup = SentLookup()
 
     @property
     def running(self) -> bool:
@@ -83,6 +93,11 @@ class OutboxTask:
             # a fresh context: the dispatcher outlives the request that may start it (see handlers.runtime.inflight)
             loop = asyncio.get_running_loop()
             self._task = loop.create_task(self._run(), name="icam-outbox", context=contextvars.Context())
+            if self._heartbeat is not None:
+                self._heartbeat.cancel()
+            self._heartbeat = loop.create_task(
+                self._renew_leases(), name="icam-outbox-heartbeat", context=contextvars.Context()
+            )
         return self
 
     def kick(self) -> None:
@@ -98,6 +113,30 @@ class OutboxTask:
         self._wake.set()
         await stop_within(self._task, timeout, "outbox dispatcher")
         self._task = None
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+
+    @property
+    def heartbeat_s(self) -> float:
+        """How often the leases of the rows in hand are renewed: a third of the lease."""
+        return self.outbox.lease.total_seconds() / 3
+
+    async def renew_leases(self) -> int:
+        """Renew the leases of the rows in hand (the heartbeat's one beat); returns how many were renewed."""
+        return await asyncio.to_thread(self.outbox.renew, set(self._in_hand))
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            if not self._in_hand:
+                continue
+            try:
+                await self.renew_leases()
+            except Exception:
+                logger.warning("outbox: could not renew the leases of %d row(s)", len(self._in_hand), exc_info=True)
 
     async def deliver_due(self) -> int:
         """One pass: record earlier sends first, then claim due rows and send them; returns how many were
@@ -107,9 +146,11 @@ class OutboxTask:
             await asyncio.to_thread(self.outbox.settle, row, outcome)
             if self._unsettled and self._unsettled[0][0].id == row.id:  # (another pass may have done it)
                 self._unsettled.pop(0)
+            self._in_hand.discard(row.id)
             logger.info("outbox row %d recorded after the database came back", row.id)
         take_over = time.monotonic() >= self._take_over_after
         rows = await asyncio.to_thread(self.outbox.claim, take_over=take_over)
+        self._in_hand.update(row.id for row in rows)
         if rows:
             await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
@@ -131,6 +172,14 @@ class OutboxTask:
     async def _deliver(self, row: Claimed) -> None:
         async with self._slots:
             with log_context(item_id=row.item_id, command=f"outbox:{row.topic}"):
+                try:
+                    if not await asyncio.to_thread(self.outbox.start_send, row):
+                        self._in_hand.discard(row.id)  # another replica has it now
+                        return
+                except Exception:  # not sent; the row stays pending and is claimed again later
+                    logger.warning("outbox row %d not sent: the database did not answer", row.id)
+                    self._in_hand.discard(row.id)
+                    return
                 outcome = await self._send(row)
                 try:
                     await asyncio.to_thread(self.outbox.settle, row, outcome)
@@ -139,6 +188,8 @@ class OutboxTask:
                         "outbox row %d sent (ts=%s); recording it waits for the database", row.id, outcome.ts
                     )
                     self._unsettled.append((row, outcome))
+                    return
+                self._in_hand.discard(row.id)
 
     async def _send(self, row: Claimed) -> Outcome:
         if row.topic == UPDATE_TOPIC:
@@ -152,9 +203,16 @@ class OutboxTask:
             return Outcome(error="unrenderable")
         if message is None:
             return Outcome(error=UNKNOWN_TOPIC, retry=True)
+        if row.unsettled_attempt_at is not None:  # an earlier attempt may have reached Slack: look first
+            found = await self.lookup.find(self.client, row.recipient, row.id, row.unsettled_attempt_at)
+            if found.ts is not None:
+                logger.info("outbox row %d was posted by an earlier attempt (ts=%s); not sent again", row.id, found.ts)
+                return Outcome(ts=found.ts)
+            if found.result is Found.UNKNOWN:
+                return Outcome(error=found.error or "request_failed", retry=True)
         if row.topic in (POST_TOPIC, DIGEST_TOPIC):
             await self.limiter.wait(row.recipient)
-        posted = await self.sender.post_outcome(self.client, row.recipient, **message)
+        posted = await self.sender.post_outcome(self.client, row.recipient, metadata=outbox_metadata(row.id), **message)
         return _outcome(posted)
 
     async def _upload(self, row: Claimed) -> Outcome:
@@ -174,7 +232,12 @@ class OutboxTask:
         if await asyncio.to_thread(self.outbox.superseded, row):
             logger.info("outbox row %d: a later edit of %s supersedes it; skipped", row.id, row.target_ts)
             return Outcome(ts=row.target_ts)
-        edited = await self.sender.update_outcome(self.client, row.recipient, row.target_ts, **row.payload["message"])
+        try:
+            message = render_edit(row, self.restricted)
+        except Exception:
+            logger.exception("outbox row %d (an edit) cannot be rendered", row.id)
+            return Outcome(error="unrenderable")
+        edited = await self.sender.update_outcome(self.client, row.recipient, row.target_ts, **message)
         return _outcome(edited)
 
 

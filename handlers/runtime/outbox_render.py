@@ -7,13 +7,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers.comms.blocks import announcement_message, channel_problems_message, delivery_report_message
-from handlers.tracker.blocks import notification_message
+from handlers.tracker.blocks import notification_message, restricted_message, triage_message
 from icam_bot.comms.announcements import AnnouncementView
 from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC, REPORT_TOPIC, report_from_payload
 from icam_bot.outbox.service import Claimed
 from icam_bot.tracker.notes import TOPIC as TRACKER_TOPIC
-from icam_bot.tracker.notes import note_from_payload
+from icam_bot.tracker.notes import TRIAGE_EDIT, item_from_payload, note_from_payload
 
 #: A row whose topic only a newer version knows is left for that version (retried, then failed).
 UNKNOWN_TOPIC = "unknown_topic"
@@ -39,3 +39,16 @@ def render(
     if row.topic == DIGEST_TOPIC:  # rendered when the digest was composed
         return dict(row.payload["message"])
     return None
+
+
+def render_edit(row: Claimed, restricted: Callable[[str | None, str], bool] | None = None) -> dict[str, Any]:
+    """The chat.update arguments (besides channel and ts) of an edit row: the message it carries, or an item's
+    triage post showing its new state (rendered now, restricted as the channel requires)."""
+    if "message" in row.payload:
+        return dict(row.payload["message"])
+    edit = row.payload[TRIAGE_EDIT]
+    item = item_from_payload(edit["item"])
+    what, actor = edit.get("what"), edit.get("actor")
+    if restricted is not None and restricted(row.recipient, item.program):
+        return restricted_message(item, last_action=what, actor=actor)
+    return triage_message(item, what, actor)

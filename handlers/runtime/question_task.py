@@ -1,5 +1,7 @@
-"""The background look every replica takes for questions whose holder's lease ran out (a dead replica, a
-stuck queue): it takes them over and answers them. It also writes the spool when the database is back."""
+"""The background look every replica takes for questions whose holder's lease ran out (a dead replica): it
+takes them over and answers them. It is also the heartbeat renewing the leases of the questions this replica
+has in hand (queued or being answered: a slow replica keeps them), and writes the spool when the database is
+back."""
 
 from __future__ import annotations
 
@@ -37,15 +39,19 @@ class QuestionTask:
         return self
 
     async def look_once(self) -> int:
-        """Write the spool, then take over abandoned questions and queue them; returns how many were taken.
+        """Renew the leases of the questions in hand, write the spool, then take over abandoned questions and
+        queue them; returns how many were taken.
 
         Nothing is taken over while this replica's own queue is long (it is busy enough; its own questions
         would only be queued twice), nor for a lease after it lost the database (the holders, back at the
         same time, first record what they answered)."""
         services = self.services
+        await self.renew_leases()
         if len(services.spool):
             await asyncio.to_thread(services.spool.flush)
-            if len(services.spool):
+            for stored in services.spool.take_restored():  # questions acked during the outage: answered now
+                services.answer_queue.start(stored_job(stored, services.replica_id, services.lease_seconds))
+            if services.spool.database_down:
                 raise RuntimeError("the database is still unavailable")
         queue = services.answer_queue
         if len(queue) >= BUSY_QUEUE or time.monotonic() < self._take_over_after:
@@ -55,6 +61,11 @@ class QuestionTask:
         for stored in taken:
             queue.start(stored_job(stored, services.replica_id, services.lease_seconds))
         return len(taken)
+
+    async def renew_leases(self) -> int:
+        """The heartbeat: the questions queued here or being answered stay this replica's a lease longer."""
+        held = set(self.services.answer_queue.queued_ids)
+        return await asyncio.to_thread(self.services.inbox.renew, held, self.services.replica_id)
 
     async def _run(self) -> None:
         while not self._stop.is_set():

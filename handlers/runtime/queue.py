@@ -12,13 +12,14 @@ import asyncio
 import contextvars
 import logging
 import time
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.common.blocks import ERROR_TEXT, text_message
 from handlers.runtime.metrics import Metrics
 from handlers.runtime.sender import Sender
-from handlers.runtime.spool import Spool
+from handlers.runtime.spool import Spool, SpoolFullError
 from handlers.runtime.worker import DEFERRED, QUIET_SURFACE, SKIPPED, AnswerJob, with_log_context
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.logs import log_context
@@ -120,11 +121,12 @@ class AnswerQueue:
             await self._reply_error(job)
             return
         if outcome.unsettled is not None and self.spool is not None:  # the answered mark, when the database is back
-            self.spool.add("answered", {"question_id": outcome.unsettled[0], "owner": outcome.unsettled[1]})
+            question_id, owner, epoch = outcome.unsettled
+            await self._spool("answered", {"question_id": question_id, "owner": owner, "epoch": epoch})
         if outcome.decision in (SKIPPED, DEFERRED):  # answered elsewhere, or later from the store
             return
         if outcome.unrecorded is not None and self.spool is not None:
-            self.spool.add("question", outcome.unrecorded)
+            await self._spool("question", outcome.unrecorded)
         self.metrics.question(outcome.decision)
         if outcome.delivered and job.received_at:  # replied and recorded: the question-to-answer latency
             self.metrics.answered_after(time.time() - job.received_at)
@@ -132,6 +134,13 @@ class AnswerQueue:
             self.metrics.slack_retry()
         if outcome.failed_call:
             self.metrics.slack_error(outcome.failed_call)
+
+    async def _spool(self, kind: str, record: dict[str, Any]) -> None:
+        assert self.spool is not None
+        try:
+            await asyncio.to_thread(self.spool.add, kind, record)
+        except (SpoolFullError, OSError):
+            logger.exception("spool: a %s record could not be kept", kind)
 
     async def _reply_error(self, job: AnswerJob) -> None:
         if job.surface == QUIET_SURFACE:

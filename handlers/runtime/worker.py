@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.answers.blocks import answer_message
 from handlers.common.blocks import ERROR_TEXT, text_message
+from handlers.runtime.answer_lookup import AnswerLookup, answer_metadata
 from handlers.runtime.retry_policy import policy_handlers
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
@@ -61,8 +62,12 @@ class AnswerJob(NamedTuple):
     owner: str | None = None
     #: How long the worker holds the question while answering it (then another replica may take it over).
     answer_lease_s: float = 60.0
+    #: The holder's lease epoch (the worker answers and sends only while ``owner`` holds it at this epoch).
+    epoch: int = 1
     #: When the app received the question (Unix time; 0 = unknown), for the question-to-answer latency.
     received_at: float = 0.0
+    #: When an earlier holder claimed the reply's send (Unix time; 0 = never): the reply is looked for first.
+    sent_since: float = 0.0
 
 
 #: What became of a job that was not answered: another replica or worker has the question, or the database
@@ -93,8 +98,8 @@ class AnswerOutcome:
     failed_call: str | None = None
     #: The question's record when the database did not take it (the acking process spools it for later).
     unrecorded: dict[str, Any] | None = None
-    #: (question id, owner) when the reply was sent but the database did not take the answered mark.
-    unsettled: tuple[int, str] | None = None
+    #: (question id, owner, epoch) when the reply was sent but the database did not take the answered mark.
+    unsettled: tuple[int, str, int] | None = None
 
 
 class _Counting(RetryHandler):
@@ -142,6 +147,7 @@ class AnswerWorker:
         if api_url:
             kwargs["base_url"] = api_url
         self._client = WebClient(**kwargs)
+        self.lookup = AnswerLookup()
 
     def __call__(self, job: AnswerJob) -> AnswerOutcome:
         with log_context(**dict(job.log_fields)):
@@ -150,7 +156,10 @@ class AnswerWorker:
     def _answer(self, job: AnswerJob) -> AnswerOutcome:
         if job.question_id is not None and job.owner is not None:
             try:
-                if not self.inbox.start_answering(job.question_id, job.owner, lease_s=job.answer_lease_s):
+                started = self.inbox.start_answering(
+                    job.question_id, job.owner, epoch=job.epoch, lease_s=job.answer_lease_s
+                )
+                if not started:
                     logger.info("question %d is answered elsewhere; skipped", job.question_id)
                     return AnswerOutcome(SKIPPED, delivered=False)
             except SQLAlchemyError:
@@ -168,6 +177,9 @@ class AnswerWorker:
         except Exception:
             logger.exception("answering failed (user=%s surface=%s)", job.user_id, job.surface)
             message, decision = (None if quiet else text_message(ERROR_TEXT)), "error"
+        fenced = self._claim_send(job)
+        if fenced is not None:
+            return fenced
         retries_before = self._retries[0]
         if message is None:  # a help channel's question the bot is not sure of: silence, and the question is done
             delivered, call = True, "none"
@@ -184,19 +196,33 @@ class AnswerWorker:
             self._settle(job, delivered),
         )
 
-    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str] | None:
+    def _claim_send(self, job: AnswerJob) -> AnswerOutcome | None:
+        """Claim the reply's send (a stored question: only while its holder still has it); None when it may be
+        sent, else what became of the job (taken over meanwhile: skipped; the database silent: deferred, the
+        question answered again from the store once its lease runs out)."""
+        if job.question_id is None or job.owner is None:
+            return None
+        try:
+            if self.inbox.claim_send(job.question_id, job.owner, epoch=job.epoch, lease_s=job.answer_lease_s):
+                return None
+        except SQLAlchemyError:
+            logger.warning("question %d: its send could not be claimed (database unavailable)", job.question_id)
+            return AnswerOutcome(DEFERRED, delivered=False)
+        return AnswerOutcome(SKIPPED, delivered=False)
+
+    def _settle(self, job: AnswerJob, delivered: bool) -> tuple[int, str, int] | None:
         """Mark the stored question answered (or due for another try). When the database does not take the
-        mark, (id, owner) is returned for the acking process to write when the database is back."""
+        mark, (id, owner, epoch) is returned for the acking process to write when the database is back."""
         if job.question_id is None or job.owner is None:
             return None
         try:
             if delivered:
-                self.inbox.answered(job.question_id, job.owner)
+                self.inbox.answered(job.question_id, job.owner, epoch=job.epoch)
             else:
-                self.inbox.not_delivered(job.question_id, job.owner)
+                self.inbox.not_delivered(job.question_id, job.owner, epoch=job.epoch)
         except SQLAlchemyError:
             logger.warning("question %d answered; its mark waits for the database", job.question_id)
-            return (job.question_id, job.owner) if delivered else None
+            return (job.question_id, job.owner, job.epoch) if delivered else None
         return None
 
     def _respond(self, url: str, message: dict[str, Any]) -> bool:
@@ -215,7 +241,16 @@ class AnswerWorker:
         if not job.channel_id:
             logger.error("cannot reply: the %s carried no channel", job.surface)
             return False
-        extra = {"thread_ts": job.thread_ts} if job.thread_ts else {}
+        extra: dict[str, Any] = {"thread_ts": job.thread_ts} if job.thread_ts else {}
+        if job.question_id is not None:
+            if job.sent_since:  # an earlier holder may have posted it: look first
+                found = self.lookup.posted(self._client, job.channel_id, job.thread_ts, job.question_id, job.sent_since)
+                if found:
+                    logger.info("question %d was answered by an earlier holder; not sent again", job.question_id)
+                    return True
+                if found is None:
+                    return False  # answered again from the store later
+            extra["metadata"] = answer_metadata(job.question_id)
         try:
             self._client.chat_postMessage(channel=job.channel_id, **extra, **message)
         except (SlackApiError, OSError):

@@ -19,6 +19,7 @@ CLAIMANT_LEN = 64
 class QuestionStatus(enum.StrEnum):
     PENDING = "pending"  # queued by the replica in claimed_by until lease_until, then anyone's
     ANSWERING = "answering"  # a worker holds it until lease_until
+    SENDING = "sending"  # the worker claimed the reply's send (only the holder of the current epoch can)
     ANSWERED = "answered"
     FAILED = "failed"  # gave up after too many attempts (logged)
 
@@ -41,6 +42,10 @@ class PendingQuestion(Base):
     status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(CLAIMANT_LEN))
+    #: Bumped at every change of holder: the reply is sent only by the holder of the current epoch.
+    lease_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the reply's send was first claimed: a holder taking the question over looks for that reply first.
+    send_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

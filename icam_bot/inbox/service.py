@@ -3,8 +3,15 @@
 A question is written ``pending`` and held by the replica that acked it (``claimed_by``) for QUEUE_LEASE_S
 while it waits in that replica's answer queue. The worker that answers it first moves it to ``answering``
 (a conditional update: only one worker can), holds it for ANSWER_LEASE_S, replies, then marks it
-``answered``. Every replica looks for questions whose lease ran out (their replica died, or its queue is
-stuck) and takes them over, so a dead replica's questions are answered within a lease plus one look.
+``answered``. Every replica looks for questions whose lease ran out (their replica died) and takes them over,
+so a dead replica's questions are answered within a lease plus one look.
+
+Fencing: every change of holder bumps ``lease_epoch``; the worker claims the reply's send (``claim_send``:
+``answering`` -> ``sending``, only for the holder of the epoch it was given) just before calling Slack, and the
+replica renews the leases of the questions it has in hand (``renew``, its heartbeat), so a slow replica keeps
+its questions and one that lost a question never sends its reply. The one way to answer twice: the holder dies
+between Slack accepting the reply and ``answered`` being recorded; the send's start is recorded
+(``send_started_at``) so that the next holder looks for that reply first (handlers/runtime/answer_lookup.py).
 """
 
 from __future__ import annotations
@@ -14,13 +21,15 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
 from icam_bot.db.session import make_session_factory
+from icam_bot.db.types import UtcDateTime
 from icam_bot.inbox.models import REQUEST_KEY_LEN, URL_LEN, PendingQuestion, QuestionStatus
 from icam_bot.textclean import clean_text
 
@@ -33,6 +42,10 @@ ANSWER_LEASE_S = 60.0
 #: A question whose reply keeps failing is given up after this many attempts (logged).
 MAX_ATTEMPTS = 5
 MAX_TEXT = 4000
+#: The epoch of a question just stored (each take-over bumps it).
+FIRST_EPOCH = 1
+#: The states a holder keeps a question in (its lease renewed by the heartbeat, taken over when it ran out).
+HELD = (QuestionStatus.PENDING.value, QuestionStatus.ANSWERING.value, QuestionStatus.SENDING.value)
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,10 @@ class Stored:
     question: Question
     #: When the question was first stored (its receipt), for questions read back from the table.
     asked_at: dt.datetime | None = None
+    #: The holder's lease epoch: answering and sending are fenced on it.
+    epoch: int = FIRST_EPOCH
+    #: When an earlier holder claimed the reply's send (it may have reached Slack): looked for before sending.
+    send_started_at: dt.datetime | None = None
 
 
 class QuestionInbox:
@@ -99,60 +116,127 @@ class QuestionInbox:
             )
         return Stored(found, False, question) if found is not None else None
 
+    def restore(self, question: Question, *, event_id: str | None, owner: str) -> Stored | None:
+        """A question acked while the database was down, replayed from a replica's spool: stored pending and held
+        by ``owner`` (which answers it, or another replica once the lease runs out), its event recorded as
+        handled. Exactly once: None when it was stored before (e.g. a retry of its event that another replica
+        stored after the database came back)."""
+        now = self.clock()
+        key = question.request_key[:REQUEST_KEY_LEN]
+        try:
+            with self.sessions.begin() as session:
+                if session.scalar(select(PendingQuestion.id).where(PendingQuestion.request_key == key)) is not None:
+                    return None
+                if event_id is not None:
+                    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+                    session.execute(
+                        dialect.insert(ProcessedEvent)
+                        .values(event_id=event_id, received_at=now)
+                        .on_conflict_do_nothing()
+                    )
+                row = _row(question, owner, now + self.queue_lease, now)
+                session.add(row)
+                session.flush()
+                return Stored(row.id, True, question, now)
+        except IntegrityError:
+            return None
+
     # -- answering --------------------------------------------------------------------------------------
 
-    def start_answering(self, question_id: int, owner: str, *, lease_s: float | None = None) -> bool:
-        """Take the question to answer it now (for ``lease_s``, default the answer lease); False when another
-        replica or worker has it (or had it)."""
-        now = self.clock()
-        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+    def _move(self, question_id: int, owner: str, epoch: int, current: str, **values: object) -> bool:
+        """``current`` status -> what ``values`` say, only for ``owner`` holding the question at ``epoch``."""
         with self.sessions.begin() as session:
-            won = session.execute(
+            moved = session.execute(
                 update(PendingQuestion)
                 .where(
                     PendingQuestion.id == question_id,
-                    PendingQuestion.status == QuestionStatus.PENDING.value,
-                    or_(
-                        PendingQuestion.claimed_by == owner,
-                        PendingQuestion.claimed_by.is_(None),
-                        PendingQuestion.lease_until < now,
-                    ),
+                    PendingQuestion.claimed_by == owner,
+                    PendingQuestion.lease_epoch == epoch,
+                    PendingQuestion.status == current,
                 )
-                .values(
-                    status=QuestionStatus.ANSWERING.value,
-                    claimed_by=owner,
-                    lease_until=now + lease,
-                    attempts=PendingQuestion.attempts + 1,
-                )
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            return won.rowcount == 1
+            return moved.rowcount == 1
 
-    def answered(self, question_id: int, owner: str) -> bool:
+    def start_answering(
+        self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH, lease_s: float | None = None
+    ) -> bool:
+        """Take the question ``owner`` holds at ``epoch`` to answer it now (for ``lease_s``, default the answer
+        lease); False when another replica or worker has it (or had it)."""
+        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+        return self._move(
+            question_id,
+            owner,
+            epoch,
+            QuestionStatus.PENDING.value,
+            status=QuestionStatus.ANSWERING.value,
+            lease_until=self.clock() + lease,
+            attempts=PendingQuestion.attempts + 1,
+        )
+
+    def claim_send(
+        self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH, lease_s: float | None = None
+    ) -> bool:
+        """Claim the reply's send just before calling Slack (held ``lease_s``, default the answer lease): True
+        only while ``owner`` still holds the question at ``epoch`` (nobody took it over meanwhile); then, and
+        only then, the reply may be sent."""
+        lease = self.answer_lease if lease_s is None else dt.timedelta(seconds=lease_s)
+        won = self._move(
+            question_id,
+            owner,
+            epoch,
+            QuestionStatus.ANSWERING.value,
+            status=QuestionStatus.SENDING.value,
+            lease_until=self.clock() + lease,
+            send_started_at=func.coalesce(PendingQuestion.send_started_at, literal(self.clock(), UtcDateTime())),
+        )
+        if not won:
+            logger.warning("question %d was taken over while being answered; its reply is not sent here", question_id)
+        return won
+
+    def answered(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> bool:
         """The reply was sent: the question is done."""
+        sending = QuestionStatus.SENDING.value
         now = self.clock()
+        return self._move(
+            question_id, owner, epoch, sending, status=QuestionStatus.ANSWERED.value, answered_at=now, lease_until=None
+        )
+
+    def renew(self, question_ids: Collection[int], owner: str) -> int:
+        """The heartbeat: extend to a queue lease from now the leases of ``question_ids`` that ``owner`` still
+        holds (a longer lease is left as it is); returns how many were renewed."""
+        if not question_ids:
+            return 0
+        until = self.clock() + self.queue_lease
         with self.sessions.begin() as session:
-            done = session.execute(
+            renewed = session.execute(
                 update(PendingQuestion)
-                .where(PendingQuestion.id == question_id, PendingQuestion.claimed_by == owner)
-                .where(PendingQuestion.status == QuestionStatus.ANSWERING.value)
-                .values(status=QuestionStatus.ANSWERED.value, answered_at=now, lease_until=None)
+                .where(
+                    PendingQuestion.id.in_(list(question_ids)),
+                    PendingQuestion.claimed_by == owner,
+                    PendingQuestion.status.in_(HELD),
+                    PendingQuestion.lease_until < until,
+                )
+                .values(lease_until=until)
                 .execution_options(synchronize_session=False)
             )
-            return done.rowcount == 1
+            return int(renewed.rowcount or 0)
 
-    def not_delivered(self, question_id: int, owner: str) -> None:
+    def not_delivered(self, question_id: int, owner: str, *, epoch: int = FIRST_EPOCH) -> None:
         """The reply could not be sent: try again after the queue lease (or give up after MAX_ATTEMPTS)."""
         now = self.clock()
         with self.sessions.begin() as session:
             row = session.get(PendingQuestion, question_id, with_for_update=True)
-            if row is None or row.claimed_by != owner or row.status != QuestionStatus.ANSWERING.value:
+            answering = (QuestionStatus.ANSWERING.value, QuestionStatus.SENDING.value)
+            if row is None or row.claimed_by != owner or row.lease_epoch != epoch or row.status not in answering:
                 return
             if row.attempts >= MAX_ATTEMPTS:
                 row.status, row.lease_until = QuestionStatus.FAILED.value, None
                 logger.error("question %d could not be answered after %d attempts", row.id, row.attempts)
                 return
             row.status, row.claimed_by, row.lease_until = QuestionStatus.PENDING.value, None, now + self.queue_lease
+            row.lease_epoch += 1
 
     # -- taking over ---------------------------------------------------------------------------------
 
@@ -163,10 +247,7 @@ class QuestionInbox:
         with self.sessions.begin() as session:
             query = (
                 select(PendingQuestion)
-                .where(
-                    PendingQuestion.status.in_((QuestionStatus.PENDING.value, QuestionStatus.ANSWERING.value)),
-                    PendingQuestion.lease_until < now,
-                )
+                .where(PendingQuestion.status.in_(HELD), PendingQuestion.lease_until < now)
                 .order_by(PendingQuestion.id)
                 .limit(limit)
             )
@@ -181,7 +262,10 @@ class QuestionInbox:
                     owner,
                     now + self.queue_lease,
                 )
-                taken.append(Stored(row.id, False, _question(row), row.created_at))
+                row.lease_epoch += 1
+                taken.append(
+                    Stored(row.id, False, _question(row), row.created_at, row.lease_epoch, row.send_started_at)
+                )
             if taken:
                 logger.info("took over %d question(s) whose lease ran out", len(taken))
             return taken
@@ -203,6 +287,7 @@ def _row(question: Question, owner: str, lease_until: dt.datetime, now: dt.datet
         status=QuestionStatus.PENDING.value,
         attempts=0,
         claimed_by=owner,
+        lease_epoch=FIRST_EPOCH,
         lease_until=lease_until,
         created_at=now,
     )

@@ -46,6 +46,11 @@ class OutboxMessage(Base):
     #: While a replica sends the row it holds it until then; after, any replica may take it over.
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(CLAIMANT_LEN))
+    #: Bumped at every claim: a send is started only by the holder of the current epoch (see OutboxService).
+    lease_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When a send that may have reached Slack started and was not settled since (cleared once it is): the
+    #: next attempt first looks for the message by its metadata (handlers/runtime/outbox_lookup.py).
+    attempt_started_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(TS_LEN))
     error: Mapped[str | None] = mapped_column(String(ERROR_LEN))
     item_id: Mapped[int | None] = mapped_column(Integer, index=True)

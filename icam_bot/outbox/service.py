@@ -4,8 +4,15 @@ A row is written in the same transaction as the change it reports, so the change
 commit together or not at all. Any replica claims due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, then a
 conditional update setting its lease), sends each as one Slack message and records the message ts; a failure
 that may pass is retried with backoff, a refusal for good is recorded as failed. A replica that dies holding a
-lease delays its rows until the lease runs out; another replica then sends them. The one way to send a row
-twice: the replica dies in the instant between Slack accepting the message and the ts being recorded.
+lease delays its rows until the lease runs out; another replica then sends them.
+
+Fencing: every claim bumps the row's ``lease_epoch``, and a replica starts a send only after a conditional
+update (``start_send``: same holder, same epoch, still pending) succeeded; the holder renews its leases while
+the rows are in hand (``renew``), so a row is taken over only from a replica that stopped renewing (dead, or cut
+off from the database), and a replica that lost a row never sends it. ``start_send`` also records when the
+attempt started (``attempt_started_at``, cleared when it settles): a row claimed with an attempt that may have
+reached Slack (the replica died between Slack accepting the message and the ts being recorded) is first looked
+for in its conversation by the message metadata it was posted with (handlers/runtime/outbox_lookup.py).
 
 Edits of an earlier message (topic ``update``: a chat.update of ``target_ts`` in ``recipient``) go the same way.
 Re-sending an edit is harmless (the message shows the same thing); the rows editing one message are claimed in
@@ -17,15 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Engine, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
+from icam_bot.db.types import UtcDateTime
 from icam_bot.outbox.models import DEDUPE_KEY_LEN, ERROR_LEN, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,10 @@ class Claimed:
     item_id: int | None = None
     announcement_id: int | None = None
     target_ts: str | None = None
+    #: The row's epoch when this replica claimed it (its sends and records are fenced on it).
+    epoch: int = 0
+    #: When an earlier attempt started that may have reached Slack without its ts being recorded.
+    unsettled_attempt_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,12 @@ class OutboxService:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), *due)
-                .values(lease_until=until, claimed_by=self.owner, attempts=OutboxMessage.attempts + 1)
+                .values(
+                    lease_until=until,
+                    claimed_by=self.owner,
+                    attempts=OutboxMessage.attempts + 1,
+                    lease_epoch=OutboxMessage.lease_epoch + 1,
+                )
                 .execution_options(synchronize_session=False)
             )
             rows = session.scalars(
@@ -198,26 +215,78 @@ class OutboxService:
             )
             return [
                 Claimed(
-                    r.id, r.topic, r.recipient, dict(r.payload), r.attempts, r.item_id, r.announcement_id, r.target_ts
+                    r.id,
+                    r.topic,
+                    r.recipient,
+                    dict(r.payload),
+                    r.attempts,
+                    r.item_id,
+                    r.announcement_id,
+                    r.target_ts,
+                    r.lease_epoch,
+                    r.attempt_started_at,
                 )
                 for r in rows
             ]
+
+    def _held(self, claimed: Claimed) -> tuple[Any, ...]:
+        return (
+            OutboxMessage.id == claimed.id,
+            OutboxMessage.claimed_by == self.owner,
+            OutboxMessage.lease_epoch == claimed.epoch,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+
+    def start_send(self, claimed: Claimed) -> bool:
+        """Claim the send of a row this replica holds, just before calling Slack: True when this replica still
+        holds the row at the epoch it claimed (the lease is renewed and the attempt's start recorded); False when
+        another replica took it over meanwhile (then it must not be sent)."""
+        now = self.clock()
+        with self.sessions.begin() as session:
+            started = session.execute(
+                update(OutboxMessage)
+                .where(*self._held(claimed))
+                .values(
+                    lease_until=now + self.lease,
+                    attempt_started_at=func.coalesce(OutboxMessage.attempt_started_at, literal(now, UtcDateTime())),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        if started.rowcount != 1:
+            logger.warning("outbox row %d was taken over before its send; not sent by this replica", claimed.id)
+            return False
+        return True
+
+    def renew(self, ids: Collection[int]) -> int:
+        """The heartbeat: extend the lease on the rows ``ids`` this replica still holds; returns how many."""
+        if not ids:
+            return 0
+        now = self.clock()
+        with self.sessions.begin() as session:
+            renewed = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(list(ids)),
+                    OutboxMessage.claimed_by == self.owner,
+                    OutboxMessage.status == OutboxStatus.PENDING.value,
+                )
+                .values(lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return int(renewed.rowcount or 0)
 
     def settle(self, claimed: Claimed, outcome: Outcome) -> bool:
         """Record what became of a send (sent with its ts, retried later, or failed) while still holding the
         lease; the topic's hook runs in the same transaction. False when the lease was lost meanwhile."""
         now = self.clock()
         with self.sessions.begin() as session:
-            row = session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.id == claimed.id, OutboxMessage.claimed_by == self.owner)
-                .where(OutboxMessage.status == OutboxStatus.PENDING.value)
-                .with_for_update()
-            ).one_or_none()
+            row = session.scalars(select(OutboxMessage).where(*self._held(claimed)).with_for_update()).one_or_none()
             if row is None:
                 logger.warning("outbox row %d was taken over before it was settled", claimed.id)
                 return False
             row.lease_until = None
+            if not outcome.retry:  # settled: Slack has the message, or refused it for good
+                row.attempt_started_at = None
             if outcome.ok:
                 row.status, row.message_ts, row.sent_at, row.error = OutboxStatus.SENT.value, outcome.ts, now, None
             elif outcome.retry and row.attempts < MAX_ATTEMPTS:

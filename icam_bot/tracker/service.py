@@ -21,7 +21,7 @@ from icam_bot.tracker import escalation, idempotency
 from icam_bot.tracker.audit import Recorder
 from icam_bot.tracker.errors import InvalidTransitionError, ItemValidationError
 from icam_bot.tracker.models import Severity, Status, TrackerComment, TrackerItem
-from icam_bot.tracker.notes import enqueue_notes
+from icam_bot.tracker.notes import enqueue_notes, enqueue_triage_edits
 from icam_bot.tracker.permissions import Action, require, roles
 from icam_bot.tracker.queries import DEFAULT_LIST_LIMIT, TrackerQueries
 from icam_bot.tracker.results import ActionResult, CreateResult, ItemView, NotificationKind, Outbox
@@ -101,8 +101,10 @@ class TrackerService(TrackerQueries):
         rec: Recorder,
         outbox: Outbox,
         notices: tuple[str, ...] = (),
+        *,
         edit: EditHook | None = None,
         events: tuple[str, ...] = (),
+        what: str | None = None,
     ) -> ActionResult:
         routing = self.programs.program(rec.item.program)
         rec.item.next_escalation_at = escalation.next_check(rec.item, routing)
@@ -112,6 +114,8 @@ class TrackerService(TrackerQueries):
         enqueue_notes(rec.session, notes)  # owed in the same transaction as the change
         for event_type in events:  # and the webhooks' events with them
             enqueue_item_event(rec.session, self.programs, event_type, view, rec.actor)
+        if what is not None and rec.changed:  # the triage post shows the new state, whoever made the change
+            enqueue_triage_edits(rec.session, view, what, rec.actor)
         if edit is not None:  # e.g. the edit of the message whose button made the change
             edit(rec.session, view)
         return ActionResult(view, notes, tuple(dict.fromkeys(rec.changed)), notices)
@@ -193,7 +197,7 @@ class TrackerService(TrackerQueries):
             if item.status is Status.NEW:
                 self._set_status(rec, Status.TRIAGED, outbox)
             self._first_response(rec)
-            return self._finish(rec, outbox, edit=edit, events=events)
+            return self._finish(rec, outbox, edit=edit, what="assigned", events=events)
 
     def set_status(
         self,
@@ -217,7 +221,7 @@ class TrackerService(TrackerQueries):
             rec, outbox = Recorder(session, item, actor, self.clock()), Outbox()
             self._set_status(rec, target, outbox, note, recorded=self._noted(rec, "Status note", note))
             self._first_response(rec)
-            return self._finish(rec, outbox, edit=edit)
+            return self._finish(rec, outbox, edit=edit, what=_status_words(target))
 
     def comment(self, ref: str | int, text: str, *, actor: str, keys: Sequence[str] = ()) -> ActionResult:
         """Add a comment; the reporter and the assignee (whoever did not write it) are told. A comment already
@@ -278,7 +282,7 @@ class TrackerService(TrackerQueries):
             recorded = self._noted(rec, "Escalation reason", reason, "reason")
             escalation.escalate(rec, routing, reason, outbox, actor=actor, recorded=recorded)
             self._first_response(rec)
-            return self._finish(rec, outbox, edit=edit, events=("item.escalated",))
+            return self._finish(rec, outbox, edit=edit, what="escalated", events=("item.escalated",))
 
     def resolve(
         self, ref: str | int, resolution: str, *, actor: str, keys: Sequence[str] = (), edit: EditHook | None = None
@@ -308,7 +312,7 @@ class TrackerService(TrackerQueries):
             self._set_status(rec, Status.RESOLVED, outbox, resolution, recorded=f"resolution in comment {comment}")
             self._first_response(rec)
             item.remind_at = None
-            return self._finish(rec, outbox, edit=edit, events=("item.resolved",))
+            return self._finish(rec, outbox, edit=edit, what="resolved", events=("item.resolved",))
 
     def close(self, ref: str | int, *, actor: str, note: str | None = None) -> ActionResult:
         """Close an open or resolved item (the reporter may withdraw their own)."""
@@ -322,7 +326,7 @@ class TrackerService(TrackerQueries):
             self._set_status(rec, Status.CLOSED, outbox, note, recorded=self._noted(rec, "Closing note", note))
             self._first_response(rec)
             item.remind_at = None
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, what="closed")
 
     def reopen(self, ref: str | int, reason: str, *, actor: str, status: Status | str = Status.TRIAGED) -> ActionResult:
         """Reopen a resolved or closed item to triaged or in_progress, with a fresh resolution SLA."""
@@ -351,7 +355,7 @@ class TrackerService(TrackerQueries):
             rec.set("resolution_due_at", due, detail="reopened: new resolution SLA")
             for recipient in (item.assignee_id or routing.primary_owner, routing.triage_channel):
                 outbox.add(recipient, NotificationKind.REOPENED, actor=actor, text=reason)
-            return self._finish(rec, outbox)
+            return self._finish(rec, outbox, what="reopened")
 
     def _require_reporter_window(
         self, item: TrackerItem, routing: ProgramRouting, actor: str, now: dt.datetime
@@ -373,6 +377,11 @@ class TrackerService(TrackerQueries):
     def _require_not_finished(item: TrackerItem, verb: str) -> None:
         if item.status in (Status.RESOLVED, Status.CLOSED):
             raise InvalidTransitionError(f"cannot {verb} {item.ref}: it is {item.status.value} (reopen it first)")
+
+
+def _status_words(status: Status) -> str:
+    """How a status change is shown on the triage post (as the Acknowledge button says it)."""
+    return "acknowledged" if status is Status.TRIAGED else f"moved to {status.value.replace('_', ' ')}"
 
 
 def _status(value: Status | str) -> Status:

@@ -26,7 +26,7 @@ from icam_bot.tracker import escalation
 from icam_bot.tracker.audit import SYSTEM_ACTOR, Recorder
 from icam_bot.tracker.errors import TrackerUnavailableError
 from icam_bot.tracker.models import SLA_STATUSES, TrackerEvent, TrackerItem
-from icam_bot.tracker.notes import enqueue_notes
+from icam_bot.tracker.notes import enqueue_notes, enqueue_triage_edits
 from icam_bot.tracker.results import ItemView, Notification, NotificationKind, Outbox
 from icam_bot.tracker.transactions import database_guard
 from icam_bot.webhooks.events import enqueue_item_event
@@ -176,6 +176,7 @@ class Sweeper:
                 built = outbox.build(view)
                 enqueue_notes(session, built)  # owed in the batch's transaction, with the escalation
                 enqueue_item_event(session, self.programs, "item.escalated", view, None)
+                enqueue_triage_edits(session, view, SWEEPER_WORDS, None)  # the triage post shows the new level
                 notes += built
                 refs.append(item.ref)
         return refs, notes, len(rows)
@@ -235,6 +236,10 @@ class Sweeper:
                 self.notify(note)
             except Exception:
                 logger.exception("could not deliver %s for %s", note.kind.value, note.item.ref)
+
+
+#: How a sweeper escalation is shown on the item's triage post.
+SWEEPER_WORDS = "escalated by the SLA sweeper"
 
 
 def _reason(row: Row, now: dt.datetime) -> str:

@@ -126,6 +126,8 @@ def test_the_outbox_and_stored_questions_work_as_the_least_privilege_role(app_en
     stored = inbox.store(Question("event:Ev9", "U1", "D1", "dm", "how do I reset my PIN?"), "replica-1", event_id="Ev9")
     assert stored is not None
     assert inbox.start_answering(stored.id, "replica-1")
+    assert inbox.renew([stored.id], "replica-1") == 0  # the answer lease is longer than a renewal
+    assert inbox.claim_send(stored.id, "replica-1")
     assert inbox.answered(stored.id, "replica-1")
     prune_outbox(app_engine)
     prune_questions(app_engine)

@@ -61,6 +61,11 @@ class FakeSlack:
     delays: dict[str, float] = field(default_factory=dict)
     #: chat.postMessage to these channels answers ok:false with this error (e.g. not_in_channel, is_archived).
     channel_errors: dict[str, str] = field(default_factory=dict)
+    #: Any call to these methods answers ok:false with this error (e.g. conversations.history: missing_scope).
+    method_errors: dict[str, str] = field(default_factory=dict)
+    #: Messages posted, per conversation (a post to a user lands in their IM, ``im_channel(user)``), with their
+    #: metadata: conversations.history answers from here.
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     retry_after: str = "1"
     #: Keep each call's parameters (tests assert on them); a load test keeps only method and status.
     keep_params: bool = True
@@ -136,7 +141,7 @@ class FakeSlack:
             data = await request.json()
             return data if isinstance(data, dict) else {"_body": data}
         form = await request.post()
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(request.query)  # slack_sdk sends some methods' arguments in the query
         for key, value in form.items():
             text = value if isinstance(value, str) else ""
             if key in ("blocks", "view", "attachments"):
@@ -170,6 +175,7 @@ class FakeSlack:
         if failure is not None:
             return failure
         refused = self.channel_errors.get(str(params.get("channel"))) if method == "chat.postMessage" else None
+        refused = refused or self.method_errors.get(method)
         if refused:
             self.calls[-1].error = refused  # not a successful call: calls_to() leaves it out, attempts() keeps it
             return web.json_response({"ok": False, "error": refused})
@@ -224,18 +230,25 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return {
-                "ok": True,
-                "channel": params.get("channel"),
+            message = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
                 "ts": ts,
-                "message": {
-                    "type": "message",
-                    "user": BOT_USER_ID,
-                    "bot_id": BOT_ID,
-                    "ts": ts,
-                    "text": params.get("text", ""),
-                },
+                "text": params.get("text", ""),
             }
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            if self.keep_params:
+                metadata = params.get("metadata")
+                if isinstance(metadata, str):  # a form post carries it as JSON
+                    metadata = json.loads(metadata)
+                self.messages[conversation(str(params.get("channel")))].append({**message, "metadata": metadata})
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": im_channel(str(params.get("users", "")).split(",")[0])}}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(params)
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {
@@ -272,3 +285,26 @@ class FakeSlack:
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0000001", "type": "home", **(params.get("view") or {})}}
         return {"ok": True}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history (newest first) or .replies (the thread ``ts``), from ``oldest``; metadata only
+        with ``include_all_metadata`` (as Slack does)."""
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in self.messages.get(str(params.get("channel")), []) if float(m["ts"]) >= oldest]
+        if params.get("ts"):  # conversations.replies: the thread's messages
+            found = [m for m in found if m.get("thread_ts") == params["ts"]]
+        shown = [
+            m if with_metadata and m.get("metadata") else {k: v for k, v in m.items() if k != "metadata"} for m in found
+        ]
+        return {"ok": True, "messages": list(reversed(shown)), "has_more": False}
+
+
+def im_channel(user: str) -> str:
+    """The fake's IM conversation with ``user``."""
+    return f"D{user[1:]}"
+
+
+def conversation(channel: str) -> str:
+    """Where a post to ``channel`` lands: a user id means their IM."""
+    return im_channel(channel) if channel.startswith(("U", "W")) else channel

@@ -23,7 +23,8 @@ from icam_bot.config import Settings
 from icam_bot.questions.store import Store
 
 
-def app_settings(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> Settings:
+def app_settings(fake: FakeSlack, extra_env: dict[str, str] | None = None, spool_dir: str | None = None) -> Settings:
+    """The app's settings against ``fake`` (plus ``extra_env``); the spool in ``spool_dir`` (default: a new one)."""
     return Settings.from_env(
         {
             **(extra_env or {}),
@@ -31,6 +32,7 @@ def app_settings(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> Se
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
             "ICAM_DATA_DIR": tempfile.gettempdir(),
+            "ICAM_SPOOL_DIR": spool_dir or tempfile.mkdtemp(prefix="icam-spool-"),
             # answers in an in-process thread: the session-wide responder is shared, no worker processes
             "ICAM_ANSWER_WORKERS": "0",
         }
@@ -82,6 +84,7 @@ async def serve_app(
     digest_check_seconds: float | None = None,
     lease_seconds: float | None = None,
     extra_env: dict[str, str] | None = None,
+    spool_dir: str | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
@@ -91,7 +94,7 @@ async def serve_app(
     slack_settings = SlackSettings(pmo_members)
     if lease_seconds is not None:
         slack_settings = SlackSettings(pmo_members, lease_seconds=lease_seconds)
-    app = create_app(app_settings(fake, extra_env), responder, store, slack_settings)
+    app = create_app(app_settings(fake, extra_env, spool_dir), responder, store, slack_settings)
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )

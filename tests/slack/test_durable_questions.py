@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from fake_slack import FakeSlack
 from slack_harness import Harness, serve_app
 from slack_requests import direct_message
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from handlers.answers.questions import answer_job, stored_job
+from handlers.runtime.worker import AnswerWorker
 from icam_bot.db import make_engine
 from icam_bot.inbox.models import PendingQuestion
 from icam_bot.inbox.service import Question, QuestionInbox
+from icam_bot.questions.store import Store
 
 DM_CHANNEL = "D0000DM01"
 
@@ -102,9 +106,78 @@ def test_a_question_is_answered_by_one_worker_only(database_url):
     clock[0] += dt.timedelta(seconds=61)  # a died while answering
     (taken,) = inbox.take_over("replica-b")
     assert taken.id == stored.id
-    assert not inbox.answered(stored.id, "replica-a")  # too late: b has it
-    assert inbox.start_answering(stored.id, "replica-b")
-    assert inbox.answered(stored.id, "replica-b")
+    assert taken.epoch == stored.epoch + 1
+    assert not inbox.claim_send(stored.id, "replica-a")  # too late: b has it, a must not send its reply
+    assert not inbox.answered(stored.id, "replica-a")
+    assert not inbox.start_answering(stored.id, "replica-b")  # an old epoch's job
+    assert inbox.start_answering(stored.id, "replica-b", epoch=taken.epoch)
+    assert inbox.claim_send(stored.id, "replica-b", epoch=taken.epoch)
+    assert inbox.answered(stored.id, "replica-b", epoch=taken.epoch)
     assert inbox.status(stored.id) == "answered"
     assert inbox.take_over("replica-c") == []
     engine.dispose()
+
+
+async def test_a_worker_that_lost_its_question_while_answering_does_not_send_its_reply(responder, database_url):
+    """Replica a's worker is so slow that the lease runs out and replica b takes the question over: a's reply is
+    fenced off (its send claim refused), b's is sent; one answer."""
+    fake = await FakeSlack().start()
+    store = Store.from_url(database_url)
+    try:
+        inbox = QuestionInbox(store.engine, queue_lease_s=30, answer_lease_s=60)
+        question = Question("event:EvSLOW1", "U0000STAFF", DM_CHANNEL, "dm", "what does PACS stand for?")
+        stored = inbox.store(question, "replica-a", event_id="EvSLOW1")
+        assert stored is not None
+        worker = AnswerWorker(responder, store, "xoxb-test", fake.api_url)
+        answer = worker.answers.answer
+        taken = []
+
+        def slow_answer(*args, **kwargs):  # while a answers, its lease runs out and b takes the question over
+            answered = answer(*args, **kwargs)
+            with store.engine.begin() as conn:
+                conn.execute(update(PendingQuestion).values(lease_until=dt.datetime.now(dt.UTC)))
+            taken.extend(inbox.take_over("replica-b"))
+            return answered
+
+        worker.answers.answer = slow_answer
+        outcome = await asyncio.to_thread(worker, answer_job(question, stored.id, "replica-a", 30.0))
+        assert (outcome.decision, outcome.delivered) == ("skipped", False)
+        assert fake.calls_to("chat.postMessage") == []
+
+        worker.answers.answer = answer
+        (mine,) = taken
+        outcome = await asyncio.to_thread(worker, stored_job(mine, "replica-b"))
+        assert outcome.delivered
+        assert len(fake.calls_to("chat.postMessage")) == 1
+        assert inbox.status(stored.id) == "answered"
+    finally:
+        store.close()
+        await fake.stop()
+
+
+async def test_a_reply_its_dead_holder_posted_before_marking_it_is_found_and_not_sent_again(responder, database_url):
+    fake = await FakeSlack().start()
+    store = Store.from_url(database_url)
+    try:
+        inbox = QuestionInbox(store.engine, queue_lease_s=30, answer_lease_s=60)
+        question = Question("event:EvPOSTED1", "U0000STAFF", DM_CHANNEL, "dm", "what does PACS stand for?")
+        stored = inbox.store(question, "replica-a", event_id="EvPOSTED1")
+        assert stored is not None
+        dying = AnswerWorker(responder, store, "xoxb-test", fake.api_url)
+        dying.inbox.answered = lambda *_args, **_kwargs: False  # killed between Slack's ok and the mark
+        assert (await asyncio.to_thread(dying, answer_job(question, stored.id, "replica-a", 30.0))).delivered
+        (posted,) = fake.calls_to("chat.postMessage")
+        assert posted.params["metadata"] == {"event_type": "icam_answer", "event_payload": {"question": stored.id}}
+
+        with store.engine.begin() as conn:
+            conn.execute(update(PendingQuestion).values(lease_until=dt.datetime.now(dt.UTC)))
+        (taken,) = inbox.take_over("replica-b")
+        assert taken.send_started_at is not None
+        worker = AnswerWorker(responder, store, "xoxb-test", fake.api_url)
+        assert (await asyncio.to_thread(worker, stored_job(taken, "replica-b"))).delivered
+        assert len(fake.calls_to("chat.postMessage")) == 1  # found by its metadata, not posted again
+        assert [c.params["channel"] for c in fake.calls_to("conversations.history")] == [DM_CHANNEL]
+        assert inbox.status(stored.id) == "answered"
+    finally:
+        store.close()
+        await fake.stop()

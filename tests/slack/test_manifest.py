@@ -12,12 +12,15 @@ from handlers.slash.subcommands import USAGE_HINT
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.im", "reaction_added"]
+#: The history scopes and im:write: a message whose send was interrupted is looked for before it is sent again
+#: (handlers/runtime/outbox_lookup.py).
 SCOPES = [
     "app_mentions:read",
     "channels:history",
     "chat:write",
     "commands",
     "files:write",
+    "groups:history",
     "im:history",
     "im:write",
     "reactions:read",

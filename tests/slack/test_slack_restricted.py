@@ -70,7 +70,12 @@ async def test_sensitive_items_are_restricted_in_channels_and_shown_privately_to
         await h.interact(
             block_actions(ack, h.fake.response_url("ack"), user=PSEC_OWNER, channel=PSEC_CHANNEL, message_ts="5.1")
         )
-        (update,) = await h.fake.wait_for("chat.update")
-        assert update.params["text"] == f"{item.ref} (restricted)"
-        assert SECRET_TITLE not in str(update.params)
-        assert f"acknowledged by <@{PSEC_OWNER}>" in str(update.params)
+        # the message pressed and the item's triage post are both edited, both restricted
+        updates = await h.fake.wait_for("chat.update", 2)
+        (channel_ts,) = [m["ts"] for m in h.fake.messages[PSEC_CHANNEL]]
+        assert sorted(u.params["ts"] for u in updates) == sorted(["5.1", channel_ts])
+        for update in updates:
+            assert update.params["text"] == f"{item.ref} (restricted)"
+            assert SECRET_TITLE not in str(update.params)
+        (pressed,) = [u for u in updates if u.params["ts"] == "5.1"]
+        assert f"acknowledged by <@{PSEC_OWNER}>" in str(pressed.params)

@@ -248,8 +248,7 @@ async def test_assign_comment_escalate_resolve_reopen_notify_and_refuse(responde
         assert "still &lt;b&gt;broken&lt;/b&gt;" in posts_to(h, CRED_OWNER_2)[-1]["text"]
 
         assert "escalated" in (await reply_to(h, "escalate ICAM-1 blocking the whole office"))["text"]
-        await h.fake.wait_for("chat.postMessage", 4)
-        assert any("escalated" in p["text"] for p in posts_to(h, CRED_LEAD))
+        assert any("escalated" in p["text"] for p in await _wait_posts(h, CRED_LEAD, 1))
 
         assert "you raised ICAM-1" in (await reply_to(h, "resolve ICAM-1 fixed it myself"))["text"]
         assert "Usage" in (await reply_to(h, "resolve ICAM-1", user=PMO))["text"]
