@@ -28,7 +28,8 @@ class Calibration:
     expand_query_for_embedding: bool = False
 
     def to_json(self) -> dict[str, float | bool]:
-        return asdict(self)
+        """Plain JSON values (tuning may hand over numpy scalars, which ``json`` refuses)."""
+        return {k: v if isinstance(v, bool) else float(v) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pytest
 
 from icam_bot.evaluation.answerability import holdout_traces, outcome
 from icam_bot.matching.boosting import fit_boosted
+from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.decision import (
     FEATURES,
     Choice,
@@ -225,3 +226,13 @@ def test_a_question_that_is_an_entrys_own_phrasing_is_answered(matcher):
     result = matcher.decide(question, matcher.signals(question), matcher.calibration, model=model)
     assert result.decision is Decision.ANSWER
     assert result.best.entry_id == "glossary-pacs"
+
+
+def test_a_calibration_tuned_from_numpy_scores_saves_as_plain_json(tmp_path):
+    """Thresholds picked from candidate scores arrive as numpy scalars; saving must still write JSON."""
+    cal = Calibration(answer_at=np.float32(0.9), suggest_at=np.float64(0.7))
+    path = tmp_path / "calibration.json"
+    CalibrationSet(cal, Calibration()).save(path)
+    loaded = CalibrationSet.load(path)
+    assert loaded.semantic.answer_at == pytest.approx(0.9)
+    assert loaded.semantic.suggest_at == pytest.approx(0.7)
