@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import answers, board, comms, home, slash, tracker
+from handlers import answers, board, comms, home, slash, teaching, tracker
 from handlers.common.hooks import Hooks
 from handlers.runtime import middleware
 from handlers.runtime.metrics import Metrics
@@ -25,12 +25,13 @@ from icam_bot.config import Settings
 from icam_bot.db.base import utcnow
 from icam_bot.programs.routing import ProgramsConfig, load_programs
 from icam_bot.questions.store import Store
+from icam_bot.teaching.live import LiveKnowledge
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
 
 #: Every domain's listeners, registered on each app.
-DOMAINS = (slash, tracker, answers, home, comms, board)
+DOMAINS = (slash, tracker, answers, home, comms, board, teaching)
 
 
 def create_app(
@@ -77,7 +78,9 @@ def create_app(
         retention=settings.retention,
         clock=clock,
         hooks=domain_hooks(),
+        live=LiveKnowledge(responder, store.engine, settings.kb_watch_seconds),
     )
+    services.live.refresh(force=True)  # live knowledge taught from Slack, before the first question
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)
     metrics.watch_answer_workers(pool.worker_pids)

@@ -35,6 +35,9 @@ from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.outbox.service import Backlog, OutboxService
 from icam_bot.questions.store import Store
 from icam_bot.records.policy import RetentionPolicy
+from icam_bot.teaching.flags import EvaluationGuard
+from icam_bot.teaching.live import LiveKnowledge
+from icam_bot.teaching.service import TeachingService
 from icam_bot.tracker.service import TrackerService
 
 logger = logging.getLogger(__name__)
@@ -76,6 +79,8 @@ class Services:
     clock: Callable[[], dt.datetime]
     #: What one domain's listeners ask of another's (handlers.common.hooks), wired by create_app.
     hooks: Hooks
+    #: Keeps ``responder`` on the newest live knowledge (taught from Slack); refreshed by the background work.
+    live: LiveKnowledge
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
     #: What this replica did while the database was down, written when it returns.
@@ -90,6 +95,8 @@ class Services:
     outbox: OutboxService = field(init=False)
     #: This replica's outbox dispatcher (started by the server's background work, or on the first ``notify``).
     outbox_task: OutboxTask = field(init=False)
+    #: The review queue and the ways to close its rows (issue 14).
+    teaching: TeachingService = field(init=False)
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
@@ -105,6 +112,9 @@ class Services:
             programs=dict(self.program_options()),
             limiter=self.comms.limiter,
             restricted=self.restricted_in,
+        )
+        self.teaching = TeachingService(
+            self.store.engine, self.responder, self.tracker.programs, guard=EvaluationGuard.load(), clock=self.clock
         )
 
     @property

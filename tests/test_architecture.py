@@ -48,7 +48,21 @@ ALLOWED: dict[str, set[str]] = {
     },
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},
-    "icam_bot.answer_pool": {"icam_bot.answers", "icam_bot.config", "icam_bot.matching", "icam_bot.runtime"},
+    "icam_bot.answer_pool": {
+        "icam_bot.answers",
+        "icam_bot.config",
+        "icam_bot.matching",
+        "icam_bot.runtime",
+        "icam_bot.teaching",
+    },
+    "icam_bot.teaching": {
+        "icam_bot.knowledge",
+        "icam_bot.matching",
+        "icam_bot.answers",
+        "icam_bot.questions",
+        "icam_bot.outbox",
+        "icam_bot.evaluation",
+    },
     "icam_bot.healthcheck": {"icam_bot.config"},
 }
 #: The composition root: the command line wires every package together.
@@ -64,6 +78,7 @@ DOMAINS = {
     "icam_bot.records",
     "icam_bot.retention",
     "icam_bot.programs",
+    "icam_bot.teaching",
 }
 
 
@@ -209,7 +224,7 @@ def test_core_does_not_import_handlers():
 
 
 #: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
-HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home")
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "teaching")
 #: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
 HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
 

@@ -20,6 +20,7 @@ def home_view(
     is_pmo: bool = False,
     gaps: Sequence[GapRow] = (),
     tracker: TrackerHome | None = None,
+    teaching: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """The Home tab view (at most 100 blocks); ``tracker`` adds the user's items and, for the PMO, the queue."""
     blocks: list[Block] = [
@@ -39,7 +40,8 @@ def home_view(
         blocks.append(context("You haven't asked me anything yet."))
     if tracker is not None:
         blocks.extend(tracker_home_blocks(tracker))
-    if is_pmo:
+    blocks.extend(teaching)
+    if is_pmo and not teaching:
         blocks.extend(_pmo_blocks(gaps))
     if len(blocks) > VIEW_BLOCK_LIMIT:
         blocks = [*blocks[: VIEW_BLOCK_LIMIT - 1], context("_Shortened to fit Slack's limits: use `/icam queue`._")]

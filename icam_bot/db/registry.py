@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "icam_bot.inbox.models",
     "icam_bot.outbox.models",
     "icam_bot.records.models",
+    "icam_bot.teaching.models",
 )
 
 _loaded = False

@@ -144,8 +144,12 @@ class Matcher:
         calibration: CalibrationSet | None = None,
         decision: DecisionModels | None = None,
         cache_lexical: bool = True,
+        vectors: VectorCache | None = None,
     ) -> None:
         self.kb = kb
+        #: The phrasing vectors by text: a matcher rebuilt for a changed knowledge base (live additions) passes
+        #: the previous one's, so only the new phrasings are encoded.
+        self.vector_cache = vectors
         self.cache_dir = cache_dir
         self.calibrations = calibration or CalibrationSet.load()
         self.encoder = encoder
@@ -205,7 +209,7 @@ class Matcher:
                 owner.append(i)
         answers = [answer_lead(d.answer) for d in self._docs]
         # One pass for both (one progress report, one cache write); each vector depends on its text alone.
-        cache = VectorCache(cache_dir)
+        cache = self.vector_cache = self.vector_cache or VectorCache(cache_dir)
         both = cache.vectors(self.encoder, texts + answers, "phrasings and answers")
         #: How many texts this build encoded (0 when every vector came from a cache).
         self.vectors_encoded = cache.encoded

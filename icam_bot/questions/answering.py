@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from icam_bot.answers import Reply, Responder
+from icam_bot.questions.signals import SignalKind
 from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class QuestionRecord:
     entry_id: str | None
     score: float
     can_log: bool = False
+    #: The entries offered beside the reply ("did you mean", related), for the PMO's review queue.
+    candidates: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, reply: Reply, asker: Asker) -> QuestionRecord:
@@ -55,6 +58,7 @@ class QuestionRecord:
             entry_id=reply.entry.id if reply.entry else None,
             score=reply.score,
             can_log=reply.can_log,
+            candidates=tuple(s.id for s in reply.suggestions),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -63,7 +67,7 @@ class QuestionRecord:
 
     @classmethod
     def from_dict(cls, fields: dict[str, Any]) -> QuestionRecord:
-        return cls(**fields)
+        return cls(**{**fields, "candidates": tuple(fields.get("candidates") or ())})
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class Feedback:
     user_id: str
     helpful: bool
     message_ts: str = ""
+    #: The question-log row of the question answered (a "Not helpful" vote puts it on the review queue).
+    log_id: int | None = None
 
 
 class AnswerService:
@@ -119,7 +125,7 @@ class AnswerService:
         """Record a vote; False (nothing written) when the entry is no longer in the knowledge base."""
         if self.responder.entry(vote.entry_id) is None:
             return False
-        self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts)
+        self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts, log_id=vote.log_id)
         return True
 
 
@@ -133,7 +139,17 @@ def write_record(store: Store, record: QuestionRecord) -> int:
         decision=record.decision,
         entry_id=record.entry_id,
         score=record.score,
+        signal=_signal_of(record),
     )
     if record.can_log:
         store.record_unanswered(record.text, record.user_id)
     return log_id
+
+
+def _signal_of(record: QuestionRecord) -> tuple[SignalKind, tuple[str, ...]] | None:
+    """What the question puts on the PMO's review queue: a "did you mean" (a gap unless the asker picks one) or
+    a declined question (not a redirect: those are answered elsewhere)."""
+    if not record.can_log:
+        return None
+    kind = SignalKind.SUGGESTED if record.decision == "suggest" else SignalKind.UNANSWERED
+    return kind, record.candidates

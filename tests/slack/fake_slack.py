@@ -43,6 +43,8 @@ class FakeSlack:
     #: chat.postMessage to these channels answers ok:false with this error (e.g. not_in_channel, is_archived).
     channel_errors: dict[str, str] = field(default_factory=dict)
     retry_after: str = "1"
+    #: What conversations.replies answers: the messages of the thread asked for (oldest first).
+    replies: list[dict[str, Any]] = field(default_factory=list)
     #: Keep each call's parameters (tests assert on them); a load test keeps only method and status.
     keep_params: bool = True
     _runner: web.AppRunner | None = None
@@ -199,6 +201,8 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        if method == "conversations.replies":
+            return {"ok": True, "messages": list(self.replies), "has_more": False}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0000001", "type": "home", **(params.get("view") or {})}}
         return {"ok": True}

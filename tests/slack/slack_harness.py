@@ -23,9 +23,10 @@ from icam_bot.config import Settings
 from icam_bot.questions.store import Store
 
 
-def app_settings(fake: FakeSlack) -> Settings:
+def app_settings(fake: FakeSlack, **env: str) -> Settings:
     return Settings.from_env(
         {
+            **env,
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.api_url,
@@ -80,6 +81,7 @@ async def serve_app(
     sweep_seconds: float | None = None,
     digest_check_seconds: float | None = None,
     lease_seconds: float | None = None,
+    kb_watch_seconds: float | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
@@ -89,7 +91,8 @@ async def serve_app(
     slack_settings = SlackSettings(pmo_members)
     if lease_seconds is not None:
         slack_settings = SlackSettings(pmo_members, lease_seconds=lease_seconds)
-    app = create_app(app_settings(fake), responder, store, slack_settings)
+    env = {"ICAM_KB_WATCH_SECONDS": str(kb_watch_seconds)} if kb_watch_seconds is not None else {}
+    app = create_app(app_settings(fake, **env), responder, store, slack_settings)
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )
