@@ -78,7 +78,7 @@ def create_app(
         retention=settings.retention,
         clock=clock,
         hooks=domain_hooks(),
-        live=LiveKnowledge(responder, store.engine, settings.kb_watch_seconds),
+        live=LiveKnowledge(responder, store.engine, settings.kb_watch_seconds, retire=True),
     )
     services.live.refresh(force=True)  # live knowledge taught from Slack, before the first question
     metrics.describe_matcher(responder)

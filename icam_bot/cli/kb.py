@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             raise
     else:
         register_gaps(kb_sub)
+        from icam_bot.cli.pull import register_pull
+
+        register_pull(kb_sub)
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:

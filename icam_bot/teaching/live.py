@@ -19,7 +19,7 @@ from icam_bot.db.session import make_session_factory
 from icam_bot.knowledge.model import KnowledgeBase
 from icam_bot.matching.engine import Matcher
 from icam_bot.teaching.merge import Change, Merged, merge
-from icam_bot.teaching.models import ChangeStatus, LiveChange, LiveVersion
+from icam_bot.teaching.models import ChangeStatus, LiveChange, LiveVersion, TeachingEvent
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class LiveKnowledge:
         interval_s: float = DEFAULT_WATCH_SECONDS,
         *,
         clock: Callable[[], float] = time.monotonic,
+        retire: bool = False,
     ) -> None:
         self.responder = responder
         self.base = responder.kb
@@ -90,6 +91,8 @@ class LiveKnowledge:
         self.merged: Merged | None = None
         self._checked_at: float | None = None
         self._lock = threading.Lock()
+        #: Retire the changes the YAML now holds (the serving process does; worker processes only read).
+        self.retire = retire
         #: Seconds the last reload took (merge + matcher), for the logs and the benchmark.
         self.last_reload_s = 0.0
 
@@ -118,11 +121,35 @@ class LiveKnowledge:
         finally:
             self._lock.release()
 
+    def _retire(self, ids: list[int]) -> None:
+        """The YAML holds these changes now (pulled and committed): retire the database copies (no visible change:
+        the merged knowledge is the same), audited."""
+        try:
+            with self.sessions.begin() as session:
+                for row in session.scalars(select(LiveChange).where(LiveChange.id.in_(ids))):
+                    row.status = ChangeStatus.RETIRED.value
+                    session.add(
+                        TeachingEvent(
+                            target=row.target_id,
+                            change_id=row.id,
+                            actor_id="icam-bot",
+                            action="retired",
+                            detail="the knowledge files hold it now",
+                            created_at=utcnow(),
+                        )
+                    )
+        except SQLAlchemyError:
+            logger.warning("could not retire live changes the knowledge files hold", exc_info=True)
+            return
+        logger.info("retired %d live change(s) the knowledge files now hold", len(ids))
+
     def _reload(self, changes: list[Change], version: int) -> None:
         started = time.perf_counter()
         merged = merge(self.base, changes, version)
         matcher = rebuild_matcher(self.responder.matcher, merged.kb)
         self.responder.swap(merged.kb, matcher)
+        if merged.held and self.retire:
+            self._retire(merged.held)
         self.merged, self.version = merged, version
         self.last_reload_s = time.perf_counter() - started
         logger.info(

@@ -75,7 +75,8 @@ def dms_to(h: Harness, user: str) -> list[dict]:
 
 async def answered_with(h: Harness, question: str, entry_id: str, key: str) -> bool:
     reply = await ask(h, question, STAFF, key)
-    return f'"e":"{entry_id}"' in json.dumps(reply.get("blocks", [])).replace(" ", "")
+    helpful = buttons(reply).get(ActionId.HELPFUL)
+    return helpful is not None and json.loads(helpful).get("e") == entry_id
 
 
 async def test_taught_on_one_replica_answered_on_both(pg_url, two_responders):
