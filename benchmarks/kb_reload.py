@@ -78,16 +78,20 @@ def main() -> None:
 
         # (1) a reload's cost: one new phrasing live, then refresh
         reloads = []
-        for n in range(args.reloads):
+        first_reload = 0.0
+        for n in range(args.reloads + 1):
             teach(engine, teaching, f"where is form {stamp}x{n} for the contractor laptop dongle smartcard")
             start = time.perf_counter()
             assert live_a.refresh(force=True)
-            reloads.append(time.perf_counter() - start)
+            if n == 0:  # the first reload in a process analyses every document once (a loaded index has no memo)
+                first_reload = time.perf_counter() - start
+            else:
+                reloads.append(time.perf_counter() - start)
             encoded = replica_a.matcher.vectors_encoded
         live_b.refresh(force=True)
 
         # (2) approved -> answered on both replicas, each watching every args.watch seconds
-        question = f"where is form {stamp}final for the contractor laptop dongle smartcard"
+        question = f"which kiosk {stamp} prints temporary visitor wristbands for the annex"
         stop = threading.Event()
         answered_at: dict[str, float] = {}
 
@@ -121,6 +125,7 @@ def main() -> None:
                 "mode": base.mode,
                 "reload_s_median": round(statistics.median(reloads), 3),
                 "reload_s_max": round(max(reloads), 3),
+                "first_reload_s": round(first_reload, 3),
                 "texts_encoded_per_reload": encoded,
                 "watch_s": args.watch,
                 "approved_to_answered_everywhere_s": round(max(answered_at.values()) - approved, 3)

@@ -65,6 +65,8 @@ def rebuild_matcher(old: Matcher, kb: KnowledgeBase) -> Matcher:
         calibration=old.calibrations,
         decision=old.decision_models,
         vectors=old.vector_cache,
+        previous=old,
+        persist=False,
     )
 
 

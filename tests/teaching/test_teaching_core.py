@@ -267,3 +267,23 @@ def test_sources_are_read_one_per_line():
         {"title": "NIST", "url": "https://doi.org/10.6028/NIST.FIPS.201-3"},
         {"title": "www.idmanagement.gov", "url": "https://www.idmanagement.gov/"},
     ]
+
+
+def test_a_rebuilt_matcher_matches_exactly_like_one_built_from_scratch(kb, matcher):
+    """What a reload reuses (documents' analyses, related pairs, cleaned phrasings, vectors) changes nothing."""
+    from icam_bot.matching import Matcher
+    from icam_bot.teaching.merge import Change, merge
+
+    changes = [Change(1, "phrasing", "app-why-sso", GAP, None, "live", PMO_A, PMO_A)]
+    changed = merge(kb, changes, 1).kb
+    first = rebuild_matcher(matcher, kb)
+    reloaded = rebuild_matcher(first, changed)
+    scratch = Matcher(changed, encoder=matcher.encoder, cache_dir=None, cache_lexical=False)
+    assert reloaded._lexical.normalized == scratch._lexical.normalized
+    assert reloaded._lexical.vocab == scratch._lexical.vocab
+    assert reloaded._related == scratch._related
+    for question in (GAP, "my piv card is locked", "what does PACS stand for", "purple monkey dishwasher"):
+        a, b = reloaded.match(question), scratch.match(question)
+        assert (a.decision, a.best and a.best.entry_id) == (b.decision, b.best and b.best.entry_id)
+        assert [c.entry_id for c in a.candidates] == [c.entry_id for c in b.candidates]
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
