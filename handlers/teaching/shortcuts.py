@@ -16,6 +16,7 @@ from handlers.common.ids import CallbackId
 from handlers.common.text import plain_text
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import services_of
+from icam_bot.teaching.service import TeachingError
 
 logger = logging.getLogger(__name__)
 
@@ -56,5 +57,9 @@ async def on_mark_as_answer(ack: AsyncAck, body: dict[str, Any], context: Any, c
         await services.sender.respond(response_url, **text_message(NOT_A_REPLY_TEXT))
         return
     asker = str(top.get("user") or actor)
-    await asyncio.to_thread(services.store.propose_answer, question, asker, answer, author)
+    try:
+        await asyncio.to_thread(services.teaching.propose_from_thread, actor, question, asker, answer, author)
+    except TeachingError as exc:
+        await services.sender.respond(response_url, **text_message(str(exc)))
+        return
     await services.sender.respond(response_url, **text_message(SENT_TEXT))

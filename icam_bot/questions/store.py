@@ -137,11 +137,6 @@ class Store:
         with self.sessions.begin() as session:
             mark_picked(session, log_id)
 
-    def propose_answer(self, question: str, asker: str, answer: str, proposed_by: str) -> None:
-        """A thread's question and a PMO member's reply, sent to the review queue as a proposed answer."""
-        with self.sessions.begin() as session:
-            add_signal(session, SignalKind.PROPOSED, asker, question, proposal=answer, proposed_by=proposed_by)
-
     def logged_question(self, log_id: int) -> LoggedQuestion | None:
         with self.sessions() as session:
             row = session.get(QuestionLog, log_id)

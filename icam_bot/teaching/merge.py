@@ -71,7 +71,17 @@ def merge(base: KnowledgeBase, changes: Iterable[Change], version: int) -> Merge
     redirects = {r.id: r for r in base.redirects}
     categories = {c.slug for c in base.categories}
     yaml_ids = set(entries)
-    yaml_keys = {e.id: {phrasing_key(p) for p in e.phrasings} for e in base.entries}
+    yaml_entries = {e.id: e for e in base.entries}
+    keys: dict[str, set[str]] = {}
+
+    def yaml_keys(entry_id: str) -> set[str]:
+        """The YAML entry's phrasing keys (computed for the entries changes touch only)."""
+        if entry_id not in keys:
+            entry = yaml_entries.get(entry_id)
+            keys[entry_id] = {phrasing_key(p) for p in entry.phrasings} if entry else set()
+        return keys[entry_id]
+
+    added: dict[str, set[str]] = {}
     held: list[int] = []
     problems: list[Problem] = []
     for change in changes:
@@ -95,10 +105,13 @@ def merge(base: KnowledgeBase, changes: Iterable[Change], version: int) -> Merge
                 problems.append(Problem(LIVE_SOURCE, change.target_id, "alternates", "its entry is not in the KB"))
                 continue
             key = phrasing_key(change.text)
-            if key in {phrasing_key(p) for p in target.phrasings}:
-                if key in yaml_keys.get(target.id, ()):
-                    held.append(change.id)
+            if key in yaml_keys(target.id):  # the knowledge files hold it now: retire the database copy
+                held.append(change.id)
                 continue
+            seen = added.setdefault(target.id, set())
+            if key in seen or (target.id not in yaml_entries and key in {phrasing_key(p) for p in target.phrasings}):
+                continue
+            seen.add(key)
             entries[target.id] = dataclasses.replace(target, alternates=(*target.alternates, change.text))
         elif change.kind == ChangeKind.REDIRECT_EXAMPLE and change.text:
             redirect = redirects.get(change.target_id)

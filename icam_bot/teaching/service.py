@@ -20,6 +20,7 @@ from icam_bot.knowledge.model import Entry
 from icam_bot.knowledge.site import render
 from icam_bot.outbox.service import enqueue
 from icam_bot.questions.models import ReviewSignal
+from icam_bot.questions.signals import SignalKind, add_signal
 from icam_bot.teaching.drafts import AnswerForm, entry_fields, validate
 from icam_bot.teaching.flags import EvaluationGuard, Flag
 from icam_bot.teaching.live import bump_version, detached
@@ -117,6 +118,15 @@ class TeachingService:
                 found.append(entry.id)
         entries = [self.responder.entry(e) for e in dict.fromkeys(found)]
         return [e for e in entries if e is not None][:limit]
+
+    def propose_from_thread(self, actor: str, question: str, asker: str, answer: str, author: str) -> None:
+        """ "Mark as answer": a PMO member's thread reply (by ``author``, a PMO member) and the thread's question
+        go to the queue as a proposed answer (audited)."""
+        if not (self.roles.is_pmo(actor) and self.roles.is_pmo(author)):
+            raise TeachingError("Only replies written by ICAM PMO members can be marked as answers, by PMO members.")
+        with self.sessions.begin() as session:
+            add_signal(session, SignalKind.PROPOSED, asker, question, proposal=answer, proposed_by=author)
+            self._audit(session, actor, "answer_proposed", "queue", after=question[:200], detail=f"reply by {author}")
 
     # -- closing -----------------------------------------------------------------------------------------
     def close_with_entry(self, actor: str, key: str, entry_id: str) -> Outcome:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from slack_harness import Harness, reply_to, serve_app
-from slack_requests import block_actions, message_shortcut, modal_state, view_submission
+from slack_requests import app_home_opened, block_actions, message_shortcut, modal_state, view_submission
 
 from handlers.common.ids import ActionId, BlockId, CallbackId
 from icam_bot.config import Settings
@@ -214,3 +214,11 @@ async def test_mark_as_answer_sends_a_proposal(pg_url, two_responders):
         assert status == 200
         sent = await a.fake.wait_for("response_url", 1)
         assert "review queue" in sent[0].params["text"]
+
+        # the PMO sees it on the Home tab, with the proposed answer, ready for "New answer"
+        await a.event(app_home_opened(PMO_A))
+        published = await a.fake.wait_for("views.publish", 1)
+        home = json.dumps(published[-1].params, ensure_ascii=False)
+        assert "Teach me" in home
+        assert "Use the kiosk in the lobby" in home
+        assert ActionId.GAP_NEW_ANSWER in home

@@ -219,7 +219,7 @@ def test_a_phrasing_that_takes_another_entrys_evaluation_questions_is_flagged(en
         return entry is not None and entry.id in item.accepted and "app-why-sso" not in item.accepted
 
     item = next(i for i in load_dataset() if i.in_scope and not i.gap and answered_right(i))
-    Store(engine).propose_answer(item.question, "U1", "Ask the badge office.", PMO_B)
+    teaching.propose_from_thread(PMO_A, item.question, "U1", "Ask the badge office.", PMO_B)
     key = teaching.queue(PMO_A)[0].key
     outcome = teaching.close_with_entry(PMO_A, key, "app-why-sso")
     assert outcome.flags
