@@ -94,11 +94,6 @@ async def on_draft(
     await run_action(services, client, body, fn, _user(body), change_id)
 
 
-async def _row(services: Services, user: str, key: str) -> QueueRow | None:
-    rows = await asyncio.to_thread(services.teaching.queue, user, 1000)
-    return next((r for r in rows if r.key == key), None)
-
-
 async def on_open_form(
     ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: Any, client: AsyncWebClient
 ) -> None:
@@ -107,7 +102,7 @@ async def on_open_form(
     services = services_of(context)
     user, key = _user(body), str(decode_value(action.get("value")).get("k") or "")
     try:
-        row = await _row(services, user, key)
+        row = await asyncio.to_thread(services.teaching.find, user, key)
     except TeachingError as exc:
         await tell(services, client, body, str(exc))
         return

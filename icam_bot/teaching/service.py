@@ -101,6 +101,13 @@ class TeachingService:
         ids = [e for e in row.candidates if self.responder.entry(e)] + [c.entry_id for c in matched]
         return replace(row, candidates=tuple(dict.fromkeys(ids))[:3])
 
+    def find(self, actor: str, key: str) -> QueueRow | None:
+        """The open row with ``key`` (None when closed), for a form about to close it."""
+        if not self.may_review(actor):
+            raise TeachingError("Only PMO members and program owners see the review queue.")
+        with self.sessions() as session:
+            return find_row(session, key)
+
     def drafts(self) -> list[Change]:
         with self.sessions() as session:
             rows = session.scalars(
