@@ -287,3 +287,13 @@ def test_a_rebuilt_matcher_matches_exactly_like_one_built_from_scratch(kb, match
         assert (a.decision, a.best and a.best.entry_id) == (b.decision, b.best and b.best.entry_id)
         assert [c.entry_id for c in a.candidates] == [c.entry_id for c in b.candidates]
         assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
+
+
+def test_the_watch_interval_is_validated_at_start():
+    from icam_bot.config import ConfigError, Settings
+
+    assert Settings.from_env({"ICAM_KB_WATCH_SECONDS": "5"}).kb_watch_seconds == 5.0
+    assert Settings.from_env({}).kb_watch_seconds == 15.0
+    for bad in ("0", "61", "soon", "nan"):
+        with pytest.raises(ConfigError, match="ICAM_KB_WATCH_SECONDS"):
+            Settings.from_env({"ICAM_KB_WATCH_SECONDS": bad})
