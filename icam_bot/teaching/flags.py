@@ -35,17 +35,24 @@ class Flag:
 class EvaluationGuard:
     """Re-matches the evaluation questions near new phrasings with and without them."""
 
-    def __init__(self, items: Sequence[Item]) -> None:
-        self.items = [i for i in items if i.in_scope and not i.gap]
+    def __init__(self, items: Sequence[Item] | None) -> None:
+        self._items = None if items is None else [i for i in items if i.in_scope and not i.gap]
 
     @classmethod
     def load(cls) -> EvaluationGuard:
-        """The guard over ``evaluation/`` (none when the evaluation set is not shipped: nothing is flagged)."""
-        try:
-            return cls(load_dataset())
-        except (DatasetError, OSError):
-            logger.warning("no evaluation set found: new phrasings are not checked against it")
-            return cls([])
+        """The guard over ``evaluation/``, read when first needed (none when the evaluation set is not shipped:
+        nothing is flagged, and a warning says so)."""
+        return cls(None)
+
+    @property
+    def items(self) -> list[Item]:
+        if self._items is None:
+            try:
+                self._items = [i for i in load_dataset() if i.in_scope and not i.gap]
+            except (DatasetError, OSError):
+                logger.warning("no evaluation set found: new phrasings are not checked against it")
+                self._items = []
+        return self._items
 
     def check(self, responder: Responder, entry_id: str, phrasings: Sequence[str]) -> list[Flag]:
         """The evaluation questions of other entries that ``phrasings`` (added to ``entry_id``) would take."""
