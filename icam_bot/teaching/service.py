@@ -16,6 +16,7 @@ from icam_bot.answers import Responder
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
 from icam_bot.errors import IcamError
+from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import Entry
 from icam_bot.knowledge.site import render
 from icam_bot.outbox.service import enqueue
@@ -145,8 +146,13 @@ class TeachingService:
         self._require(actor, entry.owner, "close a row with this entry")
         with self.sessions() as session:
             row = self._row(session, key)
-        known = {p.casefold() for p in entry.phrasings}
-        phrasings = [q for q in row.questions if q.casefold() not in known]
+        known = {phrasing_key(p) for p in entry.phrasings}
+        phrasings = []
+        for question in row.questions:  # one phrasing per wording the matcher can tell apart
+            key_of = phrasing_key(question)
+            if key_of not in known:
+                known.add(key_of)
+                phrasings.append(question)
         flags = self.guard.check(self.responder, entry_id, phrasings) if self.guard and phrasings else []
         flagged = {f.phrasing for f in flags}
         with self.sessions.begin() as session:
