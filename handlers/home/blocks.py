@@ -40,9 +40,9 @@ def home_view(
         blocks.append(context("You haven't asked me anything yet."))
     if tracker is not None:
         blocks.extend(tracker_home_blocks(tracker))
-    blocks.extend(teaching)
-    if is_pmo and not teaching:
+    if is_pmo:
         blocks.extend(_pmo_blocks(gaps))
+    blocks.extend(teaching)
     if len(blocks) > VIEW_BLOCK_LIMIT:
         blocks = [*blocks[: VIEW_BLOCK_LIMIT - 1], context("_Shortened to fit Slack's limits: use `/icam queue`._")]
     return {"type": "home", "blocks": blocks}
