@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import answers, board, channels, comms, home, slash, tracker
+from handlers import answers, board, channels, comms, home, slash, teaching, tracker
 from handlers.common.hooks import Hooks
 from handlers.runtime import middleware
 from handlers.runtime.metrics import Metrics
@@ -25,13 +25,14 @@ from icam_bot.config import Settings
 from icam_bot.db.base import utcnow
 from icam_bot.programs.routing import ProgramsConfig, load_programs
 from icam_bot.questions.store import Store
+from icam_bot.teaching.live import LiveKnowledge
 from icam_bot.tracker.service import TrackerService
 from icam_bot.webhooks.settings import WebhookSettings
 
 logger = logging.getLogger(__name__)
 
 #: Every domain's listeners, registered on each app.
-DOMAINS = (slash, tracker, answers, home, comms, board, channels)
+DOMAINS = (slash, tracker, answers, home, comms, board, channels, teaching)
 
 
 def create_app(
@@ -82,7 +83,9 @@ def create_app(
         hooks=domain_hooks(),
         webhook_settings=WebhookSettings.from_env(),
         spool_dir=settings.spool_dir,
+        live=LiveKnowledge(responder, store.engine, settings.kb_watch_seconds, retire=True),
     )
+    services.live.refresh(force=True)  # live knowledge taught from Slack, before the first question
     metrics.describe_matcher(responder)
     metrics.watch_answer_queue(services.answer_queue_depth)
     metrics.watch_answer_workers(pool.worker_pids)

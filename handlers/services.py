@@ -38,6 +38,9 @@ from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.outbox.service import Backlog, OutboxService
 from icam_bot.questions.store import Store
 from icam_bot.records.policy import RetentionPolicy
+from icam_bot.teaching.flags import EvaluationGuard
+from icam_bot.teaching.live import LiveKnowledge
+from icam_bot.teaching.service import TeachingService
 from icam_bot.tracker.service import TrackerService
 from icam_bot.webhooks.dispatcher import WebhookDispatcher
 from icam_bot.webhooks.settings import WebhookSettings
@@ -83,6 +86,8 @@ class Services:
     hooks: Hooks
     #: Attempts, backoff and timeout of the outbound webhooks (ICAM_WEBHOOK_*).
     webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
+    #: Keeps ``responder`` on the newest live knowledge (taught from Slack); refreshed by the background work.
+    live: LiveKnowledge
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
     #: ICAM_SPOOL_DIR: where the spool's file lives (None: in memory only).
@@ -105,6 +110,8 @@ class Services:
     listening: ListenService = field(init=False)
     #: This replica's webhook dispatcher (started with the background work when webhooks are configured).
     webhooks: WebhookDispatcher = field(init=False)
+    #: The review queue and the ways to close its rows (issue 14).
+    teaching: TeachingService = field(init=False)
 
     def __post_init__(self) -> None:
         lease = self.lease_seconds
@@ -129,6 +136,9 @@ class Services:
             self.replica_id,
             self.webhook_settings,
             on_attempt=self.metrics.webhook_attempt,
+        )
+        self.teaching = TeachingService(
+            self.store.engine, self.responder, self.tracker.programs, guard=EvaluationGuard.load(), clock=self.clock
         )
 
     @property

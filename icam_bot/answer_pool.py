@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
+from icam_bot.db import make_engine
 from icam_bot.matching.engine import MatchResult
+from icam_bot.teaching.live import LiveKnowledge
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +37,14 @@ JobRunnerFactory = Callable[[Settings | None, Responder, Any], JobRunner]
 WORKER_NICENESS = 5
 
 _worker_responder: Responder | None = None
+#: The worker's watch on live knowledge (taught from Slack): looked at before each question, at most every
+#: ICAM_KB_WATCH_SECONDS.
+_worker_live: LiveKnowledge | None = None
 _worker_job_runner: JobRunner | None = None
 
 
 def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None) -> None:
-    global _worker_responder, _worker_job_runner  # noqa: PLW0603 - built once per worker process
+    global _worker_responder, _worker_job_runner, _worker_live  # noqa: PLW0603 - built once per worker process
     from icam_bot.logs import configure_logging
     from icam_bot.runtime import build_responder
 
@@ -51,21 +56,32 @@ def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None) -> Non
     except OSError:  # pragma: no cover - not permitted on some platforms
         logger.debug("could not lower the answer worker's priority", exc_info=True)
     _worker_responder = build_responder(settings)
+    _worker_live = LiveKnowledge(_worker_responder, make_engine(settings.database_url), settings.kb_watch_seconds)
+    _worker_live.refresh(force=True)
     if job_runner is not None:
         _worker_job_runner = job_runner(settings, _worker_responder, None)
 
 
+def _fresh() -> None:
+    """Reload the worker's knowledge when the live version moved (checked at most every watch interval)."""
+    if _worker_live is not None:
+        _worker_live.refresh()
+
+
 def _ask(question: str) -> Reply:
+    _fresh()
     assert _worker_responder is not None
     return _worker_responder.ask(question)
 
 
 def _match(text: str) -> MatchResult:
+    _fresh()
     assert _worker_responder is not None
     return _worker_responder.matcher.match(text)
 
 
 def _run_job(job: Any) -> Any:
+    _fresh()
     if _worker_job_runner is None:
         raise RuntimeError("this answer pool was started without a job runner")
     return _worker_job_runner(job)

@@ -108,6 +108,14 @@ class Responder:
         self._entries = kb.by_id()
         self._recent: dict[str, Reply] = {}
 
+    def swap(self, kb: KnowledgeBase, matcher: Matcher) -> None:
+        """Answer from ``kb`` (live additions merged in) from now on; replies kept for the old one are dropped.
+        Entries first: a question matched by the old matcher still finds its entry (additions never remove one)."""
+        self._entries = kb.by_id()
+        self.matcher = matcher
+        self.kb = kb
+        self._recent = {}
+
     def entry(self, entry_id: str) -> Entry | None:
         """An entry by id, or None."""
         return self._entries.get(entry_id)

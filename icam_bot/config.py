@@ -16,6 +16,9 @@ from icam_bot.records.policy import RetentionPolicy, parse_days
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("json", "text")
 MAX_SHUTDOWN_TIMEOUT_S = 300
+#: ICAM_KB_WATCH_SECONDS: how often a replica (and each answer worker) looks for live knowledge changes.
+DEFAULT_KB_WATCH_SECONDS = 15.0
+MAX_KB_WATCH_SECONDS = 60.0
 #: ICAM_SWEEP_SECONDS: how often the SLA sweeper runs under ``serve`` (1 s to a day).
 DEFAULT_SWEEP_SECONDS = 60.0
 MAX_SWEEP_SECONDS = 24 * 3600.0
@@ -181,6 +184,8 @@ class Settings:
     answer_workers: int = 1
     #: Seconds between two runs of the SLA sweeper (``serve``).
     sweep_seconds: float = DEFAULT_SWEEP_SECONDS
+    #: Seconds between two looks at the live knowledge version (knowledge taught from Slack).
+    kb_watch_seconds: float = DEFAULT_KB_WATCH_SECONDS
     #: The weekly digest: weekday (Monday = 0), local time and IANA time zone of the run.
     digest_day: int = 0
     digest_time: dt.time = DEFAULT_DIGEST_TIME
@@ -280,6 +285,7 @@ class Settings:
         else:
             answer_workers = int(workers_raw)
         sweep_seconds = _sweep_seconds(env, problems)
+        kb_watch_seconds = _kb_watch_seconds(env, problems)
         if bot_token and not bot_token.startswith("xoxb-"):
             problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
         if app_token and not app_token.startswith("xapp-"):
@@ -329,6 +335,7 @@ class Settings:
             shutdown_timeout=shutdown_timeout or 20.0,
             answer_workers=answer_workers,
             sweep_seconds=sweep_seconds,
+            kb_watch_seconds=kb_watch_seconds,
             demo=demo_raw in TRUE_WORDS,
             retention=retention,
             listen_min_confidence=listen_min_confidence,
@@ -362,6 +369,20 @@ def _sweep_seconds(env: Mapping[str, str], problems: list[str]) -> float:
         )
         return DEFAULT_SWEEP_SECONDS
     return sweep
+
+
+def _kb_watch_seconds(env: Mapping[str, str], problems: list[str]) -> float:
+    """ICAM_KB_WATCH_SECONDS (default 15), from 1 to 60: live knowledge reaches every replica within it."""
+    raw = (env.get("ICAM_KB_WATCH_SECONDS") or "").strip()
+    if not raw:
+        return DEFAULT_KB_WATCH_SECONDS
+    value = _seconds(raw)
+    if value is None or not 1 <= value <= MAX_KB_WATCH_SECONDS:
+        problems.append(
+            f"ICAM_KB_WATCH_SECONDS must be a number of seconds from 1 to {MAX_KB_WATCH_SECONDS:.0f} (got {raw[:20]!r})"
+        )
+        return DEFAULT_KB_WATCH_SECONDS
+    return value
 
 
 def _digest_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, object]:

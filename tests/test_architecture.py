@@ -62,7 +62,21 @@ ALLOWED: dict[str, set[str]] = {
     "icam_bot.charts": set(),
     "icam_bot.evaluation": {"icam_bot.knowledge", "icam_bot.matching"},
     "icam_bot.runtime": {"icam_bot.answers", "icam_bot.config", "icam_bot.knowledge", "icam_bot.matching"},
-    "icam_bot.answer_pool": {"icam_bot.answers", "icam_bot.config", "icam_bot.matching", "icam_bot.runtime"},
+    "icam_bot.answer_pool": {
+        "icam_bot.answers",
+        "icam_bot.config",
+        "icam_bot.matching",
+        "icam_bot.runtime",
+        "icam_bot.teaching",
+    },
+    "icam_bot.teaching": {
+        "icam_bot.knowledge",
+        "icam_bot.matching",
+        "icam_bot.answers",
+        "icam_bot.questions",
+        "icam_bot.outbox",
+        "icam_bot.evaluation",
+    },
     "icam_bot.healthcheck": {"icam_bot.config"},
 }
 #: The composition root: the command line wires every package together.
@@ -81,6 +95,7 @@ DOMAINS = {
     "icam_bot.analytics",
     "icam_bot.channels",
     "icam_bot.webhooks",
+    "icam_bot.teaching",
 }
 
 
@@ -226,8 +241,7 @@ def test_core_does_not_import_handlers():
 
 
 #: The Slack side's domain packages (handlers/<domain>/); slash (the subcommand router), runtime and common are not.
-HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "analytics")
-HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "channels")
+HANDLER_DOMAINS = ("answers", "tracker", "board", "comms", "home", "analytics", "channels", "teaching")
 #: A domain's builder modules: plain dicts in, Block Kit out, no listener, no Slack call.
 HANDLER_BUILDERS = {"blocks", "digest_blocks", "modal", "modals", "parsing"}
 

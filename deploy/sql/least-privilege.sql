@@ -43,8 +43,8 @@ GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA :"schema" TO :"app";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app";
 
 -- Working tables the bot changes and prunes (event dedup, question logs and retention, feedback votes,
--- subscriptions, the digest claim, the program board, the outbox and the pending questions, the help channels and
--- the webhook deliveries).
+-- subscriptions, the digest claim, the program board, the outbox and the pending questions, the help channels,
+-- the webhook deliveries and the review queue).
 GRANT UPDATE, DELETE ON
     :"schema".processed_events,
     :"schema".outbox,
@@ -58,8 +58,12 @@ GRANT UPDATE, DELETE ON
     :"schema".board_workstreams,
     :"schema".board_milestones,
     :"schema".listened_channels,
-    :"schema".webhook_deliveries
+    :"schema".webhook_deliveries,
+    :"schema".review_signals
 TO :"app";
+-- Live knowledge: a change's status moves on (draft, live, superseded, retired), never deleted; the version row
+-- is bumped. Closed queue rows are only written and read; kb_teaching_events is an audit table.
+GRANT UPDATE ON :"schema".kb_live_changes, :"schema".kb_live_version TO :"app";
 -- Items change state but are never deleted; announcements only move through their status.
 GRANT UPDATE ON :"schema".tracker_items TO :"app";
 GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :"app";
@@ -68,7 +72,8 @@ GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :
 GRANT UPDATE (body) ON :"schema".tracker_comments TO :"app";
 -- The migration history is the migrator's; the bot only reads it (its schema check).
 REVOKE INSERT ON :"schema".alembic_version FROM :"app";
--- Audit tables (append-only): tracker_events, board_events, announcement_deliveries, access_events, channel_events keep
+-- Audit tables (append-only): tracker_events, board_events, announcement_deliveries, access_events, channel_events,
+-- kb_teaching_events keep
 -- SELECT and INSERT from the grant above and nothing else.
 
 -- Tables and sequences a later migration creates: SELECT and INSERT only until this script is re-run.

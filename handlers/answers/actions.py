@@ -49,7 +49,8 @@ async def on_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any
     entry_id = decode_value(action.get("value")).get("e")
     helpful = action.get("action_id") == ActionId.HELPFUL
     message_ts = str((body.get("container") or {}).get("message_ts") or "")
-    vote = Feedback(entry_id, _user(body), helpful, message_ts) if isinstance(entry_id, str) else None
+    log_id = _log_id(decode_value(action.get("value")))
+    vote = Feedback(entry_id, _user(body), helpful, message_ts, log_id) if isinstance(entry_id, str) else None
     answers = AnswerService(services.responder, services.store)
     if vote is None or not await asyncio.to_thread(answers.feedback, vote):
         logger.warning("feedback for an unknown entry ignored")
@@ -88,7 +89,13 @@ async def on_pick_entry(
             body.get("response_url"), replace_original=False, **text_message(UNKNOWN_ENTRY_TEXT)
         )
         return
-    message = answer_message(reply, _log_id(value))
+    log_id = _log_id(value)
+    if log_id is not None:
+        try:  # the "did you mean" worked: the question leaves the PMO's review queue
+            await asyncio.to_thread(services.store.picked_suggestion, log_id)
+        except SQLAlchemyError:
+            logger.warning("could not record a picked suggestion (question %d)", log_id, exc_info=True)
+    message = answer_message(reply, log_id)
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     if container.get("is_ephemeral") or not channel:

@@ -26,11 +26,22 @@ class ActionId(enum.StrEnum):
     REACTION_TICKET_CANCEL = "icam_reaction_ticket_cancel"  # ... or cancel
     #: The input element inside every modal input block (the block id says which field it is).
     FIELD = "icam_field"
+    # The review queue (/icam gaps, App Home): close a row, decide a draft.
+    GAP_ENTRY = "icam_gap_entry"  # "It's this entry" with a candidate, suffixed _0, _1, ...
+    GAP_FIND_ENTRY = "icam_gap_find_entry"  # "It's another entry": a word search in a modal
+    GAP_NEW_ANSWER = "icam_gap_new_answer"
+    GAP_NOT_ICAM = "icam_gap_not_icam"
+    GAP_IGNORE = "icam_gap_ignore"
+    DRAFT_APPROVE = "icam_draft_approve"
+    DRAFT_REJECT = "icam_draft_reject"
 
 
 #: The tracker buttons on triage messages and the Home tab.
 ITEM_ACTIONS = (ActionId.ITEM_ACKNOWLEDGE, ActionId.ITEM_ASSIGN_ME, ActionId.ITEM_ESCALATE, ActionId.ITEM_RESOLVE)
 
+
+#: Matches every "It's this entry" button of the review queue whatever its index.
+GAP_ENTRY_PATTERN = re.compile(rf"^{ActionId.GAP_ENTRY}_\d+$")
 
 #: Matches every "pick this entry" button whatever its index.
 PICK_ENTRY_PATTERN = re.compile(rf"^{ActionId.PICK_ENTRY}_\d+$")
@@ -45,6 +56,10 @@ class CallbackId(enum.StrEnum):
     ANNOUNCE_MODAL = "icam_announce_modal"  # /icam announce: compose (audience, headline, text)
     ANNOUNCE_PREVIEW = "icam_announce_preview"  # pushed on top of the composer: preview, then Send
     PROGRAM_MODAL = "icam_program_modal"  # /icam program: the PMO edits a program's RAG and one milestone
+    MARK_AS_ANSWER = "icam_mark_as_answer"  # message shortcut: a PMO member's thread reply proposed as the answer
+    GAP_ENTRY_MODAL = "icam_gap_entry_modal"  # "It's another entry": word search
+    GAP_ANSWER_MODAL = "icam_gap_answer_modal"  # "New answer" (and editing an entry)
+    GAP_NOT_ICAM_MODAL = "icam_gap_not_icam_modal"  # out of scope, optionally an example of a redirect
 
 
 class BlockId(enum.StrEnum):
@@ -80,3 +95,16 @@ class BlockId(enum.StrEnum):
     MILESTONE_STATUS = "milestone_status"
     MILESTONE_RAG = "milestone_rag"
     MILESTONE_NOTE = "milestone_note"
+    # The review queue's rows (suffixed _<n>) and forms (TeachingService / FieldsError keys map onto these).
+    GAP_ROW = "icam_gap_row"
+    DRAFT_ROW = "icam_draft_row"
+    GAP_SEARCH = "search"
+    GAP_QUESTION = "question"
+    GAP_ANSWER = "answer"
+    GAP_ALTERNATES = "alternates"
+    GAP_CATEGORY = "category"
+    GAP_OWNER = "owner"
+    GAP_SOURCES = "sources"
+    GAP_REVIEW_DAYS = "review_days"
+    GAP_ENTRY_ID = "entry_id"
+    GAP_REDIRECT = "redirect"

@@ -20,10 +20,12 @@ QUESTION_LIMIT = 200
 
 def home_view(
     recent: Sequence[LoggedQuestion],
+    *,
     is_pmo: bool = False,
     gaps: Sequence[GapRow] = (),
     tracker: TrackerHome | None = None,
     answers: AnswerReport | None = None,
+    teaching: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """The Home tab view (at most 100 blocks); ``tracker`` adds the user's items and, for the PMO, the queue."""
     blocks: list[Block] = [
@@ -47,6 +49,7 @@ def home_view(
         if answers is not None:
             blocks.extend(home_analytics_blocks(answers))
         blocks.extend(_pmo_blocks(gaps))
+    blocks.extend(teaching)
     if len(blocks) > VIEW_BLOCK_LIMIT:
         blocks = [*blocks[: VIEW_BLOCK_LIMIT - 1], context("_Shortened to fit Slack's limits: use `/icam queue`._")]
     return {"type": "home", "blocks": blocks}

@@ -10,9 +10,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from handlers.common.blocks import Block, divider, plain
 from handlers.home.blocks import home_view
 from handlers.runtime.sender import SEND_ERRORS
 from handlers.services import Services, services_of
+from handlers.teaching.blocks import queue_blocks
 from handlers.tracker.blocks import TrackerHome
 from icam_bot.analytics.report import AnswerReport
 from icam_bot.tracker.errors import TrackerError
@@ -21,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 RECENT_LIMIT = 5
 GAPS_LIMIT = 10
+TEACH_LIMIT = 5
 QUEUE_LIMIT = 100
 
 
@@ -41,7 +44,8 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
     gaps = await asyncio.to_thread(services.store.top_unanswered, GAPS_LIMIT) if is_pmo else []
     tracker = await asyncio.to_thread(_tracker_home, services, user_id, is_pmo)
     answers = await asyncio.to_thread(_answers, services, user_id) if is_pmo else None
-    view = home_view(recent, is_pmo=is_pmo, gaps=gaps, tracker=tracker, answers=answers)
+    teach = await _teaching_blocks(services, user_id)
+    view = home_view(recent, is_pmo=is_pmo, gaps=gaps, tracker=tracker, answers=answers, teaching=teach)
     try:
         await client.views_publish(user_id=user_id, view=view)
     except SEND_ERRORS:
@@ -56,6 +60,19 @@ def _answers(services: Services, user_id: str) -> AnswerReport | None:
     except SQLAlchemyError:
         logger.warning("Home tab without answer analytics (user=%s)", user_id, exc_info=True)
         return None
+
+
+async def _teaching_blocks(services: Services, user_id: str) -> list[Block]:
+    """The review queue for PMO members and program owners (nothing for anyone else)."""
+    if not services.teaching.may_review(user_id):
+        return []
+    rows = await asyncio.to_thread(services.teaching.queue, user_id, TEACH_LIMIT)
+    drafts = await asyncio.to_thread(services.teaching.drafts)
+    return [
+        divider(),
+        {"type": "header", "text": plain("Teach me", 150)},
+        *queue_blocks(rows, drafts[:5], services.responder.kb.by_id()),
+    ]
 
 
 def _tracker_home(services: Services, user_id: str, is_pmo: bool) -> TrackerHome:

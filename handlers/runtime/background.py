@@ -16,6 +16,7 @@ from handlers.runtime.inflight import InFlight
 from handlers.runtime.question_task import QuestionTask
 from handlers.runtime.retention import RetentionTask
 from handlers.services import Services
+from handlers.teaching.watch import LiveKnowledgeTask
 from handlers.tracker.sweep import SweeperTask
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class BackgroundWork:
         self.digest: DigestTask | None = None
         self.retention: RetentionTask | None = None
         self.questions: QuestionTask | None = None
+        self.live: LiveKnowledgeTask | None = None
 
     async def start(self) -> None:
         use_io_threads()
@@ -65,6 +67,7 @@ class BackgroundWork:
         )
         self.retention = RetentionTask.maybe_start(services)
         services.webhooks.start()  # webhook events owed (when the routing file configures webhooks)
+        self.live = LiveKnowledgeTask(services).start()
         services.outbox_task.start()  # also delivers what this replica (or a dead one) left in the outbox
         self.questions = QuestionTask(services).start()  # and answers the questions a dead replica left
 
@@ -84,6 +87,8 @@ class BackgroundWork:
             await self.digest.stop(timeout=max(left(), 1.0))
         if self.retention is not None:
             await self.retention.stop(timeout=max(left(), 1.0))
+        if self.live is not None:
+            await self.live.stop(timeout=max(left(), 1.0))
         sweeper_stopped = (
             asyncio.ensure_future(self.sweeper.stop(timeout=max(left(), 1.0))) if self.sweeper is not None else None
         )

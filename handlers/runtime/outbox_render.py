@@ -7,11 +7,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handlers.comms.blocks import announcement_message, channel_problems_message, delivery_report_message
+from handlers.teaching.blocks import kb_answer_message
 from handlers.tracker.blocks import notification_message, restricted_message, triage_message
 from icam_bot.comms.announcements import AnnouncementView
 from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC, REPORT_TOPIC, report_from_payload
 from icam_bot.outbox.service import Claimed
+from icam_bot.teaching.service import TOPIC as TEACHING_TOPIC
 from icam_bot.tracker.notes import TOPIC as TRACKER_TOPIC
 from icam_bot.tracker.notes import TRIAGE_EDIT, item_from_payload, note_from_payload
 
@@ -36,6 +38,8 @@ def render(
     if row.topic == REPORT_TOPIC:
         report = report_from_payload(row.payload)
         return channel_problems_message(report) if row.payload.get("problems") else delivery_report_message(report)
+    if row.topic == TEACHING_TOPIC:
+        return kb_answer_message(row.payload)
     if row.topic == DIGEST_TOPIC:  # rendered when the digest was composed
         return dict(row.payload["message"])
     return None

@@ -14,6 +14,7 @@ from handlers.channels import commands as channels
 from handlers.comms import commands as comms
 from handlers.slash.help import help_message
 from handlers.slash.registry import Call, HelpLine, Message, Subcommand, replying
+from handlers.teaching import commands as teaching
 from handlers.tracker import commands as tracker
 from handlers.tracker.parsing import split_ref
 
@@ -211,6 +212,19 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             ),
         ),
         who=comms.pmo_only,
+    ),
+    Subcommand(
+        "gaps",
+        replying(teaching.gaps),
+        (
+            HelpLine(
+                "gaps",
+                "PMO and program owners: questions I could not answer; close each with an entry, a new answer or "
+                "as not ICAM, and the askers hear back",
+                "gaps",
+            ),
+        ),
+        who=teaching.reviewers,
     ),
     Subcommand("help", show_help, (HelpLine("help", "show this list", "help"),), hint="help"),
 )

@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--max-age-days", type=int, help="flag entries reviewed longer ago than this")
     check.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument(
+        "--live",
+        action="store_true",
+        help="also check the knowledge taught from Slack (DATABASE_URL), with the same rules as the files",
+    )
     check.set_defaults(func=run_check)
     export = kb_sub.add_parser("export", help="print every entry")
     export.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]} as JSON')
@@ -47,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             raise
     else:
         register_gaps(kb_sub)
+        from icam_bot.cli.pull import register_pull
+
+        register_pull(kb_sub)
 
 
 def _paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
@@ -66,10 +74,19 @@ def run_check(args: argparse.Namespace) -> int:
     if args.max_age_days is not None and args.max_age_days < 1:
         print("--max-age-days must be at least 1", file=sys.stderr)
         return 2
+    live_problems: list[str] = []
+    if args.live:
+        from icam_bot.cli.pull import merged_with_live
+
+        merged = merged_with_live(kb)
+        kb = merged.kb
+        live_problems = [str(p) for p in merged.problems]
+        for problem in live_problems:
+            print(f"ERROR   {problem}")
     findings = run_checks(kb, args.today, args.max_age_days)
     for finding in findings:
         print(finding)
-    errors = sum(f.level == "error" for f in findings)
+    errors = sum(f.level == "error" for f in findings) + len(live_problems)
     warnings = sum(f.level == "warning" for f in findings)
     faq = [e for e in kb.entries if e.category != "glossary"]
     print(

@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "icam_bot.records.models",
     "icam_bot.channels.models",
     "icam_bot.webhooks.models",
+    "icam_bot.teaching.models",
 )
 
 _loaded = False

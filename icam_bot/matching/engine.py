@@ -19,7 +19,7 @@ from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, ch
 from icam_bot.matching.embedding import MiniLMEncoder
 from icam_bot.matching.evidence import Evidence, coverage, gather_evidence, related_pairs
 from icam_bot.matching.glossary import GlossaryExpander
-from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, load_or_build_lexical
+from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, AnalysisMemo, load_or_build_lexical
 from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
 from icam_bot.matching.vector_store import VectorCache
 from icam_bot.text.normalize import (
@@ -144,8 +144,14 @@ class Matcher:
         calibration: CalibrationSet | None = None,
         decision: DecisionModels | None = None,
         cache_lexical: bool = True,
+        vectors: VectorCache | None = None,
+        previous: Matcher | None = None,
+        persist: bool = True,
     ) -> None:
         self.kb = kb
+        #: The phrasing vectors by text: a matcher rebuilt for a changed knowledge base (live additions) passes
+        #: the previous one's, so only the new phrasings are encoded.
+        self.vector_cache = vectors
         self.cache_dir = cache_dir
         self.calibrations = calibration or CalibrationSet.load()
         self.encoder = encoder
@@ -176,9 +182,25 @@ class Matcher:
             _Doc(f"redirect:{r.id}", (r.topic, *r.examples), r, answer=plain_answer(r.message)) for r in kb.redirects
         ]
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
-        self._related = related_pairs(kb, self._docs)
+        #: ``persist=False`` (a live reload): nothing is written to the cache directory (the index and new vectors
+        #: stay in memory; a restart builds them again from the merged knowledge).
+        self.persist = persist
+        if not persist:
+            cache_lexical = False
+        #: ``previous``: the matcher of the knowledge base this one changes (live knowledge, same glossary): what
+        #: did not change is reused (documents' lexical analysis, the glossary's related pairs).
+        same_glossary = previous is not None and previous.kb.glossary == kb.glossary
+        self._lexical_memo: AnalysisMemo = previous._lexical_memo if previous is not None and same_glossary else {}
+        questions = [(d.key, d.question, d.category, d.redirect is None) for d in self._docs]
+        if same_glossary and previous is not None and previous._questions == questions:
+            self._related = previous._related
+        else:
+            self._related = related_pairs(kb, self._docs)
+        self._questions = questions
+        #: Phrasings as cleaned for encoding, by text (reused by the next matcher of a changed knowledge base).
+        self._cleaned: dict[str, str] = previous._cleaned if previous is not None else {}
         self._lexical = load_or_build_lexical(
-            self._docs, self._expander, kb.glossary, cache_dir if cache_lexical else None
+            self._docs, self._expander, kb.glossary, cache_dir if cache_lexical else None, self._lexical_memo
         )
         self.vectors_encoded = 0
         if self.encoder:
@@ -199,14 +221,17 @@ class Matcher:
         assert self.encoder is not None
         texts: list[str] = []
         owner: list[int] = []
+        previous, self._cleaned = self._cleaned, {}
         for i, doc in enumerate(self._docs):
             for text in doc.phrasings:
-                texts.append(clean_text(text))
+                cleaned = previous.get(text)
+                self._cleaned[text] = cleaned = clean_text(text) if cleaned is None else cleaned
+                texts.append(cleaned)
                 owner.append(i)
         answers = [answer_lead(d.answer) for d in self._docs]
         # One pass for both (one progress report, one cache write); each vector depends on its text alone.
-        cache = VectorCache(cache_dir)
-        both = cache.vectors(self.encoder, texts + answers, "phrasings and answers")
+        cache = self.vector_cache = self.vector_cache or VectorCache(cache_dir)
+        both = cache.vectors(self.encoder, texts + answers, "phrasings and answers", save=self.persist)
         #: How many texts this build encoded (0 when every vector came from a cache).
         self.vectors_encoded = cache.encoded
         vectors, self._answer_vectors = both[: len(texts)], both[len(texts) :]

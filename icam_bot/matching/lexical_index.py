@@ -52,33 +52,53 @@ class LexicalIndex:
     bm25_answer: BM25Index
 
 
+#: One document's analysis (normalised phrasings, its words, its terms, its answer's terms), keyed by its text.
+DocAnalysis = tuple[list[str], list[str], list[str], list[str]]
+AnalysisMemo = dict[tuple[tuple[str, ...], str, str], DocAnalysis]
+
+
+def _analyse(doc: IndexedText, expander: GlossaryExpander) -> DocAnalysis:
+    words: list[str] = []
+    norms = []
+    for text in doc.phrasings:
+        w = tokens(text)
+        norms.append(" ".join(w))
+        words.extend(w)
+        words.extend(expander.expansions(w))
+    tag_words = tokens(doc.tags)
+    words.extend(tag_words + expander.expansions(tag_words))
+    answer = tokens(doc.answer)
+    return norms, words, content_terms(words), content_terms(answer + expander.expansions(answer))
+
+
 def build_lexical(
-    docs: Sequence[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm]
+    docs: Sequence[IndexedText],
+    expander: GlossaryExpander,
+    glossary: list[GlossaryTerm],
+    memo: AnalysisMemo | None = None,
 ) -> LexicalIndex:
-    """Tokenise, expand glossary terms and index every document."""
+    """Tokenise, expand glossary terms and index every document. ``memo`` (filled here) holds each document's
+    analysis by its text: a rebuild after a few documents changed (live knowledge) analyses only those."""
     documents = []
+    answers = []
     normalized: list[list[str]] = []
     vocab: set[str] = set()
+    previous = dict(memo or {})
+    if memo is not None:
+        memo.clear()  # keeps the current documents' analyses only
     for doc in docs:
-        words: list[str] = []
-        norms = []
-        for text in doc.phrasings:
-            w = tokens(text)
-            norms.append(" ".join(w))
-            words.extend(w)
-            words.extend(expander.expansions(w))
-        tag_words = tokens(doc.tags)
-        words.extend(tag_words + expander.expansions(tag_words))
+        key = (doc.phrasings, doc.tags, doc.answer)
+        analysis = previous.get(key) or _analyse(doc, expander)
+        if memo is not None:
+            memo[key] = analysis
+        norms, words, terms, answer_terms = analysis
         vocab.update(words)
         normalized.append(norms)
-        documents.append(content_terms(words))
+        documents.append(terms)
+        answers.append(answer_terms)
     for term in glossary:
         for text in (term.term, term.stands_for, *term.synonyms):
             vocab.update(tokens(text))
-    answers = []
-    for doc in docs:
-        w = tokens(doc.answer)
-        answers.append(content_terms(w + expander.expansions(w)))
     return LexicalIndex(
         normalized=normalized,
         vocab=frozenset(vocab),
@@ -143,7 +163,11 @@ def _from_npz(path: Path) -> LexicalIndex:
 
 
 def load_or_build_lexical(
-    docs: Sequence[IndexedText], expander: GlossaryExpander, glossary: list[GlossaryTerm], cache_dir: Path | None
+    docs: Sequence[IndexedText],
+    expander: GlossaryExpander,
+    glossary: list[GlossaryTerm],
+    cache_dir: Path | None,
+    memo: AnalysisMemo | None = None,
 ) -> LexicalIndex:
     """The lexical index from the cache when the indexed text is unchanged, else built (and cached).
 
@@ -160,7 +184,7 @@ def load_or_build_lexical(
         except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
             pass
         logger.warning("ignoring unreadable lexical cache %s", found)
-    index = build_lexical(docs, expander, glossary)
+    index = build_lexical(docs, expander, glossary, memo)
     if path:
         try:
             write_private(path, _to_npz(index))

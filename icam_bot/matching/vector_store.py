@@ -64,9 +64,12 @@ class VectorCache:
         row = self._own.get(key)
         return self._prebuilt.get(key) if row is None else row
 
-    def vectors(self, encoder: MiniLMEncoder, texts: list[str], what: str = "phrasings") -> np.ndarray:
+    def vectors(
+        self, encoder: MiniLMEncoder, texts: list[str], what: str = "phrasings", *, save: bool = True
+    ) -> np.ndarray:
         """Vectors for texts, encoding (and caching) the ones not seen before. ``what`` names the texts in
-        progress lines (counts and times only: never the texts)."""
+        progress lines (counts and times only: never the texts). ``save=False`` keeps new vectors in memory only
+        (a live reload: rewriting the whole file for a phrasing or two would cost more than encoding them)."""
         keys = [_key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if self._get(k) is None}.items())
         self.encoded = len(missing)
@@ -79,7 +82,8 @@ class VectorCache:
             progress.finish()
             for (k, _), vec in zip(missing, encoded, strict=True):
                 self._own[k] = vec
-            self._save(set(keys))
+            if save:
+                self._save(set(keys))
         if not texts:
             return np.zeros((0, encoder.dim), dtype=np.float32)
         rows = [self._get(k) for k in keys]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from icam_bot.answers import Reply, Responder
+from icam_bot.questions.signals import SignalKind
 from icam_bot.questions.store import Store
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class QuestionRecord:
     score: float
     can_log: bool = False
     category: str | None = None
+    #: The entries offered beside the reply ("did you mean", related), for the PMO's review queue.
+    candidates: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, reply: Reply, asker: Asker, category: str | None = None) -> QuestionRecord:
@@ -58,6 +61,7 @@ class QuestionRecord:
             score=reply.score,
             can_log=reply.can_log,
             category=category,
+            candidates=tuple(s.id for s in reply.suggestions),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -66,7 +70,7 @@ class QuestionRecord:
 
     @classmethod
     def from_dict(cls, fields: dict[str, Any]) -> QuestionRecord:
-        return cls(**fields)
+        return cls(**{**fields, "candidates": tuple(fields.get("candidates") or ())})
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Feedback:
     user_id: str
     helpful: bool
     message_ts: str = ""
+    #: The question-log row of the question answered (a "Not helpful" vote puts it on the review queue).
+    log_id: int | None = None
 
 
 class AnswerService:
@@ -130,7 +136,9 @@ class AnswerService:
         entry = self.responder.entry(vote.entry_id)
         if entry is None:
             return False
-        self.store.record_feedback(vote.entry_id, vote.user_id, vote.helpful, vote.message_ts, category=entry.category)
+        self.store.record_feedback(
+            vote.entry_id, vote.user_id, vote.helpful, vote.message_ts, category=entry.category, log_id=vote.log_id
+        )
         return True
 
 
@@ -145,7 +153,17 @@ def write_record(store: Store, record: QuestionRecord) -> int:
         entry_id=record.entry_id,
         score=record.score,
         category=record.category,
+        signal=_signal_of(record),
     )
     if record.can_log:
         store.record_unanswered(record.text, record.user_id)
     return log_id
+
+
+def _signal_of(record: QuestionRecord) -> tuple[SignalKind, tuple[str, ...]] | None:
+    """What the question puts on the PMO's review queue: a "did you mean" (a gap unless the asker picks one) or
+    a declined question (not a redirect: those are answered elsewhere)."""
+    if not record.can_log:
+        return None
+    kind = SignalKind.SUGGESTED if record.decision == "suggest" else SignalKind.UNANSWERED
+    return kind, record.candidates

@@ -76,3 +76,31 @@ class AnswerFeedback(Base):
     category: Mapped[str | None] = mapped_column(String(CATEGORY_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewSignal(Base):
+    """A question the PMO should look at (issue 14's review queue): unanswered, "did you mean" left unpicked,
+    voted "Not helpful", or a thread reply proposed as its answer. Grouped into queue rows when read; a row's
+    closure (``closure_id``, a ``kb_review_closures`` row) takes its signals off the queue."""
+
+    __tablename__ = "review_signals"
+    __table_args__ = (
+        Index("ix_review_signals_open", "closure_id", "picked", "id"),
+        Index("ix_review_signals_log_id", "log_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: unanswered | suggested | not_helpful | proposed
+    kind: Mapped[str] = mapped_column(String(16))
+    log_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LEN))
+    text: Mapped[str] = mapped_column(Text)
+    #: The entries the bot offered (suggested / related), or the entry voted not helpful.
+    entry_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: A proposed answer (the "Mark as answer" shortcut): the reply's text and who wrote it.
+    proposal: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[str | None] = mapped_column(String(USER_ID_LEN))
+    #: The asker picked one of the suggestions (a "did you mean" that worked is no gap).
+    picked: Mapped[bool] = mapped_column(Boolean, default=False)
+    closure_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

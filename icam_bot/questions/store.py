@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
@@ -19,6 +20,7 @@ from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
 from icam_bot.db.session import make_engine, make_session_factory
 from icam_bot.questions.models import CATEGORY_LEN, NORMALIZED_LEN, AnswerFeedback, QuestionLog, UnansweredQuestion
+from icam_bot.questions.signals import SignalKind, add_signal, mark_picked, record_vote
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +112,10 @@ class Store:
         entry_id: str | None = None,
         score: float = 0.0,
         category: str | None = None,
+        signal: tuple[SignalKind, Sequence[str]] | None = None,
     ) -> int:
-        """Append to the question log; returns the row id (carried by buttons on the reply)."""
+        """Append to the question log; returns the row id (carried by buttons on the reply). ``signal``
+        (kind, entries offered) also puts the question on the PMO's review queue, in the same transaction."""
         with self.sessions.begin() as session:
             row = QuestionLog(
                 user_id=user_id,
@@ -126,7 +130,14 @@ class Store:
             )
             session.add(row)
             session.flush()
+            if signal is not None:
+                add_signal(session, signal[0], user_id, text, log_id=row.id, entry_ids=signal[1])
             return row.id
+
+    def picked_suggestion(self, log_id: int) -> None:
+        """The asker picked a "did you mean" suggestion for the logged question (it leaves the review queue)."""
+        with self.sessions.begin() as session:
+            mark_picked(session, log_id)
 
     def logged_question(self, log_id: int) -> LoggedQuestion | None:
         with self.sessions() as session:
@@ -226,9 +237,17 @@ class Store:
     # -- feedback --------------------------------------------------------------------------------
 
     def record_feedback(
-        self, entry_id: str, user_id: str, helpful: bool, message_ts: str = "", *, category: str | None = None
+        self,
+        entry_id: str,
+        user_id: str,
+        helpful: bool,
+        message_ts: str = "",
+        *,
+        category: str | None = None,
+        log_id: int | None = None,
     ) -> None:
-        """Record a vote (``category``: the entry's); voting again on the same message changes the vote."""
+        """Record a vote (``category``: the entry's); voting again on the same message changes the vote. A "Not
+        helpful" vote on a logged question also puts it on the PMO's review queue."""
         now = utcnow()
         for _attempt in range(3):
             try:
@@ -255,6 +274,7 @@ class Store:
                     else:
                         row.helpful = helpful
                         row.updated_at = now
+                    record_vote(session, log_id, entry_id, user_id, helpful)
                     return
             except IntegrityError:
                 continue

@@ -29,7 +29,7 @@ from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
 from icam_bot.inbox.models import PendingQuestion, QuestionStatus
 from icam_bot.outbox.models import OutboxMessage
-from icam_bot.questions.models import QuestionLog, UnansweredQuestion
+from icam_bot.questions.models import QuestionLog, ReviewSignal, UnansweredQuestion
 from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome, Surface
 from icam_bot.records.policy import REDACTED, RetentionPolicy
 from icam_bot.tracker.audit import SYSTEM_ACTOR
@@ -105,21 +105,23 @@ class RetentionJob:
             return 0, 0, 0
         old_log = QuestionLog.asked_at < cutoff
         old_gap = UnansweredQuestion.last_asked_at < cutoff
+        old_signal = ReviewSignal.created_at < cutoff  # the review queue's copies of questions (issue 14)
         done = (QuestionStatus.ANSWERED.value, QuestionStatus.FAILED.value)
         old_stored = and_(PendingQuestion.created_at < cutoff, PendingQuestion.status.in_(done))
         with self.sessions.begin() as session:
             if dry_run:
                 return (
                     _count(session, QuestionLog, old_log),
-                    _count(session, UnansweredQuestion, old_gap),
+                    _count(session, UnansweredQuestion, old_gap) + _count(session, ReviewSignal, old_signal),
                     _count(session, PendingQuestion, old_stored),
                 )
             logs = session.execute(delete(QuestionLog).where(old_log))
             gaps = session.execute(delete(UnansweredQuestion).where(old_gap))
+            signals = session.execute(delete(ReviewSignal).where(old_signal))
             stored = session.execute(delete(PendingQuestion).where(old_stored))
             return (
                 int(getattr(logs, "rowcount", 0) or 0),
-                int(getattr(gaps, "rowcount", 0) or 0),
+                int(getattr(gaps, "rowcount", 0) or 0) + int(getattr(signals, "rowcount", 0) or 0),
                 int(getattr(stored, "rowcount", 0) or 0),
             )
 

@@ -182,3 +182,26 @@ def test_help_channels_and_webhook_deliveries_work_as_the_least_privilege_role(a
     (due,) = deliveries.claim()
     assert deliveries.settle(due, Attempt(200)) == "delivered"
     prune_webhooks(app_engine)
+
+
+def test_teaching_works_as_the_least_privilege_role(app_engine, programs, responder):
+    """Issue 14's tables: signals closed, changes live then retired, the version bumped, all as the bot's role."""
+    import dataclasses
+
+    from icam_bot.answers import Responder
+    from icam_bot.questions.answering import AnswerService, Asker
+    from icam_bot.teaching.live import LiveKnowledge, rebuild_matcher
+    from icam_bot.teaching.service import TeachingService
+
+    own = Responder(responder.kb, rebuild_matcher(responder.matcher, responder.kb))
+    AnswerService(own, Store(app_engine)).answer(
+        "how do I get a smartcard for my laptop dongle", Asker("U1", "dm", "D")
+    )
+    roles = dataclasses.replace(programs, pmo_members=frozenset({PMO, "U0PMO0000B"}))
+    teaching = TeachingService(app_engine, own, roles)
+    key = teaching.queue(PMO)[0].key
+    assert teaching.close_with_entry(PMO, key, "app-why-sso").notified == 1
+    live = LiveKnowledge(own, app_engine, 0.0, retire=True)
+    assert live.refresh(force=True)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    assert RetentionJob(app_engine, RetentionPolicy(1, None), clock=lambda: later).run(actor="ops").unanswered == 2

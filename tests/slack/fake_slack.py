@@ -64,13 +64,13 @@ class FakeSlack:
     #: Any call to these methods answers ok:false with this error (e.g. conversations.history: missing_scope).
     method_errors: dict[str, str] = field(default_factory=dict)
     #: Messages posted, per conversation (a post to a user lands in their IM, ``im_channel(user)``), with their
-    #: metadata: conversations.history answers from here.
+    #: metadata, and messages a test puts there (``ts``, ``text``, ...): conversations.history answers from here.
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     retry_after: str = "1"
+    #: What conversations.replies answers when set: the messages of the thread asked for (oldest first).
+    replies: list[dict[str, Any]] = field(default_factory=list)
     #: Keep each call's parameters (tests assert on them); a load test keeps only method and status.
     keep_params: bool = True
-    #: Messages conversations.history / conversations.replies return: channel -> messages (``ts``, ``text``, ...).
-    messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -256,10 +256,6 @@ class FakeSlack:
                 "channel": params.get("channel"),
                 "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}",
             }
-        if method in ("conversations.history", "conversations.replies"):
-            latest = str(params.get("latest") or params.get("ts") or "")
-            found = [m for m in self.messages.get(str(params.get("channel")), []) if m.get("ts") == latest]
-            return {"ok": True, "messages": found, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "files.getUploadURLExternal":
@@ -280,8 +276,6 @@ class FakeSlack:
                 upload.initial_comment = params.get("initial_comment")
                 shared.append({"id": upload.file_id, "title": upload.title})
             return {"ok": True, "files": shared}
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("U")}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0000001", "type": "home", **(params.get("view") or {})}}
         return {"ok": True}
@@ -292,6 +286,8 @@ class FakeSlack:
         oldest = float(params.get("oldest") or 0)
         with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         found = [m for m in self.messages.get(str(params.get("channel")), []) if float(m["ts"]) >= oldest]
+        if params.get("ts") and self.replies:  # a thread a test set up
+            return {"ok": True, "messages": list(self.replies), "has_more": False}
         if params.get("ts"):  # conversations.replies: the thread's messages
             found = [m for m in found if m.get("thread_ts") == params["ts"]]
         shown = [

@@ -85,6 +85,7 @@ async def serve_app(
     lease_seconds: float | None = None,
     extra_env: dict[str, str] | None = None,
     spool_dir: str | None = None,
+    kb_watch_seconds: float | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
     only when ``sweep_seconds`` is given."""
@@ -94,7 +95,10 @@ async def serve_app(
     slack_settings = SlackSettings(pmo_members)
     if lease_seconds is not None:
         slack_settings = SlackSettings(pmo_members, lease_seconds=lease_seconds)
-    app = create_app(app_settings(fake, extra_env, spool_dir), responder, store, slack_settings)
+    env = dict(extra_env or {})
+    if kb_watch_seconds is not None:
+        env["ICAM_KB_WATCH_SECONDS"] = str(kb_watch_seconds)
+    app = create_app(app_settings(fake, env, spool_dir), responder, store, slack_settings)
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )

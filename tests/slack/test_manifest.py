@@ -35,7 +35,10 @@ def test_manifest_matches_the_code(name, socket):
     features, settings = manifest["features"], manifest["settings"]
     assert [c["command"] for c in features["slash_commands"]] == [SLASH_COMMAND]
     assert features["slash_commands"][0]["usage_hint"] == USAGE_HINT  # the subcommand registry's hints
-    assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [("message", CallbackId.SEND_TO_PMO)]
+    assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [
+        ("message", CallbackId.SEND_TO_PMO),
+        ("message", CallbackId.MARK_AS_ANSWER),
+    ]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == EVENTS
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == SCOPES
     assert settings["interactivity"]["is_enabled"] is True
