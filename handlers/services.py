@@ -84,10 +84,10 @@ class Services:
     clock: Callable[[], dt.datetime]
     #: What one domain's listeners ask of another's (handlers.common.hooks), wired by create_app.
     hooks: Hooks
-    #: Attempts, backoff and timeout of the outbound webhooks (ICAM_WEBHOOK_*).
-    webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     #: Keeps ``responder`` on the newest live knowledge (taught from Slack); refreshed by the background work.
     live: LiveKnowledge
+    #: Attempts, backoff and timeout of the outbound webhooks (ICAM_WEBHOOK_*).
+    webhook_settings: WebhookSettings = field(default_factory=WebhookSettings)
     #: This process among the replicas (claims in the outbox and the pending questions carry it).
     replica_id: str = field(default_factory=new_replica_id)
     #: ICAM_SPOOL_DIR: where the spool's file lives (None: in memory only).
