@@ -4,11 +4,13 @@ Usage:  .venv/bin/python benchmarks/slack_load.py [--duration 15] [--connections
 
 Three processes: a fake Slack Web API (records response_url posts), the app under test on a free port, and the
 load generator (wrk when installed, e.g. ``apt-get install wrk``; else a built-in aiohttp client). Every request
-is a signed ``/icam ask`` command; the load cycles through ``--questions`` distinct questions from the evaluation
-set (in-scope and out-of-scope), so repeats are answered from the responder's recent-replies cache as they would
-be in a workspace. icam-bot acks at once and its answer worker posts the answer to the fake's response_url
-afterwards; the report says how many answers arrived during the load and how long the rest took. The bare app
-is a Bolt AsyncApp whose only listener acks. Targets: icam-bot ack p99 <= 100 ms; throughput >= 50 % of bare.
+is a signed ``/icam ask`` command with its own trigger id (``--invocations`` of them, so each is a new question the
+app stores before its ack and answers, as a workspace's commands are); the load cycles through ``--questions``
+distinct questions from the evaluation set (in-scope and out-of-scope), so repeated questions are answered from
+the responder's recent-replies cache as they would be in a workspace. icam-bot acks at once and its answer worker
+posts the answer to the fake's response_url afterwards; the report says how many answers arrived during the load
+and how long the rest took. The bare app is a Bolt AsyncApp whose only listener acks. Targets: icam-bot ack p99
+<= 100 ms; throughput >= 50 % of bare.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the icam-bot command se
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import re
 import shutil
@@ -121,20 +124,23 @@ def run_app(kind: str, port: int, fake_url: str, metrics_port: int = 0) -> None:
 Signed = list[tuple[str, dict[str, str]]]
 
 
-def signed_body(response_url: str, question: str) -> tuple[str, dict[str, str]]:
+def signed_body(response_url: str, question: str, trigger_id: str) -> tuple[str, dict[str, str]]:
     from slack_requests import signature_headers, slash_command
 
-    body = slash_command(f"ask {question}", response_url)
+    body = slash_command(f"ask {question}", response_url, trigger_id=trigger_id)
     headers = {"Content-Type": "application/x-www-form-urlencoded", **signature_headers(body, SECRET)}
     return body, headers
 
 
-def signed_requests(response_url: str, count: int) -> Signed:
-    """Signed ``/icam ask`` commands over ``count`` distinct questions (in-scope and out-of-scope)."""
+def signed_requests(response_url: str, count: int, invocations: int = 1) -> Signed:
+    """``invocations`` signed ``/icam ask`` commands cycling through ``count`` distinct questions (in-scope and
+    out-of-scope), each with its own trigger id as Slack gives every invocation: each is a new question that is
+    stored and answered. A load that sends more requests than that sends some twice, and the app rightly treats
+    a second delivery of the same invocation as a retry (acked, not answered again)."""
     from icam_bot.evaluation.dataset import load_dataset
 
     questions = [item.question for item in load_dataset()][:count] or list(QUESTIONS)
-    return [signed_body(response_url, q) for q in questions]
+    return [signed_body(response_url, questions[i % len(questions)], f"bench.{i}") for i in range(invocations)]
 
 
 def wrk_run(url: str, requests: Signed, duration: int, connections: int) -> dict[str, float]:
@@ -203,12 +209,12 @@ async def aiohttp_run(url: str, requests: Signed, duration: int, connections: in
     latencies: list[float] = []
     non2xx = 0
     deadline = time.monotonic() + duration
+    sent = itertools.count()  # shared: every request is the next invocation
 
-    async def worker(session: aiohttp.ClientSession, offset: int) -> None:
+    async def worker(session: aiohttp.ClientSession) -> None:
         nonlocal non2xx
         while time.monotonic() < deadline:
-            offset += 1
-            body, headers = requests[offset % len(requests)]
+            body, headers = requests[next(sent) % len(requests)]
             started = time.perf_counter()
             async with session.post(url, data=body, headers=headers) as resp:
                 await resp.read()
@@ -217,7 +223,7 @@ async def aiohttp_run(url: str, requests: Signed, duration: int, connections: in
 
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(worker(session, n * 7) for n in range(connections)))
+        await asyncio.gather(*(worker(session) for _ in range(connections)))
     return latency_summary(latencies, duration, non2xx)
 
 
@@ -303,7 +309,16 @@ def wait_ready(port: int, timeout: float = 600) -> None:
     raise SystemExit("app did not start")
 
 
-def bench(kind: str, fake_port: int, duration: int, connections: int, *, rate: float = 0, questions: int = 300) -> dict:
+def bench(
+    kind: str,
+    fake_port: int,
+    duration: int,
+    connections: int,
+    *,
+    rate: float = 0,
+    questions: int = 300,
+    invocations: int = 40_000,
+) -> dict:
     port, metrics_port = free_port(), free_port()
     proc, _ = spawn(
         "--child", kind, "--port", str(port), "--metrics-port", str(metrics_port),
@@ -312,9 +327,9 @@ def bench(kind: str, fake_port: int, duration: int, connections: int, *, rate: f
     try:
         wait_ready(port)
         response_url = f"http://127.0.0.1:{fake_port}/response/{kind}"
-        requests = signed_requests(response_url, questions)
+        requests = signed_requests(response_url, questions, invocations)
         url = f"http://127.0.0.1:{port}/slack/events"
-        load(url, requests[:1], 1, 2)  # warm up (auth.test, connection pools)
+        load(url, [signed_body(response_url, "warm up", "bench.warm-up")], 1, 2)  # auth.test, connection pools
         before = wait_drained(fake_port)
         if rate:
             result = asyncio.run(paced_run(url, requests, duration, rate))
@@ -344,6 +359,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--questions", type=int, default=300, help="distinct questions the load cycles through")
+    parser.add_argument(
+        "--invocations", type=int, default=40_000, help="distinct signed invocations (trigger ids) the load sends"
+    )
     parser.add_argument("--rate", type=float, default=20.0, help="paced icam-bot run: requests/s (0 to skip)")
     parser.add_argument("--child", choices=["fake", "icam", "bare"])
     parser.add_argument("--port", type=int, default=0)
@@ -360,13 +378,12 @@ def main() -> int:
     fake, line = spawn("--child", "fake")
     fake_port = int(line.split()[1])
     try:
-        bare = bench("bare", fake_port, args.duration, args.connections, questions=args.questions)
-        icam = bench("icam", fake_port, args.duration, args.connections, questions=args.questions)
-        paced = (
-            bench("icam", fake_port, args.duration, args.connections, rate=args.rate, questions=args.questions)
-            if args.rate
-            else None
-        )
+        sizes = {"questions": args.questions, "invocations": args.invocations}
+        bare = bench("bare", fake_port, args.duration, args.connections, **sizes)
+        icam = bench("icam", fake_port, args.duration, args.connections, **sizes)
+        paced = None
+        if args.rate:
+            paced = bench("icam", fake_port, args.duration, args.connections, rate=args.rate, **sizes)
     finally:
         fake.terminate()
         fake.wait(timeout=30)

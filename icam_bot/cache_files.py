@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 PRIVATE_DIR_MODE = 0o700
 #: Names the read-only directory of prebuilt caches.
 PREBUILT_ENV = "ICAM_PREBUILT_CACHE_DIR"
-#: Cache files of earlier versions that were pickles: removed on sight, never read.
-OBSOLETE_PATTERNS = ("knowledge-*.pickle", "lexical-*.pickle")
+#: Cache files of earlier versions, removed on sight, never read: pickles, and the embedding graph from before it
+#: was versioned (``<model>-<hash12>.onnx``; now ``<model>-<hash12>-g<version>.onnx``).
+OBSOLETE_PATTERNS = ("knowledge-*.pickle", "lexical-*.pickle", "all-MiniLM-L6-v2-" + "?" * 12 + ".onnx")
 
 
 def private_dir(path: Path) -> Path:

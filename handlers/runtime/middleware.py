@@ -28,16 +28,17 @@ logger = logging.getLogger(__name__)
 
 
 def install(app: AsyncApp, services: Services) -> None:
-    """Add the middleware to ``app`` (before any listener runs)."""
+    """Add the middleware to ``app`` (before any listener runs).
 
-    async def inject_services(context: Any, next_: Callable[[], Awaitable[None]]) -> None:
-        context[RECEIVED_AT_KEY] = time.time()  # the question-to-answer latency starts here
-        context[CONTEXT_KEY] = services
-        await next_()
+    One middleware, not two: Bolt builds the arguments of every middleware it calls, which is a noticeable share of
+    a request's CPU time at load."""
 
-    async def once_per_event(
+    async def services_once_per_event(
         body: dict[str, Any], request: Any, context: Any, next_: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
+        """Inject the services, and let each Slack event through once (retries included)."""
+        context[RECEIVED_AT_KEY] = time.time()  # the question-to-answer latency starts here
+        context[CONTEXT_KEY] = services
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not isinstance(event_id, str) or not event_id:
             await next_()
@@ -106,5 +107,4 @@ def install(app: AsyncApp, services: Services) -> None:
         await next_()
         return None
 
-    app.middleware(inject_services)
-    app.middleware(once_per_event)
+    app.middleware(services_once_per_event)

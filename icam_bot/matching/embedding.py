@@ -193,9 +193,9 @@ class OrtBert:
     def __init__(self, weights: Callable[[], dict[str, np.ndarray]], cache_dir: Path | None) -> None:
         import onnxruntime as ort
 
-        from icam_bot.matching.onnx_graph import build_model_bytes
+        from icam_bot.matching.onnx_graph import GRAPH_VERSION, build_model_bytes
 
-        file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}.onnx"
+        file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}-g{GRAPH_VERSION}.onnx"
         cached = find_cached(cache_dir, file_name) if cache_dir else None
         if cached:
             source: bytes | str = str(cached)

@@ -307,8 +307,9 @@ class Matcher:
 
     def _best_phrasing(self, docs: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The query's best cosine over each given document's phrasings."""
-        rows = np.concatenate([np.arange(self._starts[i], self._ends[i]) for i in docs])
-        offsets = np.concatenate(([0], np.cumsum(self._ends[docs] - self._starts[docs])[:-1]))
+        counts = self._ends[docs] - self._starts[docs]
+        offsets = np.cumsum(counts) - counts
+        rows = np.repeat(self._starts[docs] - offsets, counts) + np.arange(int(counts.sum()))
         return np.maximum.reduceat(self._vectors[rows] @ q, offsets)
 
     def _add_best_phrasing(self, base: np.ndarray, q: np.ndarray, weight: float) -> np.ndarray:
@@ -343,8 +344,9 @@ class Matcher:
         return vector
 
     def _fuzzy(self, words: list[str], doc_index: int) -> float:
-        query = " ".join(words)
-        return max(fuzz.ratio(query, norm) for norm in self._lexical.normalized[doc_index]) / 100.0
+        """The best rapidfuzz ratio between the question and one of the document's phrasings (0..1)."""
+        best = process.extractOne(" ".join(words), self._lexical.normalized[doc_index], scorer=fuzz.ratio)
+        return best[1] / 100.0 if best else 0.0
 
     def with_all_fuzzy(self, sig: Signals) -> Signals:
         """Fill the fuzzy signal for every document (for tuning many calibrations on one query)."""

@@ -23,6 +23,7 @@ class BM25Index:
         self.idf: dict[str, float] = {}
         self._docs: dict[str, np.ndarray] = {}
         self._weights: dict[str, np.ndarray] = {}
+        self._doc_sets: dict[str, frozenset[int]] = {}
         for term, plist in postings.items():
             df = len(plist)
             idf = math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
@@ -65,6 +66,7 @@ class BM25Index:
             raise ValueError("a posting points outside the documents")
         index = cls.__new__(cls)
         index.k1, index.size = k1, size
+        index._doc_sets = {}
         bounds = offsets.tolist()
         index.idf = dict(zip(terms, idf.tolist(), strict=True))
         index._docs = {t: docs[bounds[i] : bounds[i + 1]] for i, t in enumerate(terms)}
@@ -72,12 +74,15 @@ class BM25Index:
         return index
 
     def contains(self, term: str, doc: int) -> bool:
-        """Whether the document contains the term."""
-        docs = self._docs.get(term)
+        """Whether the document contains the term (a set lookup: the re-rank asks this for every pooled document
+        and every question term)."""
+        docs = self._doc_sets.get(term)
         if docs is None:
-            return False
-        i = int(np.searchsorted(docs, doc))
-        return i < len(docs) and int(docs[i]) == doc
+            postings = self._docs.get(term)
+            if postings is None:
+                return False
+            docs = self._doc_sets.setdefault(term, frozenset(postings.tolist()))
+        return doc in docs
 
     def rarity(self, term: str) -> float:
         """The term's IDF; a term no document has counts as rarer than any indexed term."""

@@ -133,9 +133,14 @@ def app_home_opened(user: str = "U0000STAFF") -> dict[str, Any]:
 
 
 def slash_command(
-    text: str, response_url: str, user: str = "U0000STAFF", command: str = "/icam", channel: str = "C0000CHAN"
+    text: str,
+    response_url: str,
+    user: str = "U0000STAFF",
+    command: str = "/icam",
+    channel: str = "C0000CHAN",
+    trigger_id: str = "1337.42.abcdef",
 ) -> str:
-    """The form body Slack posts for a slash command."""
+    """The form body Slack posts for a slash command (Slack gives every invocation its own ``trigger_id``)."""
     return urlencode(
         {
             "token": "verification-token-unused",
@@ -150,7 +155,7 @@ def slash_command(
             "api_app_id": "A0000001",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "1337.42.abcdef",
+            "trigger_id": trigger_id,
         }
     )
 
