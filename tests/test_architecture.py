@@ -57,6 +57,7 @@ ALLOWED: dict[str, set[str]] = {
         "icam_bot.outbox",
         "icam_bot.tracker",
         "icam_bot.webhooks",
+        "icam_bot.teaching",
     },
     "icam_bot.analytics": {"icam_bot.questions", "icam_bot.tracker", "icam_bot.records", "icam_bot.charts"},
     "icam_bot.charts": set(),

@@ -62,8 +62,10 @@ GRANT UPDATE, DELETE ON
     :"schema".review_signals
 TO :"app";
 -- Live knowledge: a change's status moves on (draft, live, superseded, retired), never deleted; the version row
--- is bumped. Closed queue rows are only written and read; kb_teaching_events is an audit table.
+-- is bumped. Closed queue rows are written and read, and retention clears their askers and wording only;
+-- kb_teaching_events is an audit table.
 GRANT UPDATE ON :"schema".kb_live_changes, :"schema".kb_live_version TO :"app";
+GRANT UPDATE (questions, askers) ON :"schema".kb_review_closures TO :"app";
 -- Items change state but are never deleted; announcements only move through their status.
 GRANT UPDATE ON :"schema".tracker_items TO :"app";
 GRANT UPDATE (status, confirmed_at, finished_at) ON :"schema".announcements TO :"app";

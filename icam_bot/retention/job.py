@@ -2,7 +2,9 @@
 
 - Question logs (``question_log`` rows asked, ``unanswered_questions`` rows last asked, more than
   ``questions_days`` ago) are deleted, and so are stored questions (``pending_questions``) asked before then
-  that were answered or given up.
+  that were answered or given up. The review queue's copies of those questions go with them: its signals are
+  deleted, and rows the PMO closed then keep how and by whom they were closed but no longer the askers and their
+  wording (``kb_review_closures``).
 - Finished items (resolved or closed more than ``closed_items_days`` ago; closed_at, else resolved_at) have
   their free text replaced with ``[redacted]``: title, description, resolution, comment bodies; the bureau is
   cleared. The item, its dates, people and status stay, and a ``redacted`` event is appended to its history.
@@ -32,6 +34,7 @@ from icam_bot.outbox.models import OutboxMessage
 from icam_bot.questions.models import QuestionLog, ReviewSignal, UnansweredQuestion
 from icam_bot.records.access import AccessAction, AccessLog, AccessNote, Outcome, Surface
 from icam_bot.records.policy import REDACTED, RetentionPolicy
+from icam_bot.teaching.models import ReviewClosure
 from icam_bot.tracker.audit import SYSTEM_ACTOR
 from icam_bot.tracker.models import Status, TrackerComment, TrackerEvent, TrackerItem
 from icam_bot.webhooks.models import WebhookDelivery
@@ -112,16 +115,19 @@ class RetentionJob:
             if dry_run:
                 return (
                     _count(session, QuestionLog, old_log),
-                    _count(session, UnansweredQuestion, old_gap) + _count(session, ReviewSignal, old_signal),
+                    _count(session, UnansweredQuestion, old_gap)
+                    + _count(session, ReviewSignal, old_signal)
+                    + len(_closures_to_redact(session, cutoff)),
                     _count(session, PendingQuestion, old_stored),
                 )
             logs = session.execute(delete(QuestionLog).where(old_log))
             gaps = session.execute(delete(UnansweredQuestion).where(old_gap))
             signals = session.execute(delete(ReviewSignal).where(old_signal))
             stored = session.execute(delete(PendingQuestion).where(old_stored))
+            closures = _redact_closures(session, cutoff)
             return (
                 int(getattr(logs, "rowcount", 0) or 0),
-                int(getattr(gaps, "rowcount", 0) or 0) + int(getattr(signals, "rowcount", 0) or 0),
+                int(getattr(gaps, "rowcount", 0) or 0) + int(getattr(signals, "rowcount", 0) or 0) + closures,
                 int(getattr(stored, "rowcount", 0) or 0),
             )
 
@@ -202,3 +208,18 @@ class RetentionJob:
 
 def _count(session: Session, model: type, *where: object) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _closures_to_redact(session: Session, cutoff: dt.datetime) -> list[ReviewClosure]:
+    """Closed review-queue rows older than the cutoff that still hold the askers and their wording."""
+    rows = session.scalars(select(ReviewClosure).where(ReviewClosure.closed_at < cutoff)).all()
+    return [row for row in rows if row.questions or row.askers]
+
+
+def _redact_closures(session: Session, cutoff: dt.datetime) -> int:
+    """Drop the askers and their questions from old closed review rows (the closure itself, who closed it and
+    how, stay: the teaching audit refers to it). Returns how many rows were redacted."""
+    rows = _closures_to_redact(session, cutoff)
+    for row in rows:
+        row.questions, row.askers = [], []
+    return len(rows)

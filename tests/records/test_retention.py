@@ -154,3 +154,37 @@ async def test_serve_applies_retention_in_the_background_and_stops_cleanly(engin
     assert (record.actor_id, record.surface) == ("icam-bot", "serve")
     off = SimpleNamespace(tracker=tracker, retention=RetentionPolicy())
     assert RetentionTask.maybe_start(off) is None  # type: ignore[arg-type]
+
+
+def test_closed_review_rows_lose_the_askers_and_their_wording_with_the_question_logs(engine, clock):
+    """A row the PMO closed keeps who closed it and how (the teaching audit refers to it), not who asked what."""
+    from icam_bot.teaching.models import ReviewClosure
+
+    with Store(engine).sessions.begin() as session:
+        session.add(
+            ReviewClosure(
+                action="entry",
+                target_id="piv-pin-reset",
+                questions=["my piv is locked after the move"],
+                askers=[["U1", "my piv is locked after the move"]],
+                closed_by=PMO,
+                closed_at=clock() - dt.timedelta(days=40),
+            )
+        )
+        session.add(
+            ReviewClosure(
+                action="ignore",
+                questions=["recent one"],
+                askers=[["U2", "recent one"]],
+                closed_by=PMO,
+                closed_at=clock() - dt.timedelta(days=1),
+            )
+        )
+    assert job(engine, clock, questions=30).run(actor="records-officer", dry_run=True).unanswered == 1
+    assert job(engine, clock, questions=30).run(actor="records-officer").unanswered == 1
+    with Store(engine).sessions() as session:
+        rows = {r.action: r for r in session.scalars(select(ReviewClosure))}
+    assert (rows["entry"].questions, rows["entry"].askers, rows["entry"].closed_by) == ([], [], PMO)
+    assert rows["entry"].target_id == "piv-pin-reset"
+    assert rows["ignore"].askers == [["U2", "recent one"]]
+    assert job(engine, clock, questions=30).run(actor="records-officer").unanswered == 0  # done once
