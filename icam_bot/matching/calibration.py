@@ -28,8 +28,9 @@ class Calibration:
     expand_query_for_embedding: bool = False
 
     def to_json(self) -> dict[str, float | bool]:
-        """Plain JSON values (tuning may hand over numpy scalars, which ``json`` refuses)."""
-        return {k: v if isinstance(v, bool) else float(v) for k, v in asdict(self).items()}
+        """Plain JSON values (tuning may hand over numpy float32 scalars, which ``json`` refuses; six decimals
+        keep the file free of their binary noise)."""
+        return {k: v if isinstance(v, bool) else round(float(v), 6) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
