@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from icam_bot.config import ConfigError
+from icam_bot.env_values import seconds_setting
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 #: Slack emoji names: lower-case letters, digits, - _ + ' (no colons).
@@ -45,7 +46,9 @@ class SlackSettings:
             problems.append(
                 f"ICAM_PMO_MEMBERS must be comma-separated Slack user ids such as U012AB3CD (bad: {', '.join(bad)})"
             )
-        lease = _seconds(env, "ICAM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 2, MAX_LEASE_SECONDS, problems=problems)
+        lease = seconds_setting(
+            env, "ICAM_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 2, MAX_LEASE_SECONDS, problems=problems
+        )
         reaction = (env.get("ICAM_TICKET_REACTION") or DEFAULT_TICKET_REACTION).strip().strip(":").lower()
         if reaction != "off" and not _EMOJI.match(reaction):
             problems.append(
@@ -58,20 +61,3 @@ class SlackSettings:
             lease_seconds=lease,
             ticket_reaction=None if reaction == "off" else reaction,
         )
-
-
-def _seconds(
-    env: Mapping[str, str], name: str, default: float, low: float, high: float, *, problems: list[str]
-) -> float:
-    """A number of seconds from the environment; a bad value is added to ``problems``."""
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:  # also rejects nan
-        problems.append(f"{name} must be a number of seconds from {low:.0f} to {high:.0f} (got {raw[:20]!r})")
-        return default
-    return value

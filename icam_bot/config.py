@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from icam_bot.env_values import seconds_setting
 from icam_bot.records.policy import RetentionPolicy, parse_days
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -356,33 +357,14 @@ class Settings:
 
 def _sweep_seconds(env: Mapping[str, str], problems: list[str]) -> float:
     """ICAM_SWEEP_SECONDS (default 60), from 1 to MAX_SWEEP_SECONDS; a bad value is appended to ``problems``."""
-    raw = (env.get("ICAM_SWEEP_SECONDS") or "").strip()
-    if not raw:
-        return DEFAULT_SWEEP_SECONDS
-    try:
-        sweep = float(raw)
-    except ValueError:
-        sweep = -1.0
-    if not 1 <= sweep <= MAX_SWEEP_SECONDS:  # also rejects nan
-        problems.append(
-            f"ICAM_SWEEP_SECONDS must be a number of seconds from 1 to {MAX_SWEEP_SECONDS:.0f} (got {raw[:20]!r})"
-        )
-        return DEFAULT_SWEEP_SECONDS
-    return sweep
+    return seconds_setting(env, "ICAM_SWEEP_SECONDS", DEFAULT_SWEEP_SECONDS, 1, MAX_SWEEP_SECONDS, problems=problems)
 
 
 def _kb_watch_seconds(env: Mapping[str, str], problems: list[str]) -> float:
     """ICAM_KB_WATCH_SECONDS (default 15), from 1 to 60: live knowledge reaches every replica within it."""
-    raw = (env.get("ICAM_KB_WATCH_SECONDS") or "").strip()
-    if not raw:
-        return DEFAULT_KB_WATCH_SECONDS
-    value = _seconds(raw)
-    if value is None or not 1 <= value <= MAX_KB_WATCH_SECONDS:
-        problems.append(
-            f"ICAM_KB_WATCH_SECONDS must be a number of seconds from 1 to {MAX_KB_WATCH_SECONDS:.0f} (got {raw[:20]!r})"
-        )
-        return DEFAULT_KB_WATCH_SECONDS
-    return value
+    return seconds_setting(
+        env, "ICAM_KB_WATCH_SECONDS", DEFAULT_KB_WATCH_SECONDS, 1, MAX_KB_WATCH_SECONDS, problems=problems
+    )
 
 
 def _digest_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, object]:

@@ -15,7 +15,14 @@ from icam_bot.db.registry import MODEL_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The kernel: every package may import it. Its leaves import nothing of icam_bot but its version; db, the leaves.
-LEAVES = {"icam_bot", "icam_bot.errors", "icam_bot.textclean", "icam_bot.cache_files", "icam_bot.text"}
+LEAVES = {
+    "icam_bot",
+    "icam_bot.errors",
+    "icam_bot.textclean",
+    "icam_bot.cache_files",
+    "icam_bot.text",
+    "icam_bot.env_values",
+}
 KERNEL = {*LEAVES, "icam_bot.db"}
 #: What each package of the core may import, besides itself and the kernel: the layering, lowest first.
 ALLOWED: dict[str, set[str]] = {

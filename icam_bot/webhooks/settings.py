@@ -4,10 +4,11 @@ ICAM_WEBHOOK_TIMEOUT_SECONDS."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from icam_bot.env_values import seconds_setting
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_BACKOFF_S = 30.0
@@ -43,26 +44,14 @@ class WebhookSettings:
                 found.append(
                     f"ICAM_WEBHOOK_MAX_ATTEMPTS must be a whole number from 1 to 50 (got {attempts_raw[:20]!r})"
                 )
-        backoff = _number(env, "ICAM_WEBHOOK_BACKOFF_SECONDS", DEFAULT_BACKOFF_S, 0.01, MAX_BACKOFF_S, problems=found)
-        timeout = _number(env, "ICAM_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_S, 0.1, MAX_TIMEOUT_S, problems=found)
+        backoff = seconds_setting(
+            env, "ICAM_WEBHOOK_BACKOFF_SECONDS", DEFAULT_BACKOFF_S, 0.01, MAX_BACKOFF_S, problems=found
+        )
+        timeout = seconds_setting(
+            env, "ICAM_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_S, 0.1, MAX_TIMEOUT_S, problems=found
+        )
         if found and problems is None:
             raise ValueError("; ".join(found))
         if problems is not None:
             problems.extend(found)
         return cls(attempts, backoff, timeout)
-
-
-def _number(
-    env: Mapping[str, str], name: str, default: float, low: float, high: float, *, problems: list[str]
-) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:
-        problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {raw[:20]!r})")
-        return default
-    return value

@@ -57,3 +57,17 @@ def test_metrics_port_defaults_to_9090_and_must_differ_from_slacks_port(tmp_path
             Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "ICAM_METRICS_PORT": bad})
     with pytest.raises(ConfigError, match="ICAM_METRICS_PORT must differ from PORT"):
         Settings.from_env({"ICAM_DATA_DIR": str(tmp_path), "PORT": "9090"})
+
+
+def test_every_seconds_setting_is_read_the_same_way():
+    """One reader for bounded seconds (the sweep, the knowledge watch, leases, webhook backoff and timeout)."""
+    from icam_bot.env_values import seconds_setting
+
+    problems: list[str] = []
+    assert seconds_setting({}, "ICAM_X_SECONDS", 5.0, 1, 60, problems=problems) == 5.0
+    assert seconds_setting({"ICAM_X_SECONDS": " 0.5 "}, "ICAM_X_SECONDS", 5.0, 0.1, 60, problems=problems) == 0.5
+    assert problems == []
+    for bad in ("nan", "abc", "61", "0"):
+        assert seconds_setting({"ICAM_X_SECONDS": bad}, "ICAM_X_SECONDS", 5.0, 1, 60, problems=problems) == 5.0
+    assert len(problems) == 4
+    assert problems[0] == "ICAM_X_SECONDS must be a number of seconds from 1 to 60 (got 'nan')"
