@@ -281,7 +281,8 @@ def test_docker_compose_config():
 def env_vars_read_by_the_code() -> set[str]:
     names: set[str] = set()
     for path in (REPO / "icam_bot" / "config.py", REPO / "handlers" / "settings.py"):
-        names |= set(re.findall(r"env(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        names |= set(re.findall(r"(?:env(?:\.get\(|\[)|seconds_setting\(\s*env,\s*)\"([A-Z][A-Z0-9_]+)\"", text))
     from icam_bot.config import DATABASE_PASSWORD_FILE, FILE_SETTINGS
     from icam_bot.programs.routing import PROGRAMS_FILE_ENV
 
