@@ -74,39 +74,35 @@ def app_mention(
     return event
 
 
-def direct_message(
-    text: str, user: str = "U0000STAFF", channel: str = "D0000DM01", ts: str = "1700000001.000200", **extra: Any
+def _message(
+    channel_type: str, text: str, user: str, channel: str, ts: str, msg_id: str, extra: dict[str, Any]
 ) -> dict[str, Any]:
     return {
         "type": "message",
-        "channel_type": "im",
+        "channel_type": channel_type,
         "user": user,
         "text": text,
         "ts": ts,
         "channel": channel,
         "event_ts": ts,
         "team": TEAM_ID,
-        "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000002",
+        "client_msg_id": f"5b1c1a8e-0000-4000-8000-{msg_id}",
         **extra,
     }
+
+
+def direct_message(
+    text: str, user: str = "U0000STAFF", channel: str = "D0000DM01", ts: str = "1700000001.000200", **extra: Any
+) -> dict[str, Any]:
+    """A direct message to the bot (event ``message.im``)."""
+    return _message("im", text, user, channel, ts, "000000000002", extra)
 
 
 def channel_message(
     text: str, user: str = "U0000STAFF", channel: str = "C0000HELP", ts: str = "1700000005.000600", **extra: Any
 ) -> dict[str, Any]:
     """A message posted in a public channel the bot is in (event ``message.channels``)."""
-    return {
-        "type": "message",
-        "channel_type": "channel",
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "channel": channel,
-        "event_ts": ts,
-        "team": TEAM_ID,
-        "client_msg_id": "5b1c1a8e-0000-4000-8000-000000000003",
-        **extra,
-    }
+    return _message("channel", text, user, channel, ts, "000000000003", extra)
 
 
 def reaction_added(
