@@ -49,6 +49,7 @@ from icam_bot.matching.model_files import (
     locate_model,
     verify_model_files,
 )
+from icam_bot.matching.onnx_graph import PRECISIONS
 
 __all__ = [
     "MODEL_FILES_SHA256",
@@ -67,9 +68,8 @@ logger = logging.getLogger(__name__)
 MAX_TOKENS = 128
 LAYER_NORM_EPS = 1e-12
 BACKENDS = ("auto", "onnxruntime", "numpy")
-#: Selects the onnxruntime graph: ``int8`` (default) or ``fp32``.
+#: Selects the onnxruntime graph: one of ``PRECISIONS``, ``int8`` by default.
 PRECISION_ENV = "ICAM_EMBEDDING_PRECISION"
-PRECISIONS = ("int8", "fp32")
 #: Texts per batch; texts are sorted by length first, so a batch pads little.
 BATCH_SIZE = 32
 #: Progress is reported with (texts done, share of the work done): a batch's work is its padded token count.
