@@ -53,6 +53,7 @@ class SyntheticVectorEncoder:
 
     def __init__(self, real: MiniLMEncoder, sources: dict[str, str]) -> None:
         self.real = real
+        self.precision = real.precision
         self.sources = sources
         self._rng = np.random.default_rng(7)
 

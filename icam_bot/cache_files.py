@@ -23,9 +23,18 @@ logger = logging.getLogger(__name__)
 PRIVATE_DIR_MODE = 0o700
 #: Names the read-only directory of prebuilt caches.
 PREBUILT_ENV = "ICAM_PREBUILT_CACHE_DIR"
-#: Cache files of earlier versions, removed on sight, never read: pickles, and the embedding graph from before it
-#: was versioned (``<model>-<hash12>.onnx``; now ``<model>-<hash12>-g<version>.onnx``).
-OBSOLETE_PATTERNS = ("knowledge-*.pickle", "lexical-*.pickle", "all-MiniLM-L6-v2-" + "?" * 12 + ".onnx")
+#: Cache files of earlier versions, removed on sight, never read: pickles, and the embedding graphs and vectors
+#: from before they had a precision (graphs ``<model>-<hash12>.onnx`` and ``-g2.onnx``, now
+#: ``<model>-<hash12>-g<version>-<precision>.onnx``; vectors ``vectors-<model>.npz``, now
+#: ``vectors-<model>-<precision>.npz``).
+_GRAPH = "all-MiniLM-L6-v2-" + "?" * 12
+OBSOLETE_PATTERNS = (
+    "knowledge-*.pickle",
+    "lexical-*.pickle",
+    _GRAPH + ".onnx",
+    _GRAPH + "-g2.onnx",
+    "vectors-all-MiniLM-L6-v2.npz",
+)
 
 
 def private_dir(path: Path) -> Path:

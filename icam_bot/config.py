@@ -243,6 +243,9 @@ class Settings:
         embeddings = (env.get("ICAM_EMBEDDINGS") or "auto").lower()
         if embeddings not in ("auto", "on", "off"):
             problems.append(f"ICAM_EMBEDDINGS must be auto, on or off (got {embeddings!r})")
+        precision = (env.get("ICAM_EMBEDDING_PRECISION") or "int8").strip().lower()
+        if precision not in ("int8", "fp32"):
+            problems.append(f"ICAM_EMBEDDING_PRECISION must be int8 or fp32 (got {precision!r})")
         port_raw = env.get("PORT") or "3000"
         port = 3000
         if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:

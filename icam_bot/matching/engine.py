@@ -230,7 +230,7 @@ class Matcher:
                 owner.append(i)
         answers = [answer_lead(d.answer) for d in self._docs]
         # One pass for both (one progress report, one cache write); each vector depends on its text alone.
-        cache = self.vector_cache = self.vector_cache or VectorCache(cache_dir)
+        cache = self.vector_cache = self.vector_cache or VectorCache(cache_dir, self.encoder.precision)
         both = cache.vectors(self.encoder, texts + answers, "phrasings and answers", save=self.persist)
         #: How many texts this build encoded (0 when every vector came from a cache).
         self.vectors_encoded = cache.encoded

@@ -55,7 +55,7 @@ def find_overlaps(
             owners.append(entry.id)
     if not texts:
         return []
-    vectors = VectorCache(cache_dir).vectors(encoder, [clean_text(t) for t in texts])
+    vectors = VectorCache(cache_dir, encoder.precision).vectors(encoder, [clean_text(t) for t in texts])
     owner = np.array(owners)
     wanted = set(categories)
     reported = {e.id for e in kb.entries if e.category != GLOSSARY_CATEGORY and (not wanted or e.category in wanted)}

@@ -31,8 +31,9 @@ def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def _file_name() -> str:
-    return f"vectors-{MODEL_NAME}.npz"
+def _file_name(precision: str) -> str:
+    """One file per vector space (``vectors-<model>-int8.npz``, ``-fp32.npz``)."""
+    return f"vectors-{MODEL_NAME}-{precision}.npz"
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -48,13 +49,15 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 
 class VectorCache:
-    """A file of text-hash -> vector rows for one model, read once and rewritten when it grows."""
+    """A file of text-hash -> vector rows for one model and precision (the encoder's ``precision``: vectors of the
+    int8 and fp32 graphs differ slightly and are never mixed), read once and rewritten when it grows."""
 
-    def __init__(self, cache_dir: Path | None) -> None:
-        self.path = cache_dir / _file_name() if cache_dir else None
+    def __init__(self, cache_dir: Path | None, precision: str) -> None:
+        self.precision = precision
+        self.path = cache_dir / _file_name(precision) if cache_dir else None
         prebuilt = prebuilt_dir(cache_dir)
         #: Rows of the read-only prebuilt cache: read, never written.
-        self._prebuilt: dict[str, np.ndarray] = _read(prebuilt / _file_name()) if prebuilt else {}
+        self._prebuilt: dict[str, np.ndarray] = _read(prebuilt / _file_name(precision)) if prebuilt else {}
         #: Rows of the cache directory's own file (written back when it grows).
         self._own: dict[str, np.ndarray] = _read(self.path) if self.path else {}
         #: How many texts the last ``vectors`` call encoded (0 when every vector came from a cache).
@@ -70,6 +73,8 @@ class VectorCache:
         """Vectors for texts, encoding (and caching) the ones not seen before. ``what`` names the texts in
         progress lines (counts and times only: never the texts). ``save=False`` keeps new vectors in memory only
         (a live reload: rewriting the whole file for a phrasing or two would cost more than encoding them)."""
+        if encoder.precision != self.precision:
+            raise ValueError(f"a {self.precision} vector cache cannot hold {encoder.precision} vectors")
         keys = [_key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if self._get(k) is None}.items())
         self.encoded = len(missing)

@@ -9,6 +9,7 @@ import pickle
 import stat
 from pathlib import Path
 
+from icam_bot.cache_files import remove_obsolete
 from icam_bot.knowledge import load_knowledge
 from icam_bot.matching import Matcher
 
@@ -56,3 +57,15 @@ def test_cache_round_trips_and_the_directory_is_private(tmp_path):
         assert (a.decision, a.best) == (b.decision, b.best)
     for path in cache.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_cache_files_of_earlier_formats_are_removed(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    graph = "all-MiniLM-L6-v2-0123456789ab"
+    old = [f"{graph}.onnx", f"{graph}-g2.onnx", "vectors-all-MiniLM-L6-v2.npz"]
+    current = [f"{graph}-g3-int8.onnx", f"{graph}-g3-fp32.onnx", "vectors-all-MiniLM-L6-v2-int8.npz"]
+    for name in old + current:
+        (cache / name).write_bytes(b"x")
+    remove_obsolete(cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(current)

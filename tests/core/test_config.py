@@ -20,6 +20,7 @@ def test_every_problem_is_named_once(tmp_path):
         "SLACK_APP_TOKEN": "bad",
         "SLACK_API_URL": "not a url",
         "ICAM_EMBEDDINGS": "maybe",
+        "ICAM_EMBEDDING_PRECISION": "int4",
         "ICAM_KNOWLEDGE_DIR": str(tmp_path / "missing"),
     }
     with pytest.raises(ConfigError) as info:
@@ -32,10 +33,11 @@ def test_every_problem_is_named_once(tmp_path):
         "SLACK_APP_TOKEN",
         "SLACK_API_URL",
         "ICAM_EMBEDDINGS",
+        "ICAM_EMBEDDING_PRECISION",
         "ICAM_KNOWLEDGE_DIR",
     ):
         assert name in text
-    assert len(info.value.problems) == 7
+    assert len(info.value.problems) == 8
 
 
 def test_govslack_api_url_gets_trailing_slash(tmp_path):
