@@ -25,7 +25,6 @@ DECISION_FILE = Path(__file__).with_name("decision.json")
 FEATURES: tuple[str, ...] = (
     "score",
     "gap",
-    "gap_any",
     "emb_max",
     "emb_centroid",
     "emb_answer",

@@ -136,11 +136,9 @@ def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Sign
         return Evidence(ranked, x, None, 0.0, redirect_index, redirect_score, sig.known_share)
     top, s1 = entries[0]
     related = matcher._related.get(top, frozenset())
-    s2_any = entries[1][1] if len(entries) > 1 else 0.0
     s2 = next((s for i, s in entries[1:] if i not in related), 0.0)
     x[_INDEX["score"]] = s1
     x[_INDEX["gap"]] = s1 - s2
-    x[_INDEX["gap_any"]] = s1 - s2_any
     pool = np.array([i for i, _ in ranked], dtype=int)
     values = _signal_values(matcher, sig, pool)
     for name, array in values.items():
