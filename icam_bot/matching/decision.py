@@ -1,10 +1,11 @@
 """The answerability model: how sure the matcher may be that its best entry is the right answer.
 
 The ranking (a weighted sum of signals) says *which* entry fits best; this model says *whether* to answer with
-it. It is a logistic regression over evidence about the ranking (the best score, its lead over the next entry
-with a different answer, each signal's value and whether the signals agree, how much of the question the
-knowledge base knows, the question's length), trained by ``icam-bot eval --tune`` on held-out phrasings of the
-knowledge base and on the validation splits, and stored with its thresholds in ``decision.json``.
+it. It is a logistic regression or small boosted trees (whichever validation prefers) over evidence about the
+ranking (the best score, its lead over the next entry with a different answer, each signal's value and whether
+the signals agree, how much of the question the knowledge base knows, the question's length), trained by
+``icam-bot eval --tune`` on held-out phrasings of the knowledge base and on the validation splits, and stored
+with its thresholds in ``decision.json``.
 """
 
 from __future__ import annotations
