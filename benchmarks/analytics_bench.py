@@ -16,18 +16,16 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_support import print_table, throwaway_database, timed
 
 from icam_bot.analytics import queries
 from icam_bot.analytics.figures import weekly_figure
@@ -133,16 +131,6 @@ def seed(engine: Engine, questions: int, now: dt.datetime) -> None:
     print(f"seeded {len(log):,} questions, {len(votes):,} votes, {len(items):,} items, {len(gaps):,} unanswered")
 
 
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()  # warm up
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 def bench(engine: Engine, runs: int, weeks: int, now: dt.datetime) -> list[tuple[str, list[float]]]:
     sessions = make_session_factory(engine)
     window = Window.last_weeks(now, weeks)
@@ -175,37 +163,19 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=12, help="the report's window")
     args = parser.parse_args()
     now = dt.datetime.now(dt.UTC)
-    admin = schema = tmp = None
-    if args.url:
-        schema = f"icam_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(args.url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="icam-bench-")
-        url = f"sqlite:///{tmp.name}/bench.sqlite3"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        started = time.perf_counter()
-        seed(engine, args.questions, now)
-        print(
-            f"{engine.dialect.name} {engine.dialect.server_version_info}; seeding took "
-            f"{time.perf_counter() - started:.1f} s; window {args.weeks} weeks\n"
-        )
-        print(f"{'query':<34} {'runs':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-        for name, samples in bench(engine, args.runs, args.weeks, now):
-            p99 = statistics.quantiles(samples, n=100, method="inclusive")[98]
-            print(f"{name:<34} {len(samples):>5} {statistics.median(samples):>8.2f} {p99:>8.2f} {max(samples):>8.2f}")
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        if tmp is not None:
-            tmp.cleanup()
+    with throwaway_database(args.url) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            started = time.perf_counter()
+            seed(engine, args.questions, now)
+            print(
+                f"{engine.dialect.name} {engine.dialect.server_version_info}; seeding took "
+                f"{time.perf_counter() - started:.1f} s; window {args.weeks} weeks\n"
+            )
+            print_table("query", bench(engine, args.runs, args.weeks, now))
+        finally:
+            engine.dispose()
 
 
 if __name__ == "__main__":

@@ -12,17 +12,15 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_support import print_table, throwaway_database, timed
 
 from icam_bot.board.service import BoardService
 from icam_bot.db import make_engine, upgrade
@@ -32,20 +30,6 @@ from icam_bot.tracker.models import Severity, Status, TrackerItem
 from icam_bot.tracker.service import NewItem, TrackerService
 
 PMO = "U0EXAMPLEPM1"
-
-
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()  # warm up
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def p99(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[98]
 
 
 def seed(engine, count: int, open_share: float) -> None:
@@ -106,12 +90,12 @@ def main() -> None:
     args = parser.parse_args()
     if not args.url or not args.url.startswith("postgresql"):
         raise SystemExit("set ICAM_BENCH_DATABASE_URL (or --url) to a PostgreSQL URL")
-    schema = f"icam_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(args.url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
+    with throwaway_database(args.url) as url:
+        run(url, args)
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    engine = make_engine(url)
     try:
         upgrade(engine)
         service = TrackerService(engine, load_programs())
@@ -151,15 +135,9 @@ def main() -> None:
             f"PostgreSQL {engine.dialect.server_version_info}; seeded {args.items:,} items "
             f"({args.open_share:.0%} open) in {seeded_s:.1f} s\n"
         )
-        print(f"{'operation':<34} {'runs':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-        for name, samples in results:
-            p50 = statistics.median(samples)
-            print(f"{name:<34} {len(samples):>5} {p50:>8.2f} {p99(samples):>8.2f} {max(samples):>8.2f}")
+        print_table("operation", results)
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
