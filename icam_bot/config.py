@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icam_bot.env_values import seconds_setting
+from icam_bot.env_values import EMBEDDING_PRECISIONS, choice_setting, seconds_setting
 from icam_bot.records.policy import RetentionPolicy, parse_days
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -240,12 +240,8 @@ class Settings:
             problems.append(f"ICAM_SITE_FILE {str(site_file)!r} is not a file")
         cache_raw = env.get("ICAM_CACHE_DIR")
         cache_dir = None if cache_raw == "none" else Path(cache_raw) if cache_raw else data_dir / "cache"
-        embeddings = (env.get("ICAM_EMBEDDINGS") or "auto").lower()
-        if embeddings not in ("auto", "on", "off"):
-            problems.append(f"ICAM_EMBEDDINGS must be auto, on or off (got {embeddings!r})")
-        precision = (env.get("ICAM_EMBEDDING_PRECISION") or "int8").strip().lower()
-        if precision not in ("int8", "fp32"):
-            problems.append(f"ICAM_EMBEDDING_PRECISION must be int8 or fp32 (got {precision!r})")
+        embeddings = choice_setting(env, "ICAM_EMBEDDINGS", ("auto", "on", "off"), problems=problems)
+        choice_setting(env, "ICAM_EMBEDDING_PRECISION", EMBEDDING_PRECISIONS, problems=problems)
         port_raw = env.get("PORT") or "3000"
         port = 3000
         if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from icam_bot.cache_files import find_cached, write_private
+from icam_bot.env_values import choice_setting
 from icam_bot.matching.model_files import (
     MODEL_FILES_SHA256,
     MODEL_NAME,
@@ -237,8 +238,7 @@ class OrtBert:
 
 def precision_from_env() -> str:
     """ICAM_EMBEDDING_PRECISION (``int8`` when unset; config validation reports other values)."""
-    value = (os.environ.get(PRECISION_ENV) or "int8").strip().lower()
-    return value if value in PRECISIONS else "int8"
+    return choice_setting(os.environ, PRECISION_ENV, PRECISIONS, problems=[])
 
 
 def _onnxruntime_available() -> bool:

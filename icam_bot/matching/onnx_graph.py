@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from icam_bot.env_values import EMBEDDING_PRECISIONS
+
 HIDDEN = 384
 HEADS = 12
 LAYERS = 6
 #: Bump when the graph changes: it names the cached graph file, so an older graph is never loaded.
 GRAPH_VERSION = 3
 #: The graph variants (ICAM_EMBEDDING_PRECISION), the default first.
-PRECISIONS = ("int8", "fp32")
+PRECISIONS = EMBEDDING_PRECISIONS
 #: Added to masked (padding) positions before the softmax: their weight is exactly 0 in float32.
 MASK_FILTER = -1e9
 

@@ -73,3 +73,15 @@ def test_every_seconds_setting_is_read_the_same_way():
         assert seconds_setting({"ICAM_X_SECONDS": bad}, "ICAM_X_SECONDS", 5.0, 1, 60, problems=problems) == 5.0
     assert len(problems) == 4
     assert problems[0] == "ICAM_X_SECONDS must be a number of seconds from 1 to 60 (got 'nan')"
+
+
+def test_every_choice_setting_is_read_the_same_way():
+    """One reader for settings that take one of a fixed set (ICAM_EMBEDDINGS, ICAM_EMBEDDING_PRECISION)."""
+    from icam_bot.env_values import choice_setting
+
+    problems: list[str] = []
+    assert choice_setting({}, "ICAM_X", ("a", "b", "c"), problems=problems) == "a"
+    assert choice_setting({"ICAM_X": " B "}, "ICAM_X", ("a", "b", "c"), problems=problems) == "b"
+    assert problems == []
+    assert choice_setting({"ICAM_X": "zz"}, "ICAM_X", ("a", "b", "c"), problems=problems) == "a"
+    assert problems == ["ICAM_X must be a, b or c (got 'zz')"]

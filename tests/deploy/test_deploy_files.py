@@ -282,7 +282,9 @@ def env_vars_read_by_the_code() -> set[str]:
     names: set[str] = set()
     for path in (REPO / "icam_bot" / "config.py", REPO / "handlers" / "settings.py"):
         text = path.read_text(encoding="utf-8")
-        names |= set(re.findall(r"(?:env(?:\.get\(|\[)|seconds_setting\(\s*env,\s*)\"([A-Z][A-Z0-9_]+)\"", text))
+        names |= set(
+            re.findall(r"(?:env(?:\.get\(|\[)|(?:seconds|choice)_setting\(\s*env,\s*)\"([A-Z][A-Z0-9_]+)\"", text)
+        )
     from icam_bot.config import DATABASE_PASSWORD_FILE, FILE_SETTINGS
     from icam_bot.programs.routing import PROGRAMS_FILE_ENV
 
@@ -294,7 +296,7 @@ def test_env_sample_lists_every_setting():
     sample = (DEPLOY / ".env.sample").read_text(encoding="utf-8")
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", sample, flags=re.MULTILINE))
     read = env_vars_read_by_the_code()
-    assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ICAM_ANSWER_WORKERS", "ICAM_SWEEP_SECONDS"} <= read
+    assert {"SLACK_BOT_TOKEN", "DATABASE_URL", "ICAM_ANSWER_WORKERS", "ICAM_SWEEP_SECONDS", "ICAM_EMBEDDINGS"} <= read
     assert read - listed == set()
 
 
