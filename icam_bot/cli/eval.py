@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from icam_bot.cli.common import CommandError, settings_or_exit
-from icam_bot.evaluation.answerability import entry_out_traces, holdout_traces, item_traces, tune_decision
+from icam_bot.evaluation.answerability import holdout_traces, item_traces, tune_decision
 from icam_bot.evaluation.dataset import DatasetError, check_against_kb, load_dataset
 from icam_bot.evaluation.runner import (
     MethodReport,
@@ -110,9 +110,9 @@ def _tune(matcher: Matcher, kb, items, cache: SignalCache, thresholds_only: bool
             models[mode] = matcher.decision_models.for_mode(mode)
             continue
         print(f"training the {mode} answerability model (held-out phrasings, validation splits)", file=sys.stderr)
-        cache_dir = None if m is lexical else matcher.cache_dir
-        kb_traces = holdout_traces(m, cache_dir=cache_dir) + entry_out_traces(m, cache_dir=cache_dir)
-        tuned = tune_decision(kb_traces, item_traces(m, validation))
+        tuned = tune_decision(
+            holdout_traces(m, cache_dir=None if m is lexical else matcher.cache_dir), item_traces(m, validation)
+        )
         models[mode] = tuned.model
         print(f"{mode}: {tuned.choice}, validation weight share {tuned.share:g}", file=sys.stderr)
     decision = DecisionModels(models["semantic"], models["lexical"])

@@ -5,9 +5,6 @@ Training rows come from two places:
 - **held-out phrasings of the knowledge base**: the alternates are split into folds; for each fold a matcher is
   built without them and each held-out alternate is asked as a question (redirect examples likewise, as
   off-topic questions). This gives thousands of rows without touching any evaluation question;
-- **missing entries**: the FAQ entries are split into folds; for each fold a matcher is built without them and
-  a few phrasings of each are asked. The best entry is then never right, as for a real question on a subject
-  the knowledge base lacks;
 - **the validation splits** of every evaluation set (dev and real-world), in scope and off topic.
 
 The label is "the best entry is the right answer". The model form (logistic regression at several strengths of
@@ -28,7 +25,6 @@ import numpy as np
 
 from icam_bot.evaluation.dataset import GAP, Item
 from icam_bot.evaluation.metrics import Outcome, Report, score
-from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
 from icam_bot.knowledge.model import KnowledgeBase
 from icam_bot.matching.boosting import fit_boosted
 from icam_bot.matching.calibration import Calibration
@@ -38,8 +34,6 @@ from icam_bot.matching.engine import MAX_CANDIDATES, Matcher
 logger = logging.getLogger(__name__)
 
 HOLDOUT_FOLDS = 5
-#: Phrasings of each FAQ entry asked of a matcher built without the entry (see :func:`entry_out_traces`).
-ENTRY_OUT_QUESTIONS = 3
 VALIDATION_FOLDS = 5
 #: Answered precision the chosen thresholds must reach on validation: over all sets together (above the 95 %
 #: target on the test splits, for sampling error), and in each set a floor (a set's validation split answers a
@@ -206,41 +200,6 @@ def holdout_traces(matcher: Matcher, folds: int = HOLDOUT_FOLDS, cache_dir: Path
                     if t is not None:
                         result.append(t)
         logger.info("held-out fold %d/%d: %d traces so far", fold + 1, folds, len(result))
-    return result
-
-
-def entry_out_traces(
-    matcher: Matcher, folds: int = HOLDOUT_FOLDS, per_entry: int = ENTRY_OUT_QUESTIONS, cache_dir: Path | None = None
-) -> list[Trace]:
-    """Questions whose entry is missing: a few phrasings of each FAQ entry asked of a matcher built without it.
-
-    Real questions often ask about something the knowledge base does not hold, and then a neighbouring entry can
-    rank first with a good score. Held-out alternates never show that (their entry is always there), so without
-    these rows the model learns that a close neighbour is a right answer. Each is labelled a gap (never right).
-    """
-    kb: KnowledgeBase = matcher.kb
-    faq = [e for e in kb.entries if e.category != GLOSSARY_CATEGORY]
-    result: list[Trace] = []
-    for fold in range(folds):
-        removed = [e for j, e in enumerate(faq) if j % folds == fold]
-        gone = {e.id for e in removed}
-        fold_kb = replace(kb, entries=[e for e in kb.entries if e.id not in gone])
-        fold_matcher = Matcher(
-            fold_kb,
-            encoder=matcher.encoder,
-            use_embeddings=matcher.encoder is not None,
-            cache_dir=cache_dir,
-            calibration=matcher.calibrations,
-            decision=DecisionModels(),
-            cache_lexical=False,
-        )
-        fold_matcher.calibration = matcher.calibration
-        for e in removed:
-            for question in (e.question, *e.alternates)[:per_entry]:
-                t = trace(fold_matcher, question, GAP, "kb")
-                if t is not None:
-                    result.append(t)
-        logger.info("missing-entry fold %d/%d: %d traces so far", fold + 1, folds, len(result))
     return result
 
 
