@@ -48,6 +48,12 @@ TYPO_CUTOFF = 84.0
 #: "What does X stand for?" asks for a glossary entry; this much is added to glossary entries' scores.
 DEFINITION_BOOST = 0.15
 _DEFINITION_INTENT = re.compile(r"\b(stands? for|acronym|abbreviation|short for|spelled out|expand)\b")
+#: "What is X?", "X - what does it mean?": a glossary entry may answer, so it is not held back (no boost either:
+#: "what is the process for..." asks for an FAQ entry). Other questions hold glossary entries back by the
+#: calibration's ``glossary_penalty``: "I forgot my CAC at home" is not asking what a CAC is.
+_WHAT_INTENT = re.compile(
+    r"\b(what (?:is|are|was)|whats|define|definition|meaning|means?|explain|what does \w+(?: \w+)? do)\b"
+)
 
 
 class Decision(enum.StrEnum):
@@ -125,6 +131,8 @@ class Signals:
     words: list[str] = field(default_factory=list)
     fuzzy_ready: bool = False
     definition: bool = False
+    #: The question asks what something is (see ``_WHAT_INTENT``).
+    asks_what: bool = False
     #: Set when ``emb_max`` was left for the ranking to compute on a pruned pool (large knowledge bases).
     query_vector: np.ndarray | None = None
     #: The question's own content terms (stemmed, no glossary expansions).
@@ -290,7 +298,8 @@ class Matcher:
                 emb_centroid = self._centroids @ q
             if weights is None or weights.emb_answer or self.decision_model is not None:
                 emb_answer = self._answer_vectors @ q
-        definition = bool(_DEFINITION_INTENT.search(" ".join(words)))
+        joined = " ".join(words)
+        definition = bool(_DEFINITION_INTENT.search(joined))
         return Signals(
             emb_max,
             emb_centroid,
@@ -301,6 +310,7 @@ class Matcher:
             known_share,
             words,
             definition=definition,
+            asks_what=bool(_WHAT_INTENT.search(joined)),
             query_vector=deferred,
             terms=content_terms(words),
         )
@@ -363,7 +373,7 @@ class Matcher:
             + cal.bm25 * sig.bm25
             + cal.emb_answer * sig.emb_answer
             + cal.bm25_answer * sig.bm25_answer
-            + ((DEFINITION_BOOST if sig.definition else -cal.glossary_penalty) * self._glossary_mask)
+            + (self._glossary_shift(sig, cal) * self._glossary_mask)
         )
         if sig.query_vector is not None and cal.emb_max:
             base = self._add_best_phrasing(base, sig.query_vector, cal.emb_max)
@@ -371,6 +381,14 @@ class Matcher:
         scored = [(int(i), float(base[i]) + self._rerank_bonus(sig, cal, int(i))) for i in pool]
         scored.sort(key=lambda pair: -pair[1])
         return scored
+
+    @staticmethod
+    def _glossary_shift(sig: Signals, cal: Calibration) -> float:
+        """What glossary entries gain or lose: a boost for "what does X stand for", nothing for "what is X",
+        the calibration's penalty for any other question."""
+        if sig.definition:
+            return DEFINITION_BOOST
+        return 0.0 if sig.asks_what else -cal.glossary_penalty
 
     def _rerank_bonus(self, sig: Signals, cal: Calibration, doc: int) -> float:
         """What the re-rank pool adds to a document's score: fuzzy closeness and coverage of the question."""

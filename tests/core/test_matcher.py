@@ -136,3 +136,25 @@ def test_greeting_and_thanks_do_not_change_the_match(matcher):
     chatty = matcher.match("hi all - quick question: how long is a piv card good for? thanks in advance!")
     assert chatty.candidates[0].entry_id == plain.candidates[0].entry_id
     assert chatty.candidates[0].score == pytest.approx(plain.candidates[0].score, abs=0.05)
+
+
+def test_glossary_terms_answer_what_is_questions_but_do_not_take_other_questions(matcher):
+    from dataclasses import replace
+
+    held_back = replace(matcher.calibration, glossary_penalty=0.2)
+    free = replace(held_back, glossary_penalty=0.0)
+    # "what is X" may go to the glossary: the penalty does not apply to it
+    for question, term in (
+        ("what is a trust store", "glossary-trust-store"),
+        ("what is DN in a certificate", "glossary-dn"),
+    ):
+        assert matcher.match(question, held_back).candidates[0].entry_id == term
+    # a question that only mentions a term is not asking for its definition: the FAQ entry takes it
+    for question, term in (
+        ("which xAL should our new app pick", "glossary-xal"),
+        ("is an HSM required for our CA", "glossary-hsm"),
+    ):
+        assert matcher.match(question, free).candidates[0].entry_id == term
+        held = {c.entry_id: c.score for c in matcher.match(question, held_back).candidates}
+        assert next(iter(held)) != term
+        assert held.get(term, 0.0) <= matcher.match(question, free).candidates[0].score - 0.2 + 1e-4
