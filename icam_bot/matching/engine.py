@@ -390,7 +390,7 @@ class Matcher:
             terms = sig.query_terms
             if terms is None:
                 terms = sig.query_terms = QueryTerms.of(self._lexical, sig.terms)
-            found = sig.doc_coverage[doc] = terms.coverage(self._lexical, doc)
+            found = sig.doc_coverage[doc] = terms.coverage(doc)
         return found
 
     def with_all_fuzzy(self, sig: Signals) -> Signals:

@@ -101,12 +101,14 @@ def _margin(values: np.ndarray, index: int) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """A question's distinct terms with their rarity, worked out once for the coverage of many documents."""
+    """A question's distinct terms with their rarity and the documents that have them (in their phrasings or
+    answer), worked out once for the coverage of many documents."""
 
-    terms: tuple[str, ...]
     weights: tuple[float, ...]
     #: Each weight over the rarity of a term no document has.
     rarities: tuple[float, ...]
+    phrasing_docs: tuple[frozenset[int], ...]
+    answer_docs: tuple[frozenset[int], ...]
     total: float
 
     @classmethod
@@ -117,15 +119,23 @@ class QueryTerms:
         total = 0.0
         for weight in weights:  # summed in the question's order, as ``coverage`` always has
             total += weight
-        return cls(unique, weights, tuple(w / ceiling for w in weights), total)
+        return cls(
+            weights,
+            tuple(w / ceiling for w in weights),
+            tuple(lexical.bm25.documents_with(term) for term in unique),
+            tuple(lexical.bm25_answer.documents_with(term) for term in unique),
+            total,
+        )
 
-    def coverage(self, lexical: LexicalIndex, doc: int) -> tuple[float, float]:
+    def coverage(self, doc: int) -> tuple[float, float]:
         """See :func:`coverage`."""
-        if not self.terms:
+        if not self.weights:
             return 0.0, 0.0
         found = missing = 0.0
-        for term, weight, rarity in zip(self.terms, self.weights, self.rarities, strict=True):
-            if lexical.bm25.contains(term, doc) or lexical.bm25_answer.contains(term, doc):
+        for weight, rarity, phrasings, answer in zip(
+            self.weights, self.rarities, self.phrasing_docs, self.answer_docs, strict=True
+        ):
+            if doc in phrasings or doc in answer:
                 found += weight
             else:
                 missing = max(missing, rarity)
@@ -135,7 +145,7 @@ class QueryTerms:
 def coverage(matcher: Matcher, terms: list[str], doc: int) -> tuple[float, float]:
     """How much of the question the document speaks of: the IDF-weighted share of its terms found in the
     document's phrasings or answer, and the rarity of the rarest term it lacks (0 when it lacks none)."""
-    return QueryTerms.of(matcher._lexical, terms).coverage(matcher._lexical, doc)
+    return QueryTerms.of(matcher._lexical, terms).coverage(doc)
 
 
 def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Signals) -> Evidence:

@@ -76,7 +76,7 @@ def test_pooled_fuzzy_and_coverage_are_the_per_document_values(matcher):
                     missing = max(missing, weight / ceiling)
             expected = (found / total, missing) if unique else (0.0, 0.0)
             assert matcher.doc_coverage(sig, doc) == expected
-            assert QueryTerms.of(lexical, sig.terms).coverage(lexical, doc) == expected
+            assert QueryTerms.of(lexical, sig.terms).coverage(doc) == expected
 
 
 def test_phrasing_scan_agrees_with_the_row_per_phrasing_product(matcher):
