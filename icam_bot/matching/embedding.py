@@ -343,5 +343,7 @@ class MiniLMEncoder:
         return out
 
     def encode_one(self, text: str) -> np.ndarray:
-        """Encode a single text to a (384,) unit vector."""
-        return self.encode([text])[0]
+        """Encode a single text to a (384,) unit vector (the run ``encode([text])`` makes, without its batching)."""
+        tok = self._tokenizer.encode(text).ids
+        ids = np.array([tok], dtype=np.int64)
+        return self._run(ids, np.ones(ids.shape, dtype=np.float32))[0]

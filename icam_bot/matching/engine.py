@@ -17,7 +17,7 @@ from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose
 from icam_bot.matching.embedding import MiniLMEncoder
-from icam_bot.matching.evidence import Evidence, coverage, gather_evidence, related_pairs
+from icam_bot.matching.evidence import Evidence, QueryTerms, gather_evidence, related_pairs
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, AnalysisMemo, load_or_build_lexical
 from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
@@ -137,6 +137,11 @@ class Signals:
     query_vector: np.ndarray | None = None
     #: The question's own content terms (stemmed, no glossary expansions).
     terms: list[str] = field(default_factory=list)
+    #: Per-document fuzzy closeness (float64) and coverage computed so far for this question: the re-rank and the
+    #: evidence read the same documents, under every calibration tried on these signals.
+    doc_fuzzy: dict[int, float] = field(default_factory=dict)
+    doc_coverage: dict[int, tuple[float, float]] = field(default_factory=dict)
+    query_terms: QueryTerms | None = None
 
 
 class Matcher:
@@ -242,12 +247,19 @@ class Matcher:
         both = cache.vectors(self.encoder, texts + answers, "phrasings and answers", save=self.persist)
         #: How many texts this build encoded (0 when every vector came from a cache).
         self.vectors_encoded = cache.encoded
-        vectors, self._answer_vectors = both[: len(texts)], both[len(texts) :]
-        self._vectors = vectors
+        vectors, answer_vectors = both[: len(texts)], both[len(texts) :]
+        self._phrasing_count = len(texts)
+        #: Every query scans all phrasing vectors unless the index is pruned; the scan is about twice as fast with
+        #: one column per phrasing (the row-per-phrasing product waits on memory). A pruned index gathers the
+        #: pool's phrasings, which is cheap from rows, so it keeps rows.
+        self._vectors_t = np.ascontiguousarray(vectors.T) if len(texts) <= PRUNE_PHRASINGS else None
+        self._vectors = vectors if self._vectors_t is None else None
         self._starts = np.searchsorted(np.array(owner), np.arange(len(self._docs)))
         self._ends = np.append(self._starts[1:], len(texts))
         sums = np.add.reduceat(vectors, self._starts, axis=0)
-        self._centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        #: Each document's centroid and answer vector, one column each (centroids first): one product per query.
+        self._doc_vectors_t = np.ascontiguousarray(np.concatenate([centroids, answer_vectors]).T)
 
     # -- query -----------------------------------------------------------------------------------
     def correct_typos(self, words: list[str]) -> list[str]:
@@ -290,14 +302,16 @@ class Matcher:
             query_text = " ".join(words + (expansions if expand_for_embedding else []))
             q = self._query_vector(query_text)
             if weights is None or weights.emb_max or self.decision_model is not None:
-                if weights is not None and len(self._vectors) > PRUNE_PHRASINGS:
+                if weights is not None and self._phrasing_count > PRUNE_PHRASINGS:
                     deferred = q
                 else:
-                    emb_max = np.maximum.reduceat(self._vectors @ q, self._starts)
-            if weights is None or weights.emb_centroid or self.decision_model is not None:
-                emb_centroid = self._centroids @ q
-            if weights is None or weights.emb_answer or self.decision_model is not None:
-                emb_answer = self._answer_vectors @ q
+                    emb_max = np.maximum.reduceat(self._phrasing_cosines(q), self._starts)
+            need_centroid = weights is None or weights.emb_centroid or self.decision_model is not None
+            need_answer = weights is None or weights.emb_answer or self.decision_model is not None
+            if need_centroid or need_answer:
+                doc_cosines = q @ self._doc_vectors_t
+                emb_centroid = doc_cosines[:n] if need_centroid else zeros
+                emb_answer = doc_cosines[n:] if need_answer else zeros
         joined = " ".join(words)
         definition = bool(_DEFINITION_INTENT.search(joined))
         return Signals(
@@ -315,12 +329,19 @@ class Matcher:
             terms=content_terms(words),
         )
 
+    def _phrasing_cosines(self, q: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The query's cosine with every phrasing, or with the given phrasings (float32)."""
+        if self._vectors_t is not None:
+            return q @ (self._vectors_t if rows is None else self._vectors_t[:, rows])
+        assert self._vectors is not None
+        return (self._vectors if rows is None else self._vectors[rows]) @ q
+
     def _best_phrasing(self, docs: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The query's best cosine over each given document's phrasings."""
         counts = self._ends[docs] - self._starts[docs]
         offsets = np.cumsum(counts) - counts
         rows = np.repeat(self._starts[docs] - offsets, counts) + np.arange(int(counts.sum()))
-        return np.maximum.reduceat(self._vectors[rows] @ q, offsets)
+        return np.maximum.reduceat(self._phrasing_cosines(q, rows), offsets)
 
     def _add_best_phrasing(self, base: np.ndarray, q: np.ndarray, weight: float) -> np.ndarray:
         """``base`` plus the weighted best-phrasing similarity, exact for every document that can rank.
@@ -339,7 +360,7 @@ class Matcher:
                 full[pool] = scores
                 return full
             size *= 4
-        return base + weight * np.maximum.reduceat(self._vectors @ q, self._starts)
+        return base + weight * np.maximum.reduceat(self._phrasing_cosines(q), self._starts)
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
@@ -357,6 +378,30 @@ class Matcher:
         """The best rapidfuzz ratio between the question and one of the document's phrasings (0..1)."""
         best = process.extractOne(" ".join(words), self._lexical.normalized[doc_index], scorer=fuzz.ratio)
         return best[1] / 100.0 if best else 0.0
+
+    def doc_fuzzy(self, sig: Signals, docs: list[int]) -> list[float]:
+        """``_fuzzy`` for several documents, each computed once per question (one rapidfuzz call for all)."""
+        todo = [d for d in dict.fromkeys(docs) if d not in sig.doc_fuzzy]
+        if todo:
+            normalized = self._lexical.normalized
+            choices = [text for d in todo for text in normalized[d]]
+            ratios = process.cdist([" ".join(sig.words)], choices, scorer=fuzz.ratio, dtype=np.float64)[0].tolist()
+            start = 0
+            for d in todo:
+                end = start + len(normalized[d])
+                sig.doc_fuzzy[d] = max(ratios[start:end]) / 100.0 if end > start else 0.0
+                start = end
+        return [sig.doc_fuzzy[d] for d in docs]
+
+    def doc_coverage(self, sig: Signals, doc: int) -> tuple[float, float]:
+        """:func:`~icam_bot.matching.evidence.coverage` of the question's terms by one document, once per question."""
+        found = sig.doc_coverage.get(doc)
+        if found is None:
+            terms = sig.query_terms
+            if terms is None:
+                terms = sig.query_terms = QueryTerms.of(self._lexical, sig.terms)
+            found = sig.doc_coverage[doc] = terms.coverage(doc)
+        return found
 
     def with_all_fuzzy(self, sig: Signals) -> Signals:
         """Fill the fuzzy signal for every document (for tuning many calibrations on one query)."""
@@ -378,7 +423,9 @@ class Matcher:
         if sig.query_vector is not None and cal.emb_max:
             base = self._add_best_phrasing(base, sig.query_vector, cal.emb_max)
         pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
-        scored = [(int(i), float(base[i]) + self._rerank_bonus(sig, cal, int(i))) for i in pool]
+        docs = pool.tolist()
+        fuzzy = [sig.fuzzy[d] for d in docs] if sig.fuzzy_ready else self.doc_fuzzy(sig, docs)
+        scored = [(d, float(base[d]) + self._rerank_bonus(sig, cal, d, f)) for d, f in zip(docs, fuzzy, strict=True)]
         scored.sort(key=lambda pair: -pair[1])
         return scored
 
@@ -390,10 +437,9 @@ class Matcher:
             return DEFINITION_BOOST
         return 0.0 if sig.asks_what else -cal.glossary_penalty
 
-    def _rerank_bonus(self, sig: Signals, cal: Calibration, doc: int) -> float:
+    def _rerank_bonus(self, sig: Signals, cal: Calibration, doc: int, fuzzy: float) -> float:
         """What the re-rank pool adds to a document's score: fuzzy closeness and coverage of the question."""
-        fuzzy = sig.fuzzy[doc] if sig.fuzzy_ready else self._fuzzy(sig.words, doc)
-        covered = coverage(self, sig.terms, doc)[0] if cal.coverage else 0.0
+        covered = self.doc_coverage(sig, doc)[0] if cal.coverage else 0.0
         return cal.fuzzy * fuzzy + cal.coverage * covered
 
     def match(self, question: str, calibration: Calibration | None = None) -> MatchResult:

@@ -16,6 +16,7 @@ from icam_bot.text.normalize import STOP_WORDS, tokens
 
 if TYPE_CHECKING:
     from icam_bot.matching.engine import Matcher, Signals
+    from icam_bot.matching.lexical_index import LexicalIndex
 
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -98,23 +99,53 @@ def _margin(values: np.ndarray, index: int) -> tuple[float, float]:
     return own - best_other, float(own >= best_other)
 
 
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's distinct terms with their rarity and the documents that have them (in their phrasings or
+    answer), worked out once for the coverage of many documents."""
+
+    weights: tuple[float, ...]
+    #: Each weight over the rarity of a term no document has.
+    rarities: tuple[float, ...]
+    phrasing_docs: tuple[frozenset[int], ...]
+    answer_docs: tuple[frozenset[int], ...]
+    total: float
+
+    @classmethod
+    def of(cls, lexical: LexicalIndex, terms: list[str]) -> QueryTerms:
+        unique = tuple(dict.fromkeys(terms))
+        weights = tuple(lexical.bm25.rarity(term) for term in unique)
+        ceiling = lexical.bm25.rarity("\0")
+        total = 0.0
+        for weight in weights:  # summed in the question's order, as ``coverage`` always has
+            total += weight
+        return cls(
+            weights,
+            tuple(w / ceiling for w in weights),
+            tuple(lexical.bm25.documents_with(term) for term in unique),
+            tuple(lexical.bm25_answer.documents_with(term) for term in unique),
+            total,
+        )
+
+    def coverage(self, doc: int) -> tuple[float, float]:
+        """See :func:`coverage`."""
+        if not self.weights:
+            return 0.0, 0.0
+        found = missing = 0.0
+        for weight, rarity, phrasings, answer in zip(
+            self.weights, self.rarities, self.phrasing_docs, self.answer_docs, strict=True
+        ):
+            if doc in phrasings or doc in answer:
+                found += weight
+            else:
+                missing = max(missing, rarity)
+        return found / self.total, missing
+
+
 def coverage(matcher: Matcher, terms: list[str], doc: int) -> tuple[float, float]:
     """How much of the question the document speaks of: the IDF-weighted share of its terms found in the
     document's phrasings or answer, and the rarity of the rarest term it lacks (0 when it lacks none)."""
-    lexical = matcher._lexical
-    unique = list(dict.fromkeys(terms))
-    if not unique:
-        return 0.0, 0.0
-    ceiling = lexical.bm25.rarity("\0")
-    total = found = missing = 0.0
-    for term in unique:
-        weight = lexical.bm25.rarity(term)
-        total += weight
-        if lexical.bm25.contains(term, doc) or lexical.bm25_answer.contains(term, doc):
-            found += weight
-        else:
-            missing = max(missing, weight / ceiling)
-    return found / total, missing
+    return QueryTerms.of(matcher._lexical, terms).coverage(doc)
 
 
 def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Signals) -> Evidence:
@@ -143,12 +174,12 @@ def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Sign
     values = _signal_values(matcher, sig, pool)
     for name, array in values.items():
         x[_INDEX[name]] = float(array[top])
-    x[_INDEX["fuzzy"]] = matcher._fuzzy(sig.words, top)
+    x[_INDEX["fuzzy"]] = matcher.doc_fuzzy(sig, [top])[0]
     x[_INDEX["emb_max_margin"]], x[_INDEX["emb_agree"]] = _margin(values["emb_max"], top)
     x[_INDEX["emb_answer_margin"]], x[_INDEX["answer_agree"]] = _margin(values["emb_answer"], top)
     x[_INDEX["bm25_margin"]], x[_INDEX["bm25_agree"]] = _margin(values["bm25"], top)
     x[_INDEX["glossary"]] = float(docs[top].category == GLOSSARY_CATEGORY)
     x[_INDEX["redirect_margin"]] = redirect_score - s1 if redirect_index is not None else -1.0
-    x[_INDEX["coverage"]], x[_INDEX["missing_rare"]] = coverage(matcher, sig.terms, top)
+    x[_INDEX["coverage"]], x[_INDEX["missing_rare"]] = matcher.doc_coverage(sig, top)
     verbatim = float(x[_INDEX["fuzzy"]])
     return Evidence(ranked, x, top, s1, redirect_index, redirect_score, sig.known_share, verbatim)

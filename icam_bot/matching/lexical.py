@@ -76,13 +76,17 @@ class BM25Index:
     def contains(self, term: str, doc: int) -> bool:
         """Whether the document contains the term (a set lookup: the re-rank asks this for every pooled document
         and every question term)."""
+        return doc in self.documents_with(term)
+
+    def documents_with(self, term: str) -> frozenset[int]:
+        """The documents that contain the term."""
         docs = self._doc_sets.get(term)
         if docs is None:
             postings = self._docs.get(term)
             if postings is None:
-                return False
+                return frozenset()
             docs = self._doc_sets.setdefault(term, frozenset(postings.tolist()))
-        return doc in docs
+        return docs
 
     def rarity(self, term: str) -> float:
         """The term's IDF; a term no document has counts as rarer than any indexed term."""
