@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, literal, select, update
+from sqlalchemy import Engine, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,19 +113,77 @@ class QuestionInbox:
         """Store every question of ``intakes`` in one transaction (a group commit: one commit for many acks);
         the results are in the same order, each as ``store`` gives it. A database error stores none of them.
 
-        Each row is inserted with ON CONFLICT DO NOTHING, so a redelivery (of an earlier request or of one in the
-        same batch) finds the stored question without aborting the others."""
+        The batch reads which of its questions and events are stored already, then inserts the rest with one
+        statement per table. When another replica stored one of them in the meantime (a unique key conflict),
+        the batch is stored again row by row, each row finding what is there (ON CONFLICT DO NOTHING)."""
         if not intakes:
             return []
         now = self.clock()
+        try:
+            with self.sessions.begin() as session:
+                return self._store_batch(session, intakes, now)
+        except IntegrityError:
+            logger.info("a question of the batch was stored meanwhile; storing the batch row by row")
         with self.sessions.begin() as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            return [self._store_one(session, insert, intake, now) for intake in intakes]
+            dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            return [self._store_one(session, dialect_insert, intake, now) for intake in intakes]
 
-    def _store_one(self, session: Session, insert: Any, intake: Intake, now: dt.datetime) -> Stored | None:
+    def _store_batch(self, session: Session, intakes: Sequence[Intake], now: dt.datetime) -> list[Stored | None]:
+        """The batch in one read per table and one insert per table; a redelivery (of an earlier request, or
+        of one earlier in the batch) finds the stored question, a handled event gives None."""
+        found, handled = self._already_stored(session, intakes)
+        new_events: list[dict[str, Any]] = []
+        new_rows: list[dict[str, Any]] = []
+        position: dict[str, int] = {}  # a new question's key -> its place in new_rows
+        plan: list[tuple[Intake, int | None, int | None]] = []  # (intake, stored id, place in new_rows)
+        for intake in intakes:
+            key = intake.question.request_key[:REQUEST_KEY_LEN]
+            if intake.event_id is not None:
+                if intake.event_id in handled:
+                    plan.append((intake, None, None))  # the event was handled before
+                    continue
+                handled.add(intake.event_id)
+                new_events.append({"event_id": intake.event_id, "received_at": now})
+                if key in found or key in position:
+                    plan.append((intake, None, None))  # a question stored under this event's key
+                    continue
+            if key not in found and key not in position:
+                position[key] = len(new_rows)
+                new_rows.append(_values(intake.question, intake.owner, now + self.queue_lease, now))
+            plan.append((intake, found.get(key), position.get(key)))
+        if new_events:
+            session.execute(insert(ProcessedEvent), new_events)
+        ids: list[int] = []
+        if new_rows:
+            returning = insert(PendingQuestion).returning(PendingQuestion.id, sort_by_parameter_order=True)
+            ids = list(session.scalars(returning, new_rows))
+        first = dict.fromkeys(range(len(ids)), True)  # the first request for a new row stored it
+        results: list[Stored | None] = []
+        for intake, stored_id, place in plan:
+            if stored_id is not None:
+                results.append(Stored(stored_id, False, intake.question))
+            elif place is not None:
+                results.append(Stored(ids[place], first.pop(place, False), intake.question))
+            else:
+                results.append(None)
+        return results
+
+    @staticmethod
+    def _already_stored(session: Session, intakes: Sequence[Intake]) -> tuple[dict[str, int], set[str]]:
+        """The ids of the batch's questions stored already (by request key), and its events handled already."""
+        keys = {intake.question.request_key[:REQUEST_KEY_LEN] for intake in intakes}
+        events = {intake.event_id for intake in intakes if intake.event_id is not None}
+        stored = select(PendingQuestion.request_key, PendingQuestion.id).where(PendingQuestion.request_key.in_(keys))
+        found: dict[str, int] = dict(session.execute(stored).all())
+        if not events:
+            return found, set()
+        handled = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(events))
+        return found, set(session.scalars(handled))
+
+    def _store_one(self, session: Session, dialect_insert: Any, intake: Intake, now: dt.datetime) -> Stored | None:
         if intake.event_id is not None:
             recorded = session.execute(
-                insert(ProcessedEvent)
+                dialect_insert(ProcessedEvent)
                 .values(event_id=intake.event_id, received_at=now)
                 .on_conflict_do_nothing()
                 .returning(ProcessedEvent.event_id)
@@ -135,7 +193,7 @@ class QuestionInbox:
         key = intake.question.request_key[:REQUEST_KEY_LEN]
         row = _values(intake.question, intake.owner, now + self.queue_lease, now)
         inserted = session.execute(
-            insert(PendingQuestion).values(**row).on_conflict_do_nothing().returning(PendingQuestion.id)
+            dialect_insert(PendingQuestion).values(**row).on_conflict_do_nothing().returning(PendingQuestion.id)
         ).scalar()
         if inserted is not None:
             return Stored(inserted, True, intake.question)
