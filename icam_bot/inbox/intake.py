@@ -45,9 +45,7 @@ class QuestionIntake:
         with self._ready:
             self._waiting.append((Intake(question, owner, event_id), future))
             if self._writer is None:  # none yet, or it stopped (it clears this under the lock)
-                self._stopping = False
-                self._writer = threading.Thread(target=self._run, name="icam-question-intake", daemon=True)
-                self._writer.start()
+                self._start_writer()
             self._ready.notify()
         return future
 
@@ -64,16 +62,30 @@ class QuestionIntake:
         if writer is not None:
             writer.join(timeout)
 
+    def _start_writer(self) -> None:
+        """A new writer thread (called holding ``_ready``)."""
+        self._stopping = False
+        self._writer = threading.Thread(target=self._run, name="icam-question-intake", daemon=True)
+        self._writer.start()
+
     def _run(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._ready:
+                    while not self._waiting and not self._stopping:
+                        self._ready.wait()
+                    if not self._waiting:
+                        self._writer = None
+                        return
+                    batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
+                self._commit([(intake, future) for intake, future in batch if future.set_running_or_notify_cancel()])
+        finally:
             with self._ready:
-                while not self._waiting and not self._stopping:
-                    self._ready.wait()
-                if not self._waiting:
+                if self._writer is threading.current_thread():  # an unexpected error: the questions go on
+                    logger.error("the question intake's writer stopped unexpectedly; starting another")
                     self._writer = None
-                    return
-                batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
-            self._commit([(intake, future) for intake, future in batch if future.set_running_or_notify_cancel()])
+                    if self._waiting:
+                        self._start_writer()
 
     def _commit(self, batch: list[tuple[Intake, Future[Stored | None]]]) -> None:
         """One transaction for ``batch``; every waiter gets its result, or the transaction's error."""
@@ -81,6 +93,8 @@ class QuestionIntake:
             return
         try:
             results = self.inbox.store_many([intake for intake, _future in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(results)} results for {len(batch)} questions")
         except Exception as error:  # handed to every waiter, who handles it as a storage failure
             for _intake, future in batch:
                 future.set_exception(error)
