@@ -33,6 +33,7 @@ from icam_bot.comms.digest_outbox import settle_digest
 from icam_bot.comms.outbox import POST_TOPIC as ANNOUNCEMENT_TOPIC
 from icam_bot.comms.outbox import settle_hook
 from icam_bot.comms.service import Communications
+from icam_bot.inbox.intake import QuestionIntake
 from icam_bot.inbox.service import Question, QuestionInbox, Stored
 from icam_bot.knowledge.model import PROGRAMS
 from icam_bot.outbox.service import Backlog, OutboxService
@@ -98,6 +99,8 @@ class Services:
     recent_events: RecentEvents = field(init=False, default_factory=RecentEvents)
     #: Questions stored before their ack (pending_questions), answered from there exactly once.
     inbox: QuestionInbox = field(init=False)
+    #: Stores the questions of concurrent requests in one transaction each (group commit), before their acks.
+    intake: QuestionIntake = field(init=False)
     #: Where listeners put questions; answered through the answer pool by a few consumer tasks.
     answer_queue: AnswerQueue = field(init=False)
     #: The outbox on the tracker's database, settling announcement rows with the communications' hook.
@@ -116,6 +119,7 @@ class Services:
     def __post_init__(self) -> None:
         lease = self.lease_seconds
         self.inbox = QuestionInbox(self.store.engine, queue_lease_s=lease, answer_lease_s=2 * lease)
+        self.intake = QuestionIntake(self.inbox)
         self.spool = Spool(self.store, self.spool_dir, self.replica_id, inbox=self.inbox)
         self.answer_queue = AnswerQueue(self.answer_pool, self.metrics, self.sender, self.client, spool=self.spool)
         hooks = {ANNOUNCEMENT_TOPIC: settle_hook(self.comms.pmo_channel), DIGEST_TOPIC: settle_digest}
@@ -152,8 +156,9 @@ class Services:
 
     async def store_question(self, question: Question, event_id: str | None = None) -> Stored | None:
         """Store a question before its ack, held by this replica; None for an event handled before.
-        Raises SQLAlchemyError when the database does not answer (the caller answers it anyway and spools)."""
-        return await asyncio.to_thread(self.inbox.store, question, self.replica_id, event_id=event_id)
+        Committed with the questions of the other requests waiting meanwhile (QuestionIntake). Raises
+        SQLAlchemyError when that commit fails (the caller answers it anyway and spools)."""
+        return await asyncio.wrap_future(self.intake.submit(question, self.replica_id, event_id=event_id))
 
     def now(self) -> dt.datetime:
         """The time by ``clock`` as it is when asked (a test may replace the clock after start-up)."""
@@ -208,6 +213,7 @@ class Services:
         await self.webhooks.stop()
         await self.sender.close()
         self.answer_pool.close()
+        await asyncio.to_thread(self.intake.close)
         self.spool.close()
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, literal, select, update
+from sqlalchemy import Engine, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,6 +63,15 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Intake:
+    """A question to store before its ack: held by ``owner``; ``event_id`` is recorded as handled with it."""
+
+    question: Question
+    owner: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Stored:
     """A stored question: its row id, and whether this request stored it (False: a redelivery found it)."""
 
@@ -97,24 +107,100 @@ class QuestionInbox:
     def store(self, question: Question, owner: str, *, event_id: str | None = None) -> Stored | None:
         """Store ``question`` held by ``owner``; with ``event_id`` the event is recorded as handled in the same
         transaction. None when the event was handled before (a retry or duplicate delivery: do nothing)."""
+        return self.store_many([Intake(question, owner, event_id)])[0]
+
+    def store_many(self, intakes: Sequence[Intake]) -> list[Stored | None]:
+        """Store every question of ``intakes`` in one transaction (a group commit: one commit for many acks);
+        the results are in the same order, each as ``store`` gives it. A database error stores none of them.
+
+        The batch reads which of its questions and events are stored already, then inserts the rest with one
+        statement per table. When another replica stored one of them in the meantime (a unique key conflict),
+        the batch is stored again row by row, each row finding what is there (ON CONFLICT DO NOTHING)."""
+        if not intakes:
+            return []
         now = self.clock()
         try:
             with self.sessions.begin() as session:
-                if event_id is not None:
-                    session.add(ProcessedEvent(event_id=event_id, received_at=now))
-                    session.flush()
-                row = _row(question, owner, now + self.queue_lease, now)
-                session.add(row)
-                session.flush()
-                return Stored(row.id, True, question)
+                return self._store_batch(session, intakes, now)
         except IntegrityError:
-            if event_id is not None:
-                return None
-        with self.sessions() as session:  # the same request (command key) again: the stored question
-            found = session.scalar(
-                select(PendingQuestion.id).where(PendingQuestion.request_key == question.request_key[:REQUEST_KEY_LEN])
-            )
-        return Stored(found, False, question) if found is not None else None
+            logger.info("a question of the batch was stored meanwhile; storing the batch row by row")
+        with self.sessions.begin() as session:
+            dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            return [self._store_one(session, dialect_insert, intake, now) for intake in intakes]
+
+    def _store_batch(self, session: Session, intakes: Sequence[Intake], now: dt.datetime) -> list[Stored | None]:
+        """The batch in one read per table and one insert per table; a redelivery (of an earlier request, or
+        of one earlier in the batch) finds the stored question, a handled event gives None."""
+        found, handled = self._already_stored(session, intakes)
+        new_events: list[dict[str, Any]] = []
+        new_rows: list[dict[str, Any]] = []
+        position: dict[str, int] = {}  # a new question's key -> its place in new_rows
+        plan: list[tuple[Intake, int | None, int | None]] = []  # (intake, stored id, place in new_rows)
+        for intake in intakes:
+            key = intake.question.request_key[:REQUEST_KEY_LEN]
+            if intake.event_id is not None:
+                if intake.event_id in handled:
+                    plan.append((intake, None, None))  # the event was handled before
+                    continue
+                handled.add(intake.event_id)
+                new_events.append({"event_id": intake.event_id, "received_at": now})
+                if key in found or key in position:
+                    plan.append((intake, None, None))  # a question stored under this event's key
+                    continue
+            if key not in found and key not in position:
+                position[key] = len(new_rows)
+                new_rows.append(_values(intake.question, intake.owner, now + self.queue_lease, now))
+            plan.append((intake, found.get(key), position.get(key)))
+        if new_events:
+            session.execute(insert(ProcessedEvent), new_events)
+        ids: list[int] = []
+        if new_rows:
+            returning = insert(PendingQuestion).returning(PendingQuestion.id, sort_by_parameter_order=True)
+            ids = list(session.scalars(returning, new_rows))
+        first = dict.fromkeys(range(len(ids)), True)  # the first request for a new row stored it
+        results: list[Stored | None] = []
+        for intake, stored_id, place in plan:
+            if stored_id is not None:
+                results.append(Stored(stored_id, False, intake.question))
+            elif place is not None:
+                results.append(Stored(ids[place], first.pop(place, False), intake.question))
+            else:
+                results.append(None)
+        return results
+
+    @staticmethod
+    def _already_stored(session: Session, intakes: Sequence[Intake]) -> tuple[dict[str, int], set[str]]:
+        """The ids of the batch's questions stored already (by request key), and its events handled already."""
+        keys = {intake.question.request_key[:REQUEST_KEY_LEN] for intake in intakes}
+        events = {intake.event_id for intake in intakes if intake.event_id is not None}
+        stored = select(PendingQuestion.request_key, PendingQuestion.id).where(PendingQuestion.request_key.in_(keys))
+        found: dict[str, int] = dict(session.execute(stored).all())
+        if not events:
+            return found, set()
+        handled = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(events))
+        return found, set(session.scalars(handled))
+
+    def _store_one(self, session: Session, dialect_insert: Any, intake: Intake, now: dt.datetime) -> Stored | None:
+        if intake.event_id is not None:
+            recorded = session.execute(
+                dialect_insert(ProcessedEvent)
+                .values(event_id=intake.event_id, received_at=now)
+                .on_conflict_do_nothing()
+                .returning(ProcessedEvent.event_id)
+            ).first()
+            if recorded is None:
+                return None  # the event was handled before
+        key = intake.question.request_key[:REQUEST_KEY_LEN]
+        row = _values(intake.question, intake.owner, now + self.queue_lease, now)
+        inserted = session.execute(
+            dialect_insert(PendingQuestion).values(**row).on_conflict_do_nothing().returning(PendingQuestion.id)
+        ).scalar()
+        if inserted is not None:
+            return Stored(inserted, True, intake.question)
+        if intake.event_id is not None:
+            return None  # a question stored under this event's key: the event was handled before
+        found = session.scalar(select(PendingQuestion.id).where(PendingQuestion.request_key == key))
+        return Stored(found, False, intake.question) if found is not None else None
 
     def restore(self, question: Question, *, event_id: str | None, owner: str) -> Stored | None:
         """A question acked while the database was down, replayed from a replica's spool: stored pending and held
@@ -275,22 +361,27 @@ class QuestionInbox:
             return session.scalar(select(PendingQuestion.status).where(PendingQuestion.id == question_id))
 
 
+def _values(question: Question, owner: str, lease_until: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+    """The columns of a question just stored, held by ``owner``."""
+    return {
+        "request_key": question.request_key[:REQUEST_KEY_LEN],
+        "user_id": question.user_id,
+        "channel_id": question.channel_id,
+        "surface": question.surface,
+        "text": clean_text(question.text)[:MAX_TEXT],
+        "response_url": (question.response_url or "")[:URL_LEN] or None,
+        "thread_ts": question.thread_ts,
+        "status": QuestionStatus.PENDING.value,
+        "attempts": 0,
+        "claimed_by": owner,
+        "lease_epoch": FIRST_EPOCH,
+        "lease_until": lease_until,
+        "created_at": now,
+    }
+
+
 def _row(question: Question, owner: str, lease_until: dt.datetime, now: dt.datetime) -> PendingQuestion:
-    return PendingQuestion(
-        request_key=question.request_key[:REQUEST_KEY_LEN],
-        user_id=question.user_id,
-        channel_id=question.channel_id,
-        surface=question.surface,
-        text=clean_text(question.text)[:MAX_TEXT],
-        response_url=(question.response_url or "")[:URL_LEN] or None,
-        thread_ts=question.thread_ts,
-        status=QuestionStatus.PENDING.value,
-        attempts=0,
-        claimed_by=owner,
-        lease_epoch=FIRST_EPOCH,
-        lease_until=lease_until,
-        created_at=now,
-    )
+    return PendingQuestion(**_values(question, owner, lease_until, now))
 
 
 def _question(row: PendingQuestion) -> Question:

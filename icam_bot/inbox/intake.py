@@ -1,0 +1,105 @@
+"""Group commit of the questions stored before their ack.
+
+Every question is committed before its ack (the rule: what the bot acknowledges survives a crash and a database
+outage). One commit per request bounds a replica by the database's commits (and, on SQLite, by the writers
+waiting for its one lock); here concurrent requests hand their questions to one writer thread, which stores all
+that are waiting in one transaction (``QuestionInbox.store_many``) and then releases every waiting request with
+its own result. While one batch commits, the next one gathers: a lone request waits for one commit, as before.
+
+A batch whose transaction fails fails every request in it with that error (nothing of it was stored), and each
+is answered as a storage failure is (written to the spool before its ack, or told to ask again).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+
+from icam_bot.inbox.service import Intake, Question, QuestionInbox, Stored
+
+logger = logging.getLogger(__name__)
+
+#: The most questions one transaction stores (a longer queue is written in several).
+MAX_BATCH = 200
+
+
+class QuestionIntake:
+    """Stores questions through ``inbox`` in group commits, from one writer thread (started on first use)."""
+
+    def __init__(self, inbox: QuestionInbox, *, max_batch: int = MAX_BATCH) -> None:
+        self.inbox = inbox
+        self.max_batch = max_batch
+        self._waiting: list[tuple[Intake, Future[Stored | None]]] = []
+        self._ready = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._stopping = False
+        #: Transactions committed and questions they stored (for tests and the benchmark's report).
+        self.commits = 0
+        self.stored = 0
+
+    def submit(self, question: Question, owner: str, *, event_id: str | None = None) -> Future[Stored | None]:
+        """Queue ``question`` for the next group commit; the future gives what ``QuestionInbox.store`` would (or
+        raises its error) once the transaction holding it committed (or failed)."""
+        future: Future[Stored | None] = Future()
+        with self._ready:
+            self._waiting.append((Intake(question, owner, event_id), future))
+            if self._writer is None:  # none yet, or it stopped (it clears this under the lock)
+                self._start_writer()
+            self._ready.notify()
+        return future
+
+    def store(self, question: Question, owner: str, *, event_id: str | None = None) -> Stored | None:
+        """``submit`` and wait for the commit (blocking)."""
+        return self.submit(question, owner, event_id=event_id).result()
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        """Write what is waiting, then stop the writer (a later ``submit`` starts a new one)."""
+        with self._ready:
+            self._stopping = True
+            self._ready.notify()
+            writer = self._writer
+        if writer is not None:
+            writer.join(timeout)
+
+    def _start_writer(self) -> None:
+        """A new writer thread (called holding ``_ready``)."""
+        self._stopping = False
+        self._writer = threading.Thread(target=self._run, name="icam-question-intake", daemon=True)
+        self._writer.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._ready:
+                    while not self._waiting and not self._stopping:
+                        self._ready.wait()
+                    if not self._waiting:
+                        self._writer = None
+                        return
+                    batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
+                self._commit([(intake, future) for intake, future in batch if future.set_running_or_notify_cancel()])
+        finally:
+            with self._ready:
+                if self._writer is threading.current_thread():  # an unexpected error: the questions go on
+                    logger.error("the question intake's writer stopped unexpectedly; starting another")
+                    self._writer = None
+                    if self._waiting:
+                        self._start_writer()
+
+    def _commit(self, batch: list[tuple[Intake, Future[Stored | None]]]) -> None:
+        """One transaction for ``batch``; every waiter gets its result, or the transaction's error."""
+        if not batch:
+            return
+        try:
+            results = self.inbox.store_many([intake for intake, _future in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"{len(results)} results for {len(batch)} questions")
+        except Exception as error:  # handed to every waiter, who handles it as a storage failure
+            for _intake, future in batch:
+                future.set_exception(error)
+            return
+        self.commits += 1
+        self.stored += len(batch)
+        for (_intake, future), result in zip(batch, results, strict=True):
+            future.set_result(result)
