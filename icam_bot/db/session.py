@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +46,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     return engine
+
+
+def upsert_insert(bind: Engine | Connection, entity: Any) -> Any:
+    """``INSERT`` for ``entity`` in the bind's dialect, which has ``on_conflict_do_nothing`` (PostgreSQL or SQLite)."""
+    return (postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert)(entity)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

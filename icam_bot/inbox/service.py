@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
-from icam_bot.db.session import make_session_factory
+from icam_bot.db.session import make_session_factory, upsert_insert
 from icam_bot.db.types import UtcDateTime
 from icam_bot.inbox.models import REQUEST_KEY_LEN, URL_LEN, PendingQuestion, QuestionStatus
 from icam_bot.textclean import clean_text
@@ -125,8 +124,7 @@ class QuestionInbox:
         except IntegrityError:
             logger.info("a question of the batch was stored meanwhile; storing the batch row by row")
         with self.sessions.begin() as session:
-            dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-            return [self._store_one(session, dialect_insert, intake, now) for intake in intakes]
+            return [self._store_one(session, intake, now) for intake in intakes]
 
     def _store_batch(self, session: Session, intakes: Sequence[Intake], now: dt.datetime) -> list[Stored | None]:
         """The batch in one read per table and one insert per table; a redelivery (of an earlier request, or
@@ -180,10 +178,11 @@ class QuestionInbox:
         handled = select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(events))
         return found, set(session.scalars(handled))
 
-    def _store_one(self, session: Session, dialect_insert: Any, intake: Intake, now: dt.datetime) -> Stored | None:
+    def _store_one(self, session: Session, intake: Intake, now: dt.datetime) -> Stored | None:
+        bind = session.get_bind()
         if intake.event_id is not None:
             recorded = session.execute(
-                dialect_insert(ProcessedEvent)
+                upsert_insert(bind, ProcessedEvent)
                 .values(event_id=intake.event_id, received_at=now)
                 .on_conflict_do_nothing()
                 .returning(ProcessedEvent.event_id)
@@ -193,7 +192,7 @@ class QuestionInbox:
         key = intake.question.request_key[:REQUEST_KEY_LEN]
         row = _values(intake.question, intake.owner, now + self.queue_lease, now)
         inserted = session.execute(
-            dialect_insert(PendingQuestion).values(**row).on_conflict_do_nothing().returning(PendingQuestion.id)
+            upsert_insert(bind, PendingQuestion).values(**row).on_conflict_do_nothing().returning(PendingQuestion.id)
         ).scalar()
         if inserted is not None:
             return Stored(inserted, True, intake.question)
@@ -214,9 +213,8 @@ class QuestionInbox:
                 if session.scalar(select(PendingQuestion.id).where(PendingQuestion.request_key == key)) is not None:
                     return None
                 if event_id is not None:
-                    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
                     session.execute(
-                        dialect.insert(ProcessedEvent)
+                        upsert_insert(session.get_bind(), ProcessedEvent)
                         .values(event_id=event_id, received_at=now)
                         .on_conflict_do_nothing()
                     )

@@ -394,7 +394,7 @@ class Matcher:
         return [sig.doc_fuzzy[d] for d in docs]
 
     def doc_coverage(self, sig: Signals, doc: int) -> tuple[float, float]:
-        """:func:`~icam_bot.matching.evidence.coverage` of the question's terms by one document, once per question."""
+        """:meth:`QueryTerms.coverage` of the question's terms by one document, once per question."""
         found = sig.doc_coverage.get(doc)
         if found is None:
             terms = sig.query_terms

@@ -116,19 +116,17 @@ class QueryTerms:
         unique = tuple(dict.fromkeys(terms))
         weights = tuple(lexical.bm25.rarity(term) for term in unique)
         ceiling = lexical.bm25.rarity("\0")
-        total = 0.0
-        for weight in weights:  # summed in the question's order, as ``coverage`` always has
-            total += weight
         return cls(
             weights,
             tuple(w / ceiling for w in weights),
             tuple(lexical.bm25.documents_with(term) for term in unique),
             tuple(lexical.bm25_answer.documents_with(term) for term in unique),
-            total,
+            sum(weights),  # in the question's order
         )
 
     def coverage(self, doc: int) -> tuple[float, float]:
-        """See :func:`coverage`."""
+        """How much of the question the document speaks of: the IDF-weighted share of its terms found in the
+        document's phrasings or answer, and the rarity of the rarest term it lacks (0 when it lacks none)."""
         if not self.weights:
             return 0.0, 0.0
         found = missing = 0.0
@@ -140,12 +138,6 @@ class QueryTerms:
             else:
                 missing = max(missing, rarity)
         return found / self.total, missing
-
-
-def coverage(matcher: Matcher, terms: list[str], doc: int) -> tuple[float, float]:
-    """How much of the question the document speaks of: the IDF-weighted share of its terms found in the
-    document's phrasings or answer, and the rarity of the rarest term it lacks (0 when it lacks none)."""
-    return QueryTerms.of(matcher._lexical, terms).coverage(doc)
 
 
 def gather_evidence(matcher: Matcher, ranked: list[tuple[int, float]], sig: Signals) -> Evidence:

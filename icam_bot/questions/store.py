@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.db.base import utcnow
 from icam_bot.db.models import ProcessedEvent
-from icam_bot.db.session import make_engine, make_session_factory
+from icam_bot.db.session import make_engine, make_session_factory, upsert_insert
 from icam_bot.questions.models import CATEGORY_LEN, NORMALIZED_LEN, AnswerFeedback, QuestionLog, UnansweredQuestion
 from icam_bot.questions.signals import SignalKind, add_signal, mark_picked, record_vote
 
@@ -88,10 +87,9 @@ class Store:
         """Record many handled event ids at once (those already recorded are left as they are)."""
         if not event_ids:
             return
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         rows = [{"event_id": event_id, "received_at": utcnow()} for event_id in dict.fromkeys(event_ids)]
         with self.sessions.begin() as session:
-            session.execute(dialect.insert(ProcessedEvent).values(rows).on_conflict_do_nothing())
+            session.execute(upsert_insert(self.engine, ProcessedEvent).values(rows).on_conflict_do_nothing())
 
     def prune_events(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
         """Forget processed events older than Slack's retry window; returns how many were removed."""
