@@ -10,13 +10,15 @@ Training rows come from two places:
 The label is "the best entry is the right answer". The model form (logistic regression at several strengths of
 regularisation, or boosted trees of two sizes) and the validation rows' weight are chosen by out-of-fold
 success on validation. Thresholds are chosen on out-of-fold probabilities of the
-validation rows only (each validation fold is predicted by a model that never saw it); test splits are never
-read here.
+validation rows only (each validation fold is predicted by a model that never saw it, and all questions of one
+source page sit in one fold, so a page's wording is never learnt and judged in the same round); test splits
+are never read here.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,6 +96,8 @@ class Trace:
     verbatim: float = 0.0
     #: Other entries that answer the question as well.
     also: tuple[str, ...] = ()
+    #: The page a real-world question comes from: all questions of one page share a validation fold.
+    page: str = ""
 
     def accepts(self, entry_id: str) -> bool:
         """Whether ``entry_id`` answers this question."""
@@ -144,7 +148,7 @@ def item_traces(matcher: Matcher, items: Sequence[Item]) -> list[Trace]:
     for item in items:
         t = trace(matcher, item.question, item.expected, item.set, split=item.split, expected_redirect=item.redirect)
         if t is not None:
-            t = replace(t, also=item.also)
+            t = replace(t, also=item.also, page=item.url)
         else:
             t = Trace(
                 item.expected,
@@ -160,6 +164,7 @@ def item_traces(matcher: Matcher, items: Sequence[Item]) -> list[Trace]:
                 item.split,
                 item.question,
                 also=item.also,
+                page=item.url,
             )
         result.append(t)
     return result
@@ -245,14 +250,22 @@ def _weights(traces: Sequence[Trace], share: float) -> np.ndarray:
     return np.array([1.0 if t.origin == "kb" else per_val for t in traces])
 
 
+def validation_folds(val: Sequence[Trace], folds: int = VALIDATION_FOLDS) -> list[int]:
+    """Each validation trace's fold: questions of one source page share a fold (a model never learns a page's
+    wording and is then judged on the same page), other questions are dealt round-robin."""
+    return [zlib.crc32(t.page.encode()) % folds if t.page else i % folds for i, t in enumerate(val)]
+
+
 def _oof(kb_traces: list[Trace], val: list[Trace], share: float, choice: ModelChoice) -> np.ndarray:
     """Out-of-fold probabilities for the validation traces."""
     probs = np.zeros(len(val))
+    folds = validation_folds(val)
     for fold in range(VALIDATION_FOLDS):
-        train = kb_traces + [t for i, t in enumerate(val) if i % VALIDATION_FOLDS != fold]
+        train = kb_traces + [t for t, f in zip(val, folds, strict=True) if f != fold]
         model = _fit(train, _weights(train, share), choice)
-        held = [i for i in range(len(val)) if i % VALIDATION_FOLDS == fold]
-        probs[held] = model.probabilities(_matrix([val[i] for i in held]))
+        held = [i for i, f in enumerate(folds) if f == fold]
+        if held:
+            probs[held] = model.probabilities(_matrix([val[i] for i in held]))
     return probs
 
 

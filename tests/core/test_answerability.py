@@ -217,6 +217,24 @@ def test_tuning_meets_the_precision_target_on_out_of_fold_predictions():
     assert tuned.model.suggest_at <= tuned.model.answer_at
 
 
+def test_questions_of_one_page_share_a_validation_fold():
+    from icam_bot.evaluation.answerability import VALIDATION_FOLDS, validation_folds
+
+    rng = np.random.default_rng(5)
+    traces = _synthetic(60, "real-world", rng)
+    pages = [f"https://example.gov/faq/{i % 7}" if i < 40 else "" for i in range(len(traces))]
+    traces = [replace(t, page=page) for t, page in zip(traces, pages, strict=True)]
+    folds = validation_folds(traces)
+    by_page: dict[str, set[int]] = {}
+    for page, fold in zip(pages, folds, strict=True):
+        if page:
+            by_page.setdefault(page, set()).add(fold)
+    assert all(len(f) == 1 for f in by_page.values())  # a page never straddles two folds
+    assert len({f for f, page in zip(folds, pages, strict=True) if page}) > 1  # pages spread over folds
+    loose = [f for f, page in zip(folds, pages, strict=True) if not page]
+    assert sorted(set(loose)) == list(range(VALIDATION_FOLDS))  # dev questions are dealt round-robin
+
+
 def test_a_question_that_is_an_entrys_own_phrasing_is_answered(matcher):
     model = _model(answer_at=2.0, suggest_at=2.0)
     assert choose(model, 0.0, has_entry=True, known_share=1.0, entry_score=0.5, redirect_score=None, verbatim=1.0) is (
