@@ -21,6 +21,7 @@ from icam_bot.matching.evidence import Evidence, QueryTerms, gather_evidence, re
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, AnalysisMemo, load_or_build_lexical
 from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
+from icam_bot.matching.vector_index import VectorIndex
 from icam_bot.matching.vector_store import VectorCache
 from icam_bot.text.normalize import (
     MAX_QUESTION_CHARS,
@@ -37,10 +38,6 @@ from icam_bot.text.normalize import (
 logger = logging.getLogger(__name__)
 
 RERANK_POOL = 12
-#: Above this many indexed phrasings, the best-phrasing similarity (a scan of every phrasing vector, bound by
-#: memory bandwidth) is computed only for the entries whose other signals can still put them in the re-rank pool.
-PRUNE_PHRASINGS = 20_000
-PRUNE_POOL = 256
 MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 5
 QUERY_CACHE_SIZE = 4096
@@ -247,19 +244,7 @@ class Matcher:
         both = cache.vectors(self.encoder, texts + answers, "phrasings and answers", save=self.persist)
         #: How many texts this build encoded (0 when every vector came from a cache).
         self.vectors_encoded = cache.encoded
-        vectors, answer_vectors = both[: len(texts)], both[len(texts) :]
-        self._phrasing_count = len(texts)
-        #: Every query scans all phrasing vectors unless the index is pruned; the scan is about twice as fast with
-        #: one column per phrasing (the row-per-phrasing product waits on memory). A pruned index gathers the
-        #: pool's phrasings, which is cheap from rows, so it keeps rows.
-        self._vectors_t = np.ascontiguousarray(vectors.T) if len(texts) <= PRUNE_PHRASINGS else None
-        self._vectors = vectors if self._vectors_t is None else None
-        self._starts = np.searchsorted(np.array(owner), np.arange(len(self._docs)))
-        self._ends = np.append(self._starts[1:], len(texts))
-        sums = np.add.reduceat(vectors, self._starts, axis=0)
-        centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-        #: Each document's centroid and answer vector, one column each (centroids first): one product per query.
-        self._doc_vectors_t = np.ascontiguousarray(np.concatenate([centroids, answer_vectors]).T)
+        self.vector_index = VectorIndex(both[: len(texts)], owner, both[len(texts) :])
 
     # -- query -----------------------------------------------------------------------------------
     def correct_typos(self, words: list[str]) -> list[str]:
@@ -291,8 +276,7 @@ class Matcher:
         known_share = sum(w in self._lexical.vocab for w in content) / len(content) if content else 0.0
         raw, ceiling = self._lexical.bm25.scores(terms)
         bm25 = raw / ceiling if ceiling else raw
-        n = len(self._docs)
-        zeros = np.zeros(n, dtype=np.float32)
+        zeros = np.zeros(len(self._docs), dtype=np.float32)
         bm25_answer = zeros
         if weights is None or weights.bm25_answer or self.decision_model is not None:
             raw, ceiling = self._lexical.bm25_answer.scores(terms)
@@ -301,17 +285,18 @@ class Matcher:
         if self.encoder is not None:
             query_text = " ".join(words + (expansions if expand_for_embedding else []))
             q = self._query_vector(query_text)
+            index = self.vector_index
             if weights is None or weights.emb_max or self.decision_model is not None:
-                if weights is not None and self._phrasing_count > PRUNE_PHRASINGS:
+                if weights is not None and index.pruned:
                     deferred = q
                 else:
-                    emb_max = np.maximum.reduceat(self._phrasing_cosines(q), self._starts)
+                    emb_max = index.best_phrasing_all(q)
             need_centroid = weights is None or weights.emb_centroid or self.decision_model is not None
             need_answer = weights is None or weights.emb_answer or self.decision_model is not None
             if need_centroid or need_answer:
-                doc_cosines = q @ self._doc_vectors_t
-                emb_centroid = doc_cosines[:n] if need_centroid else zeros
-                emb_answer = doc_cosines[n:] if need_answer else zeros
+                centroid_cosines, answer_cosines = index.doc_cosines(q)
+                emb_centroid = centroid_cosines if need_centroid else zeros
+                emb_answer = answer_cosines if need_answer else zeros
         joined = " ".join(words)
         definition = bool(_DEFINITION_INTENT.search(joined))
         return Signals(
@@ -328,39 +313,6 @@ class Matcher:
             query_vector=deferred,
             terms=content_terms(words),
         )
-
-    def _phrasing_cosines(self, q: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """The query's cosine with every phrasing, or with the given phrasings (float32)."""
-        if self._vectors_t is not None:
-            return q @ (self._vectors_t if rows is None else self._vectors_t[:, rows])
-        assert self._vectors is not None
-        return (self._vectors if rows is None else self._vectors[rows]) @ q
-
-    def _best_phrasing(self, docs: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """The query's best cosine over each given document's phrasings."""
-        counts = self._ends[docs] - self._starts[docs]
-        offsets = np.cumsum(counts) - counts
-        rows = np.repeat(self._starts[docs] - offsets, counts) + np.arange(int(counts.sum()))
-        return np.maximum.reduceat(self._phrasing_cosines(q, rows), offsets)
-
-    def _add_best_phrasing(self, base: np.ndarray, q: np.ndarray, weight: float) -> np.ndarray:
-        """``base`` plus the weighted best-phrasing similarity, exact for every document that can rank.
-
-        Cosines are at most 1, so a document outside the pool scores at most ``base + weight``: when even the
-        best of those stays below the pool's RERANK_POOL-th score, no document outside could have ranked.
-        """
-        size = PRUNE_POOL
-        while size < len(base):
-            pool = np.argpartition(-base, size)[:size]
-            scores = base[pool] + weight * self._best_phrasing(pool, q)
-            outside = base.copy()
-            outside[pool] = -np.inf
-            if outside.max() + weight <= np.partition(scores, -RERANK_POOL)[-RERANK_POOL]:
-                full = np.full(len(base), -np.inf)
-                full[pool] = scores
-                return full
-            size *= 4
-        return base + weight * np.maximum.reduceat(self._phrasing_cosines(q), self._starts)
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
@@ -421,7 +373,7 @@ class Matcher:
             + (self._glossary_shift(sig, cal) * self._glossary_mask)
         )
         if sig.query_vector is not None and cal.emb_max:
-            base = self._add_best_phrasing(base, sig.query_vector, cal.emb_max)
+            base = self.vector_index.add_best_phrasing(base, sig.query_vector, cal.emb_max, RERANK_POOL)
         pool = np.argpartition(-base, RERANK_POOL)[:RERANK_POOL] if len(base) > RERANK_POOL else np.arange(len(base))
         docs = pool.tolist()
         fuzzy = [sig.fuzzy[d] for d in docs] if sig.fuzzy_ready else self.doc_fuzzy(sig, docs)

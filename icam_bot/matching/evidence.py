@@ -76,9 +76,8 @@ def _signal_values(matcher: Matcher, sig: Signals, pool: np.ndarray) -> dict[str
     the pool: the evidence is then the same whether or not the index was pruned.
     """
     emb_max = np.full(len(sig.bm25), -1.0, dtype=np.float32)
-    emb_max[pool] = (
-        matcher._best_phrasing(pool, sig.query_vector) if sig.query_vector is not None else sig.emb_max[pool]
-    )
+    q = sig.query_vector
+    emb_max[pool] = matcher.vector_index.best_phrasing(pool, q) if q is not None else sig.emb_max[pool]
     return {
         "emb_max": emb_max,
         "emb_centroid": sig.emb_centroid,

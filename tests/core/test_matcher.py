@@ -107,14 +107,14 @@ def test_reply_for_unknown_entry_is_none(responder):
 def test_pruned_best_phrasing_ranks_exactly_like_the_full_scan(matcher, monkeypatch):
     """Large KBs score best phrasings only for entries that can still rank; the outcome must not change."""
     from icam_bot.evaluation.dataset import load_dataset
-    from icam_bot.matching import engine
+    from icam_bot.matching import vector_index
 
     if matcher.encoder is None:
         pytest.skip("the embedding model is not installed")
     questions = [item.question for item in load_dataset()][:120]
     full = [matcher.match(q) for q in questions]
-    monkeypatch.setattr(engine, "PRUNE_PHRASINGS", 0)
-    monkeypatch.setattr(engine, "PRUNE_POOL", 16)
+    monkeypatch.setattr(vector_index, "PRUNE_PHRASINGS", 0)
+    monkeypatch.setattr(vector_index, "PRUNE_POOL", 16)
     pruned = [matcher.match(q) for q in questions]
     # the same entries in the same order; scores agree up to float32 rounding (a subset matmul sums differently)
     assert [[c.entry_id for c in r.candidates] for r in pruned] == [[c.entry_id for c in r.candidates] for r in full]

@@ -82,12 +82,12 @@ def test_pooled_fuzzy_and_coverage_are_the_per_document_values(matcher):
 def test_phrasing_scan_agrees_with_the_row_per_phrasing_product(matcher):
     if matcher.encoder is None:
         pytest.skip("the embedding model is not installed")
-    rows = np.ascontiguousarray(matcher._vectors_t.T)
+    rows = np.ascontiguousarray(matcher.vector_index.columns.T)
     for question in QUESTIONS:
         q = matcher.encoder.encode_one(clean_text(question))
-        assert np.abs(matcher._phrasing_cosines(q) - rows @ q).max() < 1e-6
+        assert np.abs(matcher.vector_index.phrasing_cosines(q) - rows @ q).max() < 1e-6
         picked = np.arange(3, rows.shape[0], 11)
-        assert np.abs(matcher._phrasing_cosines(q, picked) - rows[picked] @ q).max() < 1e-6
+        assert np.abs(matcher.vector_index.phrasing_cosines(q, picked) - rows[picked] @ q).max() < 1e-6
 
 
 def test_encode_one_is_the_one_text_batch(matcher):
