@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import logging
 import re
 import threading
@@ -21,6 +20,7 @@ from icam_bot.matching.evidence import Evidence, QueryTerms, gather_evidence, re
 from icam_bot.matching.glossary import GlossaryExpander
 from icam_bot.matching.lexical_index import TYPO_MIN_LENGTH, AnalysisMemo, load_or_build_lexical
 from icam_bot.matching.model_files import INSTALL_HINT, ModelNotInstalledError
+from icam_bot.matching.results import Candidate, Decision, MatchResult
 from icam_bot.matching.vector_index import VectorIndex
 from icam_bot.matching.vector_store import VectorCache
 from icam_bot.text.normalize import (
@@ -38,7 +38,6 @@ from icam_bot.text.normalize import (
 logger = logging.getLogger(__name__)
 
 RERANK_POOL = 12
-MAX_SUGGESTIONS = 3
 MAX_CANDIDATES = 5
 QUERY_CACHE_SIZE = 4096
 TYPO_CUTOFF = 84.0
@@ -51,54 +50,6 @@ _DEFINITION_INTENT = re.compile(r"\b(stands? for|acronym|abbreviation|short for|
 _WHAT_INTENT = re.compile(
     r"\b(what (?:is|are|was)|whats|define|definition|meaning|means?|explain|what does \w+(?: \w+)? do)\b"
 )
-
-
-class Decision(enum.StrEnum):
-    """What the matcher decided to do with a question."""
-
-    ANSWER = "answer"
-    SUGGEST = "suggest"
-    ABSTAIN = "abstain"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A scored knowledge entry."""
-
-    entry_id: str
-    question: str
-    category: str
-    score: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """The outcome for one question."""
-
-    question: str
-    decision: Decision
-    best: Candidate | None = None
-    candidates: tuple[Candidate, ...] = ()
-    redirect: Redirect | None = None
-    reason: str = ""
-    truncated: bool = False
-    #: How sure the matcher is that ``candidates[0]`` is the right answer (the answerability model), when known.
-    confidence: float | None = None
-    #: Entries close enough to list beside an abstain ("these might be related").
-    related: tuple[Candidate, ...] = ()
-
-    @property
-    def answered(self) -> bool:
-        return self.decision is Decision.ANSWER
-
-    @property
-    def suggestions(self) -> tuple[Candidate, ...]:
-        """Close entries to offer as "did you mean" (for SUGGEST) or "other matches" (for ANSWER)."""
-        if self.decision is Decision.ANSWER:
-            return self.candidates[1 : 1 + MAX_SUGGESTIONS]
-        if self.decision is Decision.SUGGEST:
-            return self.candidates[:MAX_SUGGESTIONS]
-        return self.related[:MAX_SUGGESTIONS]
 
 
 @dataclass
