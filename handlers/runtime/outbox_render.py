@@ -13,7 +13,7 @@ from icam_bot.comms.announcements import AnnouncementView
 from icam_bot.comms.digest_outbox import TOPIC as DIGEST_TOPIC
 from icam_bot.comms.outbox import POST_TOPIC, REPORT_TOPIC, report_from_payload
 from icam_bot.outbox.service import Claimed
-from icam_bot.teaching.service import TOPIC as TEACHING_TOPIC
+from icam_bot.teaching.records import TOPIC as TEACHING_TOPIC
 from icam_bot.tracker.notes import TOPIC as TRACKER_TOPIC
 from icam_bot.tracker.notes import TRIAGE_EDIT, item_from_payload, note_from_payload
 

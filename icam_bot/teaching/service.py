@@ -5,36 +5,27 @@ live version bump and the messages owed to the askers (the outbox) when somethin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from icam_bot.answers import Responder
 from icam_bot.db.base import utcnow
 from icam_bot.db.session import make_session_factory
-from icam_bot.errors import IcamError
 from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import Entry
 from icam_bot.knowledge.site import render
-from icam_bot.outbox.service import enqueue
-from icam_bot.questions.models import ReviewSignal
 from icam_bot.questions.signals import SignalKind, add_signal
 from icam_bot.teaching.drafts import AnswerForm, entry_fields, validate
 from icam_bot.teaching.flags import EvaluationGuard, Flag
 from icam_bot.teaching.live import bump_version, detached
 from icam_bot.teaching.merge import Change
-from icam_bot.teaching.models import ChangeKind, ChangeStatus, LiveChange, ReviewClosure, TeachingEvent
+from icam_bot.teaching.models import ChangeKind, ChangeStatus, LiveChange, ReviewClosure
 from icam_bot.teaching.queue import QueueRow, find_row, open_rows
-
-#: The outbox topic of the message an asker gets when their question is answered.
-TOPIC = "kb_answer"
-
-
-class TeachingError(IcamError):
-    """A teaching action refused (not allowed, already closed, unknown entry...); safe to show."""
+from icam_bot.teaching.records import Recorder, TeachingError, closure_askers
 
 
 class Roles(Protocol):
@@ -133,8 +124,9 @@ class TeachingService:
         if not (self.roles.is_pmo(actor) and self.roles.is_pmo(author)):
             raise TeachingError("Only replies written by ICAM PMO members can be marked as answers, by PMO members.")
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             add_signal(session, SignalKind.PROPOSED, asker, question, proposal=answer, proposed_by=author)
-            self._audit(session, actor, "answer_proposed", "queue", after=question[:200], detail=f"reply by {author}")
+            rec.audit("answer_proposed", "queue", after=question[:200], detail=f"reply by {author}")
 
     # -- closing -----------------------------------------------------------------------------------------
     def close_with_entry(self, actor: str, key: str, entry_id: str) -> Outcome:
@@ -156,11 +148,12 @@ class TeachingService:
         flags = self.guard.check(self.responder, entry_id, phrasings) if self.guard and phrasings else []
         flagged = {f.phrasing for f in flags}
         with self.sessions.begin() as session:
-            closure = self._close(session, row, "entry", entry_id, actor)
+            rec = Recorder(session, actor, self.clock())
+            closure = rec.close(row, "entry", entry_id)
             ids = []
             for text in phrasings:
                 status = ChangeStatus.DRAFT if text in flagged else ChangeStatus.LIVE
-                change = self._change(session, ChangeKind.PHRASING, entry_id, actor, status, text=text)
+                change = rec.change(ChangeKind.PHRASING, entry_id, status, text=text)
                 change.closure_id = closure.id
                 if text in flagged:
                     change.flags = [
@@ -168,9 +161,7 @@ class TeachingService:
                     ]
                 session.flush()
                 ids.append(change.id)
-                self._audit(
-                    session,
-                    actor,
+                rec.audit(
                     "phrasing_flagged" if text in flagged else "phrasing_live",
                     entry_id,
                     change_id=change.id,
@@ -179,7 +170,7 @@ class TeachingService:
                 )
             if len(flagged) < len(phrasings):
                 bump_version(session)
-            notified = self._notify(session, closure.id, row, self._entry_payload(entry))
+            notified = rec.notify(closure.id, row.asked, self._entry_payload(entry))
         held = (
             f" {len(flagged)} phrasing(s) wait for a second person: they would take other entries' questions."
             if flagged
@@ -206,15 +197,14 @@ class TeachingService:
         kb = self.responder.kb if existing is None else _without(self.responder.kb, existing.id)
         entry = validate(fields, kb)
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             row = self._row(session, key) if key else None
-            closure = self._close(session, row, "new_answer", entry.id, actor) if row else None
-            change = self._change(session, ChangeKind.ENTRY, entry.id, actor, ChangeStatus.DRAFT, entry=fields)
+            closure = rec.close(row, "new_answer", entry.id) if row else None
+            change = rec.change(ChangeKind.ENTRY, entry.id, ChangeStatus.DRAFT, entry=fields)
             change.closure_id = closure.id if closure else None
             session.flush()
             action = "entry_edit_proposed" if existing else "entry_proposed"
-            self._audit(
-                session,
-                actor,
+            rec.audit(
                 action,
                 entry.id,
                 change_id=change.id,
@@ -232,6 +222,7 @@ class TeachingService:
         """A second person approves a draft (a new or edited entry, or a flagged phrasing): it goes live on every
         replica, and the askers of its row get the answer (once)."""
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             change = session.get(LiveChange, change_id, with_for_update=True)
             if change is None or change.status != ChangeStatus.DRAFT.value:
                 raise TeachingError("That draft was already decided.")
@@ -257,9 +248,7 @@ class TeachingService:
                     change.supersedes = old.id
             change.status = ChangeStatus.LIVE.value
             change.approved_by, change.approved_at = actor, self.clock()
-            self._audit(
-                session,
-                actor,
+            rec.audit(
                 "approved",
                 change.target_id,
                 change_id=change.id,
@@ -272,7 +261,7 @@ class TeachingService:
                 closure = session.get(ReviewClosure, change.closure_id)
                 shown = entry or self.responder.entry(change.target_id)
                 if closure is not None and shown is not None:
-                    notified = self._notify_closure(session, closure, self._entry_payload(shown))
+                    notified = rec.notify(closure.id, closure_askers(closure), self._entry_payload(shown))
             target = change.target_id
         return Outcome(
             f"`{target}` is live: every replica answers with it within a minute.",
@@ -284,13 +273,14 @@ class TeachingService:
 
     def reject(self, actor: str, change_id: int, reason: str = "") -> Outcome:
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             change = session.get(LiveChange, change_id, with_for_update=True)
             if change is None or change.status != ChangeStatus.DRAFT.value:
                 raise TeachingError("That draft was already decided.")
             target = self.responder.entry(change.target_id)
             self._require(actor, (change.entry or {}).get("owner") or (target.owner if target else None), "reject it")
             change.status = ChangeStatus.REJECTED.value
-            self._audit(session, actor, "rejected", change.target_id, change_id=change.id, detail=reason or None)
+            rec.audit("rejected", change.target_id, change_id=change.id, detail=reason or None)
         return Outcome("Draft rejected.")
 
     def close_out_of_scope(self, actor: str, key: str, redirect_id: str | None = None) -> Outcome:
@@ -301,18 +291,17 @@ class TeachingService:
         if redirect_id and redirect is None:
             raise TeachingError(f"There is no redirect `{redirect_id}`.")
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             row = self._row(session, key)
-            closure = self._close(session, row, "not_icam", redirect_id, actor)
+            closure = rec.close(row, "not_icam", redirect_id)
             notified = 0
             if redirect is not None:
                 for text in row.questions:
-                    self._change(session, ChangeKind.REDIRECT_EXAMPLE, redirect.id, actor, ChangeStatus.LIVE, text=text)
+                    rec.change(ChangeKind.REDIRECT_EXAMPLE, redirect.id, ChangeStatus.LIVE, text=text)
                 bump_version(session)
                 payload = {"kind": "redirect", "text": render(redirect.message, self.responder.kb.site)}
-                notified = self._notify(session, closure.id, row, payload)
-            self._audit(
-                session, actor, "closed_not_icam", redirect_id or "queue", closure_id=closure.id, after=row.question
-            )
+                notified = rec.notify(closure.id, row.asked, payload)
+            rec.audit("closed_not_icam", redirect_id or "queue", closure_id=closure.id, after=row.question)
         return Outcome(
             f"Closed as not ICAM{f' (redirect `{redirect_id}`)' if redirect_id else ''}.",
             closure.id,
@@ -323,9 +312,10 @@ class TeachingService:
     def ignore(self, actor: str, key: str) -> Outcome:
         self._require(actor, None, "dismiss rows")
         with self.sessions.begin() as session:
+            rec = Recorder(session, actor, self.clock())
             row = self._row(session, key)
-            closure = self._close(session, row, "ignore", None, actor)
-            self._audit(session, actor, "ignored", "queue", closure_id=closure.id, after=row.question)
+            closure = rec.close(row, "ignore", None)
+            rec.audit("ignored", "queue", closure_id=closure.id, after=row.question)
         return Outcome("Dismissed.", closure.id)
 
     # -- in a transaction ----------------------------------------------------------------------------------
@@ -335,80 +325,6 @@ class TeachingService:
             raise TeachingError("That row was already closed (or its questions were answered).")
         return row
 
-    def _close(self, session: Session, row: QueueRow, action: str, target: str | None, actor: str) -> ReviewClosure:
-        closure = ReviewClosure(
-            action=action,
-            target_id=target,
-            questions=list(row.questions),
-            askers=[list(pair) for pair in row.asked],
-            closed_by=actor,
-            closed_at=self.clock(),
-        )
-        session.add(closure)
-        session.flush()
-        taken = session.execute(
-            update(ReviewSignal)
-            .where(ReviewSignal.id.in_(row.signal_ids), ReviewSignal.closure_id.is_(None))
-            .values(closure_id=closure.id)
-        )
-        if not getattr(taken, "rowcount", 0):
-            raise TeachingError("That row was already closed by someone else.")
-        return closure
-
-    def _change(
-        self,
-        session: Session,
-        kind: ChangeKind,
-        target: str,
-        actor: str,
-        status: ChangeStatus,
-        *,
-        text: str | None = None,
-        entry: dict[str, Any] | None = None,
-    ) -> LiveChange:
-        now = self.clock()
-        live = status is ChangeStatus.LIVE
-        change = LiveChange(
-            kind=kind.value,
-            target_id=target,
-            text=text,
-            entry=entry,
-            status=status.value,
-            proposed_by=actor,
-            proposed_at=now,
-            approved_by=actor if live else None,
-            approved_at=now if live else None,
-        )
-        session.add(change)
-        return change
-
-    def _audit(
-        self,
-        session: Session,
-        actor: str,
-        action: str,
-        target: str,
-        *,
-        change_id: int | None = None,
-        closure_id: int | None = None,
-        after: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        session.add(
-            TeachingEvent(
-                target=target,
-                change_id=change_id,
-                closure_id=closure_id,
-                actor_id=actor,
-                action=action,
-                field=None,
-                before=None,
-                after=after,
-                detail=detail,
-                created_at=self.clock(),
-            )
-        )
-
     def _entry_payload(self, entry: Entry) -> dict[str, Any]:
         return {
             "kind": "answer",
@@ -417,24 +333,6 @@ class TeachingService:
             "text": render(entry.answer, self.responder.kb.site),
             "sources": [{"title": r.title, "url": r.url} for r in entry.references],
         }
-
-    def _notify(self, session: Session, closure_id: int, row: QueueRow, payload: dict[str, Any]) -> int:
-        return _enqueue_all(session, closure_id, row.asked, payload)
-
-    def _notify_closure(self, session: Session, closure: ReviewClosure, payload: dict[str, Any]) -> int:
-        asked = [(str(pair[0]), str(pair[1])) for pair in closure.askers]
-        return _enqueue_all(session, closure.id, asked, payload)
-
-
-def _enqueue_all(session: Session, closure_id: int, asked: Iterable[tuple[str, str]], payload: dict[str, Any]) -> int:
-    """One message per asker (their own question with the answer), once: the dedupe key is closure + asker."""
-    sent = 0
-    for user, question in asked:
-        if enqueue(
-            session, TOPIC, user, {**payload, "question": question}, dedupe_key=f"kb-answer:{closure_id}:{user}"
-        ):
-            sent += 1
-    return sent
 
 
 def _without(kb: Any, entry_id: str) -> Any:
