@@ -205,7 +205,7 @@ def test_not_icam_with_a_redirect_and_ignore(engine, fresh, teaching):
     live = LiveKnowledge(fresh, engine, 0.0)
     live.refresh(force=True)
     assert GAP in next(r for r in fresh.kb.redirects if r.id == redirect.id).examples
-    ask(engine, fresh, "purple monkey dishwasher question", "U2")
+    ask(engine, fresh, "purple monkey dishwasher badge question", "U2")  # unanswered, and no redirect fits
     key = teaching.queue(PMO_A)[0].key
     with pytest.raises(TeachingError):
         teaching.ignore(OWNER, key)  # dismissing is the PMO's
@@ -235,7 +235,7 @@ def test_pull_writes_the_knowledge_format_and_the_yaml_retires_the_database_copi
     base = load_knowledge(directory)
     ask(engine, fresh, GAP, "U1")
     teaching.close_with_entry(PMO_A, teaching.queue(PMO_A)[0].key, "app-why-sso")
-    ask(engine, fresh, "purple monkey dishwasher question", "U2")
+    ask(engine, fresh, "purple monkey dishwasher badge question", "U2")  # unanswered, and no redirect fits
     draft = teaching.propose(PMO_A, FORM, teaching.queue(PMO_A)[0].key)
     teaching.approve(PMO_B, draft.change_ids[0])
     live = LiveKnowledge(Responder(base, rebuild_matcher(fresh.matcher, base)), engine, 0.0, retire=True)
