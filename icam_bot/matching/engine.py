@@ -277,13 +277,9 @@ class Matcher:
                 self._query_cache[text] = vector
         return vector
 
-    def _fuzzy(self, words: list[str], doc_index: int) -> float:
-        """The best rapidfuzz ratio between the question and one of the document's phrasings (0..1)."""
-        best = process.extractOne(" ".join(words), self._lexical.normalized[doc_index], scorer=fuzz.ratio)
-        return best[1] / 100.0 if best else 0.0
-
     def doc_fuzzy(self, sig: Signals, docs: list[int]) -> list[float]:
-        """``_fuzzy`` for several documents, each computed once per question (one rapidfuzz call for all)."""
+        """The best rapidfuzz ratio (0..1) between the question and each document's phrasings, each computed once
+        per question (one rapidfuzz call for all the documents not seen yet)."""
         todo = [d for d in dict.fromkeys(docs) if d not in sig.doc_fuzzy]
         if todo:
             normalized = self._lexical.normalized
@@ -308,8 +304,7 @@ class Matcher:
 
     def with_all_fuzzy(self, sig: Signals) -> Signals:
         """Fill the fuzzy signal for every document (for tuning many calibrations on one query)."""
-        for i in range(len(self._docs)):
-            sig.fuzzy[i] = self._fuzzy(sig.words, i)
+        sig.fuzzy[:] = self.doc_fuzzy(sig, list(range(len(self._docs))))
         sig.fuzzy_ready = True
         return sig
 
