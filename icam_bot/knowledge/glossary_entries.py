@@ -43,6 +43,12 @@ def _phrasings(term: GlossaryTerm) -> tuple[str, tuple[str, ...]]:
     return question, alternates
 
 
+def definition_questions(terms: list[GlossaryTerm]) -> list[str]:
+    """Each acronym's generated "What does X stand for?" (an FAQ entry that has it as a phrasing owns the term's
+    definition, and the glossary entry goes without it)."""
+    return [_phrasings(term)[0] for term in terms if term.stands_for]
+
+
 def glossary_entries(
     terms: list[GlossaryTerm], reviewed: dt.date, taken: set[str] | None = None, key: Callable[[str], str] = str
 ) -> list[Entry]:

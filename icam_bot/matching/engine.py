@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY
+from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY, definition_questions
+from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
 from icam_bot.matching.decision import Choice, DecisionModel, DecisionModels, choose
@@ -143,6 +144,12 @@ class Matcher:
             _Doc(f"redirect:{r.id}", (r.topic, *r.examples), r, answer=plain_answer(r.message)) for r in kb.redirects
         ]
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
+        #: Who answers "what does X stand for": glossary entries, and an FAQ entry that took a term's generated
+        #: question (``gov-what-is-icam`` owns "What does ICAM stand for?", so ``glossary-icam`` lacks it).
+        owned = {phrasing_key(q) for q in definition_questions(kb.glossary)}
+        self._definition_mask = self._glossary_mask | np.array(
+            [d.redirect is None and any(phrasing_key(p) in owned for p in d.phrasings) for d in self._docs], dtype=bool
+        )
         #: ``persist=False`` (a live reload): nothing is written to the cache directory (the index and new vectors
         #: stay in memory; a restart builds them again from the merged knowledge).
         self.persist = persist
@@ -316,7 +323,7 @@ class Matcher:
             + cal.bm25 * sig.bm25
             + cal.emb_answer * sig.emb_answer
             + cal.bm25_answer * sig.bm25_answer
-            + (self._glossary_shift(sig, cal) * self._glossary_mask)
+            + self._glossary_shift(sig, cal)
         )
         if sig.query_vector is not None and cal.emb_max:
             base = self.vector_index.add_best_phrasing(base, sig.query_vector, cal.emb_max, RERANK_POOL)
@@ -327,13 +334,13 @@ class Matcher:
         scored.sort(key=lambda pair: -pair[1])
         return scored
 
-    @staticmethod
-    def _glossary_shift(sig: Signals, cal: Calibration) -> float:
-        """What glossary entries gain or lose: a boost for "what does X stand for", nothing for "what is X",
-        the calibration's penalty for any other question."""
+    def _glossary_shift(self, sig: Signals, cal: Calibration) -> np.ndarray | float:
+        """What each document gains or loses as a definition: a boost for "what does X stand for" (glossary
+        entries and the FAQ entries that own a term's definition), nothing for "what is X", and the calibration's
+        penalty on glossary entries for any other question."""
         if sig.definition:
-            return DEFINITION_BOOST
-        return 0.0 if sig.asks_what else -cal.glossary_penalty
+            return DEFINITION_BOOST * self._definition_mask
+        return 0.0 if sig.asks_what else -cal.glossary_penalty * self._glossary_mask
 
     def _rerank_bonus(self, sig: Signals, cal: Calibration, doc: int, fuzzy: float) -> float:
         """What the re-rank pool adds to a document's score: fuzzy closeness and coverage of the question."""

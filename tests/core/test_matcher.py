@@ -158,3 +158,12 @@ def test_glossary_terms_answer_what_is_questions_but_do_not_take_other_questions
         held = {c.entry_id: c.score for c in matcher.match(question, held_back).candidates}
         assert next(iter(held)) != term
         assert held.get(term, 0.0) <= matcher.match(question, free).candidates[0].score - 0.2 + 1e-4
+
+
+def test_the_faq_entry_that_owns_an_acronym_answers_what_it_stands_for(matcher):
+    # gov-what-is-icam holds "what does ICAM stand for", so glossary-icam goes without it; the definition boost
+    # must not hand the question to a longer acronym that starts the same (ICAMSC)
+    result = matcher.match("what does ICAM stand for")
+    assert result.answered
+    assert result.best.entry_id == "gov-what-is-icam"
+    assert matcher.match("what does ICAMSC stand for").best.entry_id == "glossary-icamsc"
