@@ -66,6 +66,12 @@ class _Doc:
     answer: str = ""
 
 
+def _owns_definition(phrasing: str, owned: set[str]) -> bool:
+    """Whether a phrasing is one of the terms' "What does X stand for?" (only a phrasing with "stand" in it can
+    be: the key test, which stems every word, is left for those few)."""
+    return "stand" in phrasing.casefold() and phrasing_key(phrasing) in owned
+
+
 @dataclass
 class Signals:
     """Per-document signal arrays for one query (exposed for evaluation and tuning)."""
@@ -148,7 +154,8 @@ class Matcher:
         #: question (``gov-what-is-icam`` owns "What does ICAM stand for?", so ``glossary-icam`` lacks it).
         owned = {phrasing_key(q) for q in definition_questions(kb.glossary)}
         self._definition_mask = self._glossary_mask | np.array(
-            [d.redirect is None and any(phrasing_key(p) in owned for p in d.phrasings) for d in self._docs], dtype=bool
+            [d.redirect is None and any(_owns_definition(p, owned) for p in d.phrasings) for d in self._docs],
+            dtype=bool,
         )
         #: ``persist=False`` (a live reload): nothing is written to the cache directory (the index and new vectors
         #: stay in memory; a restart builds them again from the merged knowledge).
