@@ -9,6 +9,10 @@ from collections.abc import Callable
 from icam_bot.knowledge.model import Entry, GlossaryTerm
 
 GLOSSARY_CATEGORY = "glossary"
+#: The generated question for an acronym, and a word every phrasing with the same key holds (keys are stemmed
+#: content words, so a phrasing without it cannot be that question).
+DEFINITION_QUESTION = "What does {} stand for?"
+DEFINITION_WORD = "stand"
 
 
 def glossary_slug(term: str) -> str:
@@ -26,7 +30,7 @@ def _everyday_name(term: GlossaryTerm) -> str | None:
 def _phrasings(term: GlossaryTerm) -> tuple[str, tuple[str, ...]]:
     name = term.term
     if term.stands_for:
-        question = f"What does {name} stand for?"
+        question = DEFINITION_QUESTION.format(name)
         everyday = _everyday_name(term)
         alternates = (
             f"what is {name}",
@@ -43,10 +47,15 @@ def _phrasings(term: GlossaryTerm) -> tuple[str, tuple[str, ...]]:
     return question, alternates
 
 
-def definition_questions(terms: list[GlossaryTerm]) -> list[str]:
-    """Each acronym's generated "What does X stand for?" (an FAQ entry that has it as a phrasing owns the term's
-    definition, and the glossary entry goes without it)."""
-    return [_phrasings(term)[0] for term in terms if term.stands_for]
+def definition_keys(terms: list[GlossaryTerm], key: Callable[[str], str]) -> set[str]:
+    """The keys of each acronym's generated "What does X stand for?"."""
+    return {key(DEFINITION_QUESTION.format(term.term)) for term in terms if term.stands_for}
+
+
+def is_definition_question(phrasing: str, keys: set[str], key: Callable[[str], str]) -> bool:
+    """Whether ``phrasing`` is one of the generated "What does X stand for?" (an FAQ entry that has one as a
+    phrasing owns that term's definition, and the glossary entry goes without it); cheap for all other phrasings."""
+    return DEFINITION_WORD in phrasing.casefold() and key(phrasing) in keys
 
 
 def glossary_entries(

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY, definition_questions
+from icam_bot.knowledge.glossary_entries import GLOSSARY_CATEGORY, definition_keys, is_definition_question
 from icam_bot.knowledge.keys import phrasing_key
 from icam_bot.knowledge.model import KnowledgeBase, Redirect
 from icam_bot.matching.calibration import Calibration, CalibrationSet
@@ -64,12 +64,6 @@ class _Doc:
     category: str = ""
     tags: str = ""
     answer: str = ""
-
-
-def _owns_definition(phrasing: str, owned: set[str]) -> bool:
-    """Whether a phrasing is one of the terms' "What does X stand for?" (only a phrasing with "stand" in it can
-    be: the key test, which stems every word, is left for those few)."""
-    return "stand" in phrasing.casefold() and phrasing_key(phrasing) in owned
 
 
 @dataclass
@@ -152,9 +146,12 @@ class Matcher:
         self._glossary_mask = np.array([d.category == GLOSSARY_CATEGORY for d in self._docs], dtype=bool)
         #: Who answers "what does X stand for": glossary entries, and an FAQ entry that took a term's generated
         #: question (``gov-what-is-icam`` owns "What does ICAM stand for?", so ``glossary-icam`` lacks it).
-        owned = {phrasing_key(q) for q in definition_questions(kb.glossary)}
+        owned = definition_keys(kb.glossary, phrasing_key)
         self._definition_mask = self._glossary_mask | np.array(
-            [d.redirect is None and any(_owns_definition(p, owned) for p in d.phrasings) for d in self._docs],
+            [
+                d.redirect is None and any(is_definition_question(p, owned, phrasing_key) for p in d.phrasings)
+                for d in self._docs
+            ],
             dtype=bool,
         )
         #: ``persist=False`` (a live reload): nothing is written to the cache directory (the index and new vectors
@@ -330,7 +327,7 @@ class Matcher:
             + cal.bm25 * sig.bm25
             + cal.emb_answer * sig.emb_answer
             + cal.bm25_answer * sig.bm25_answer
-            + self._glossary_shift(sig, cal)
+            + self._definition_shift(sig, cal)
         )
         if sig.query_vector is not None and cal.emb_max:
             base = self.vector_index.add_best_phrasing(base, sig.query_vector, cal.emb_max, RERANK_POOL)
@@ -341,7 +338,7 @@ class Matcher:
         scored.sort(key=lambda pair: -pair[1])
         return scored
 
-    def _glossary_shift(self, sig: Signals, cal: Calibration) -> np.ndarray | float:
+    def _definition_shift(self, sig: Signals, cal: Calibration) -> np.ndarray | float:
         """What each document gains or loses as a definition: a boost for "what does X stand for" (glossary
         entries and the FAQ entries that own a term's definition), nothing for "what is X", and the calibration's
         penalty on glossary entries for any other question."""
