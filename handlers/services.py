@@ -158,7 +158,7 @@ class Services:
         """Store a question before its ack, held by this replica; None for an event handled before.
         Committed with the questions of the other requests waiting meanwhile (QuestionIntake). Raises
         SQLAlchemyError when that commit fails (the caller answers it anyway and spools)."""
-        return await asyncio.wrap_future(self.intake.submit(question, self.replica_id, event_id=event_id))
+        return await self.intake.submit_async(question, self.replica_id, event_id=event_id)
 
     def now(self) -> dt.datetime:
         """The time by ``clock`` as it is when asked (a test may replace the clock after start-up)."""

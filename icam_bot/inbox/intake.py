@@ -8,12 +8,18 @@ its own result. While one batch commits, the next one gathers: a lone request wa
 
 A batch whose transaction fails fails every request in it with that error (nothing of it was stored), and each
 is answered as a storage failure is (written to the spool before its ack, or told to ask again).
+
+Requests on an event loop wait with ``submit_async``: the writer hands a batch's results to each loop in one
+call (one wake-up of the loop per batch, not one per request), which halves what a question costs its server
+beside the commit itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 
 from icam_bot.inbox.service import Intake, Question, QuestionInbox, Stored
@@ -30,7 +36,7 @@ class QuestionIntake:
     def __init__(self, inbox: QuestionInbox, *, max_batch: int = MAX_BATCH) -> None:
         self.inbox = inbox
         self.max_batch = max_batch
-        self._waiting: list[tuple[Intake, Future[Stored | None]]] = []
+        self._waiting: list[tuple[Intake, Waiter]] = []
         self._ready = threading.Condition()
         self._writer: threading.Thread | None = None
         self._stopping = False
@@ -42,12 +48,24 @@ class QuestionIntake:
         """Queue ``question`` for the next group commit; the future gives what ``QuestionInbox.store`` would (or
         raises its error) once the transaction holding it committed (or failed)."""
         future: Future[Stored | None] = Future()
+        self._enqueue(Intake(question, owner, event_id), future)
+        return future
+
+    def submit_async(
+        self, question: Question, owner: str, *, event_id: str | None = None
+    ) -> asyncio.Future[Stored | None]:
+        """``submit`` for a caller on the running event loop: await the result (the loop is woken once per batch).
+        A cancelled future is left out of the batch if its batch has not started."""
+        future: asyncio.Future[Stored | None] = asyncio.get_running_loop().create_future()
+        self._enqueue(Intake(question, owner, event_id), future)
+        return future
+
+    def _enqueue(self, intake: Intake, waiter: Waiter) -> None:
         with self._ready:
-            self._waiting.append((Intake(question, owner, event_id), future))
+            self._waiting.append((intake, waiter))
             if self._writer is None:  # none yet, or it stopped (it clears this under the lock)
                 self._start_writer()
             self._ready.notify()
-        return future
 
     def store(self, question: Question, owner: str, *, event_id: str | None = None) -> Stored | None:
         """``submit`` and wait for the commit (blocking)."""
@@ -78,7 +96,7 @@ class QuestionIntake:
                         self._writer = None
                         return
                     batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
-                self._commit([(intake, future) for intake, future in batch if future.set_running_or_notify_cancel()])
+                self._commit([(intake, waiter) for intake, waiter in batch if _start(waiter)])
         finally:
             with self._ready:
                 if self._writer is threading.current_thread():  # an unexpected error: the questions go on
@@ -87,19 +105,58 @@ class QuestionIntake:
                     if self._waiting:
                         self._start_writer()
 
-    def _commit(self, batch: list[tuple[Intake, Future[Stored | None]]]) -> None:
+    def _commit(self, batch: list[tuple[Intake, Waiter]]) -> None:
         """One transaction for ``batch``; every waiter gets its result, or the transaction's error."""
         if not batch:
             return
+        waiters = [waiter for _intake, waiter in batch]
         try:
-            results = self.inbox.store_many([intake for intake, _future in batch])
+            results = self.inbox.store_many([intake for intake, _waiter in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"{len(results)} results for {len(batch)} questions")
         except Exception as error:  # handed to every waiter, who handles it as a storage failure
-            for _intake, future in batch:
-                future.set_exception(error)
+            _settle(waiters, [error] * len(waiters))
             return
         self.commits += 1
         self.stored += len(batch)
-        for (_intake, future), result in zip(batch, results, strict=True):
-            future.set_result(result)
+        _settle(waiters, results)
+
+
+#: What a request waits on: a thread's future, or an event loop's.
+Waiter = Future[Stored | None] | asyncio.Future[Stored | None]
+Outcome = Stored | None | BaseException
+
+
+def _start(waiter: Waiter) -> bool:
+    """Whether the waiter still wants its question stored (not cancelled); a thread's future is marked running."""
+    if isinstance(waiter, Future):
+        return waiter.set_running_or_notify_cancel()
+    return not waiter.cancelled()  # settled on its loop only; a cancel after this finds the question stored
+
+
+def _settle(waiters: Sequence[Waiter], outcomes: Sequence[Outcome]) -> None:
+    """Each waiter's result (or error): threads' futures at once, each event loop's in one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored | None], Outcome]]] = {}
+    for waiter, outcome in zip(waiters, outcomes, strict=True):
+        if isinstance(waiter, Future):
+            if isinstance(outcome, BaseException):
+                waiter.set_exception(outcome)
+            else:
+                waiter.set_result(outcome)
+        else:
+            by_loop.setdefault(waiter.get_loop(), []).append((waiter, outcome))
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, pairs)
+        except RuntimeError:  # the loop closed: nobody is waiting any more
+            logger.debug("an event loop closed before its questions' results arrived")
+
+
+def _settle_on_loop(pairs: list[tuple[asyncio.Future[Stored | None], Outcome]]) -> None:
+    for future, outcome in pairs:
+        if future.done():  # cancelled meanwhile (the request went away)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -4,6 +4,7 @@ waiter of its batch with nothing of it stored."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -177,3 +178,45 @@ def test_a_question_another_replica_stored_meanwhile_is_found_and_the_rest_of_th
     assert results[2] is not None
     assert results[2].new
     assert sorted(stored_keys(engine)) == ["command:U1:1", "command:U1:2", "command:U1:event:EvRaced"]
+
+
+# -- requests on an event loop (submit_async, as the server's handlers wait) --------------------------------
+
+
+async def test_questions_awaited_on_the_event_loop_are_committed_together_each_with_its_own_result(engine: Engine):
+    intake = QuestionIntake(QuestionInbox(engine))
+    results = await asyncio.gather(*(intake.submit_async(question(n), "replica-1") for n in range(200)))
+    await asyncio.to_thread(intake.close)
+    assert [r.question.request_key for r in results if r is not None and r.new] == [
+        f"command:U1:{n}" for n in range(200)
+    ]
+    assert len({r.id for r in results if r is not None}) == 200
+    assert intake.commits < 200  # the requests waiting meanwhile shared commits
+    assert sorted(stored_keys(engine)) == sorted(f"command:U1:{n}" for n in range(200))
+
+
+async def test_a_failed_commit_fails_every_request_awaiting_it_on_the_loop(gated):
+    inbox, intake = gated
+    first = intake.submit_async(question(0), "replica-1")
+    assert await asyncio.to_thread(inbox.entered.wait, 5)
+    inbox.fail_batch = 2
+    batch = [intake.submit_async(question(n), "replica-1") for n in range(1, 6)]
+    inbox.gate.set()
+    assert (await first) is not None
+    outcomes = await asyncio.gather(*batch, return_exceptions=True)
+    assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert stored_keys(inbox.engine) == ["command:U1:0"]
+
+
+async def test_a_request_cancelled_before_its_batch_starts_is_not_stored(gated):
+    inbox, intake = gated
+    first = intake.submit_async(question(0), "replica-1")
+    assert await asyncio.to_thread(inbox.entered.wait, 5)
+    gone = intake.submit_async(question("gone"), "replica-1")
+    kept = intake.submit_async(question("kept"), "replica-1")
+    gone.cancel()
+    inbox.gate.set()
+    assert (await first) is not None
+    assert (await kept) is not None
+    assert inbox.batches == [1, 1]
+    assert stored_keys(inbox.engine) == ["command:U1:0", "command:U1:kept"]
