@@ -10,8 +10,7 @@ A batch whose transaction fails fails every request in it with that error (nothi
 is answered as a storage failure is (written to the spool before its ack, or told to ask again).
 
 Requests on an event loop wait with ``submit_async``: the writer hands a batch's results to each loop in one
-call (one wake-up of the loop per batch, not one per request), which halves what a question costs its server
-beside the commit itself.
+call (one wake-up of the loop per batch, not one per request).
 """
 
 from __future__ import annotations
@@ -124,7 +123,8 @@ class QuestionIntake:
 
 #: What a request waits on: a thread's future, or an event loop's.
 Waiter = Future[Stored | None] | asyncio.Future[Stored | None]
-Outcome = Stored | None | BaseException
+#: What a waiter is given: the stored question (None for an event handled before), or the commit's error.
+Result = Stored | None | BaseException
 
 
 def _start(waiter: Waiter) -> bool:
@@ -134,17 +134,14 @@ def _start(waiter: Waiter) -> bool:
     return not waiter.cancelled()  # settled on its loop only; a cancel after this finds the question stored
 
 
-def _settle(waiters: Sequence[Waiter], outcomes: Sequence[Outcome]) -> None:
+def _settle(waiters: Sequence[Waiter], results: Sequence[Result]) -> None:
     """Each waiter's result (or error): threads' futures at once, each event loop's in one call on that loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored | None], Outcome]]] = {}
-    for waiter, outcome in zip(waiters, outcomes, strict=True):
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored | None], Result]]] = {}
+    for waiter, result in zip(waiters, results, strict=True):
         if isinstance(waiter, Future):
-            if isinstance(outcome, BaseException):
-                waiter.set_exception(outcome)
-            else:
-                waiter.set_result(outcome)
+            _resolve(waiter, result)
         else:
-            by_loop.setdefault(waiter.get_loop(), []).append((waiter, outcome))
+            by_loop.setdefault(waiter.get_loop(), []).append((waiter, result))
     for loop, pairs in by_loop.items():
         try:
             loop.call_soon_threadsafe(_settle_on_loop, pairs)
@@ -152,11 +149,14 @@ def _settle(waiters: Sequence[Waiter], outcomes: Sequence[Outcome]) -> None:
             logger.debug("an event loop closed before its questions' results arrived")
 
 
-def _settle_on_loop(pairs: list[tuple[asyncio.Future[Stored | None], Outcome]]) -> None:
-    for future, outcome in pairs:
-        if future.done():  # cancelled meanwhile (the request went away)
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+def _settle_on_loop(pairs: list[tuple[asyncio.Future[Stored | None], Result]]) -> None:
+    for future, result in pairs:
+        if not future.done():  # done: cancelled meanwhile (the request went away)
+            _resolve(future, result)
+
+
+def _resolve(future: Waiter, result: Result) -> None:
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)

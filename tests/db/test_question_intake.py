@@ -34,7 +34,6 @@ class GatedInbox(QuestionInbox):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self.engine = engine
         self.gate = threading.Event()
         self.entered = threading.Event()
         self.batches: list[int] = []
