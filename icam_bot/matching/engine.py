@@ -197,7 +197,9 @@ class Matcher:
         for i, doc in enumerate(self._docs):
             for text in doc.phrasings:
                 cleaned = previous.get(text)
-                self._cleaned[text] = cleaned = clean_text(text) if cleaned is None else cleaned
+                self._cleaned[text] = cleaned = (
+                    self._expander.canonical_phrasing(clean_text(text)) if cleaned is None else cleaned
+                )
                 texts.append(cleaned)
                 owner.append(i)
         answers = [answer_lead(d.answer) for d in self._docs]

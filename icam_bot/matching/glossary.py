@@ -52,6 +52,13 @@ class GlossaryExpander:
                 i += 1
         return out
 
+    def canonical_phrasing(self, text: str) -> str:
+        """A knowledge-base phrasing read as a question is ("my LincPass" -> "my piv card"): unchanged unless it
+        names an alias, so the index and the question meet on the same words."""
+        words = tokens(text)
+        canonical = self.canonicalize(words)
+        return text if canonical == words else " ".join(canonical)
+
     def expansions(self, words: list[str]) -> list[str]:
         """Canonical words for the glossary phrases in ``words`` (longest match first), without repeats."""
         added: list[str] = []

@@ -26,8 +26,8 @@ from icam_bot.text.normalize import content_terms, tokens
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the structures below change, so old cache files are ignored.
-CACHE_FORMAT = 2
+#: Bump when the structures below or the analysis change (3: aliases read as their term), so old files are ignored.
+CACHE_FORMAT = 3
 #: Only words at least this long are typo-correction targets.
 TYPO_MIN_LENGTH = 4
 
@@ -61,7 +61,7 @@ def _analyse(doc: IndexedText, expander: GlossaryExpander) -> DocAnalysis:
     words: list[str] = []
     norms = []
     for text in doc.phrasings:
-        w = tokens(text)
+        w = expander.canonicalize(tokens(text))
         norms.append(" ".join(w))
         words.extend(w)
         words.extend(expander.expansions(w))

@@ -131,6 +131,18 @@ def test_agency_card_names_read_as_piv_card(matcher, alias):
     assert aliased.candidates[0].entry_id == plain.candidates[0].entry_id
 
 
+def test_knowledge_phrasings_naming_an_agency_card_are_indexed_as_the_question_is_read(kb):
+    from icam_bot.matching.glossary import GlossaryExpander
+
+    expander = GlossaryExpander(kb.glossary)
+    assert expander.canonical_phrasing("My LincPass is broken, who prints a new one?") == (
+        "my piv card is broken who prints a new one"
+    )
+    assert expander.canonical_phrasing("My PIV card is broken, who prints a new one?") == (
+        "My PIV card is broken, who prints a new one?"
+    )
+
+
 def test_greeting_and_thanks_do_not_change_the_match(matcher):
     plain = matcher.match("how long is a piv card good for")
     chatty = matcher.match("hi all - quick question: how long is a piv card good for? thanks in advance!")
