@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icam_bot.matching.engine import Decision
+from icam_bot.matching.glossary import GlossaryExpander
 
 
 @pytest.mark.parametrize(
@@ -132,8 +133,6 @@ def test_agency_card_names_read_as_piv_card(matcher, alias):
 
 
 def test_knowledge_phrasings_naming_an_agency_card_are_indexed_as_the_question_is_read(kb):
-    from icam_bot.matching.glossary import GlossaryExpander
-
     expander = GlossaryExpander(kb.glossary)
     assert expander.canonical_phrasing("My LincPass is broken, who prints a new one?") == (
         "my piv card is broken who prints a new one"
