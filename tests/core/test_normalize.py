@@ -14,6 +14,9 @@ def test_bare_links_and_specials_vanish():
 
 def test_piv_i_is_one_term():
     assert tokens("What is PIV-I? piv i cards") == ["what", "is", "pivi", "pivi", "cards"]
+    # "ID.me" would split into two stop words and vanish
+    assert tokens("Verify with ID.me, id. me or IDme") == ["verify", "with", "idme", "idme", "or", "idme"]
+    assert tokens("my id. Meanwhile") == ["my", "id", "meanwhile"]
 
 
 def test_one_letter_hyphen_parts_join():
