@@ -26,9 +26,9 @@ from icam_bot.text.normalize import content_terms, tokens
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the structures below or the analysis change (3: aliases read as their term; 4: "ID.me" is one word),
-#: so old files are ignored.
-CACHE_FORMAT = 4
+#: Bump when the structures below or the analysis change (3: aliases read as their term; 4: "ID.me" is one word;
+#: 5: "smartcard" is "smart card"), so old files are ignored.
+CACHE_FORMAT = 5
 #: Only words at least this long are typo-correction targets.
 TYPO_MIN_LENGTH = 4
 

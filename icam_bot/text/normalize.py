@@ -22,6 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PIV_I = re.compile(r"\bpiv[\s-]+i\b")
 #: ID.me is one name: split at the dot, both halves are stop words and the question loses its subject.
 _ID_ME = re.compile(r"\bid\s?\.\s?me\b")
+#: "smartcard" is "smart card", as the knowledge base writes it.
+_SMARTCARD = re.compile(r"\bsmartcard(s?)\b")
 #: A one-letter part of a hyphenated term belongs to it: "E-PACS" -> "epacs", "FASC-N" -> "fascn".
 _LETTER_HYPHEN = re.compile(r"\b([a-z])-(?=\w{2})|(?<=\w{2})-([a-z])\b")
 
@@ -247,6 +249,7 @@ def normalize(text: str) -> str:
     """Lowercase words separated by single spaces, punctuation removed."""
     text = clean_text(text).casefold()
     text = _ID_ME.sub("idme", _PIV_I.sub("pivi", _APOSTROPHE.sub("", text)))
+    text = _SMARTCARD.sub(r"smart card\1", text)
     text = _LETTER_HYPHEN.sub(lambda m: m.group(1) or m.group(2), text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 

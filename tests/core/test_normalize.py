@@ -17,6 +17,7 @@ def test_piv_i_is_one_term():
     # "ID.me" would split into two stop words and vanish
     assert tokens("Verify with ID.me, id. me or IDme") == ["verify", "with", "idme", "idme", "or", "idme"]
     assert tokens("my id. Meanwhile") == ["my", "id", "meanwhile"]
+    assert tokens("Smartcard readers and smartcards") == ["smart", "card", "readers", "and", "smart", "cards"]
 
 
 def test_one_letter_hyphen_parts_join():

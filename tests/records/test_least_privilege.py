@@ -195,7 +195,7 @@ def test_teaching_works_as_the_least_privilege_role(app_engine, programs, respon
 
     own = Responder(responder.kb, rebuild_matcher(responder.matcher, responder.kb))
     AnswerService(own, Store(app_engine)).answer(
-        "how do I get a smartcard for my laptop dongle", Asker("U1", "dm", "D")
+        "can the badge office laminate my paper visitor pass", Asker("U1", "dm", "D")
     )
     roles = dataclasses.replace(programs, pmo_members=frozenset({PMO, "U0PMO0000B"}))
     teaching = TeachingService(app_engine, own, roles)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.postgres
 PMO_A, PMO_B = "U0PMO0000A", "U0PMO0000B"
 ASKER, ASKER_2, STAFF = "U0ASKER001", "U0ASKER002", "U0STAFF001"
 WATCH_S = 1.0
-QUESTION = "how do I get a smartcard for my new contractor laptop dongle"
+QUESTION = "does the badge office laminate paper visitor passes"
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from icam_bot.teaching.pull import pull
 from icam_bot.teaching.service import TeachingError, TeachingService
 
 PMO_A, PMO_B, OWNER, STAFF = "U0PMO0000A", "U0PMO0000B", "U0OWNER001", "U0STAFF001"
-GAP = "how do I get a smartcard for my new contractor laptop dongle"
+GAP = "does the badge office laminate paper visitor passes"
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def ask(engine, responder, question: str, user: str) -> int | None:
 def test_near_identical_questions_form_one_row_with_askers_and_candidates(engine, fresh, teaching):
     ask(engine, fresh, GAP, "U1")
     ask(engine, fresh, GAP.upper() + "??", "U2")
-    ask(engine, fresh, "how can I get a smartcard for my new contractor's laptop dongle", "U3")
+    ask(engine, fresh, "does the badge office laminate the paper visitor passes?", "U3")
     rows = teaching.queue(PMO_A)
     assert len(rows) == 1
     row = rows[0]

@@ -14,7 +14,7 @@ from icam_bot.questions.store import Store
 from icam_bot.teaching.service import TeachingService
 
 PMO = "U0PMO0000A"
-QUESTION = "how do I get a smartcard for my new contractor laptop dongle"
+QUESTION = "does the badge office laminate paper visitor passes"
 
 
 async def test_a_worker_process_answers_what_was_taught_after_it_started(engine, responder, programs, tmp_path):
