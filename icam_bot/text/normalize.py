@@ -24,6 +24,8 @@ _PIV_I = re.compile(r"\bpiv[\s-]+i\b")
 _ID_ME = re.compile(r"\bid\s?\.\s?me\b")
 #: "smartcard" is "smart card", as the knowledge base writes it.
 _SMARTCARD = re.compile(r"\bsmartcard(s?)\b")
+#: Spellings read as the knowledge base's one term, in order.
+_TERM_SPELLINGS = ((_PIV_I, "pivi"), (_ID_ME, "idme"), (_SMARTCARD, r"smart card\1"))
 #: A one-letter part of a hyphenated term belongs to it: "E-PACS" -> "epacs", "FASC-N" -> "fascn".
 _LETTER_HYPHEN = re.compile(r"\b([a-z])-(?=\w{2})|(?<=\w{2})-([a-z])\b")
 
@@ -248,8 +250,9 @@ def strip_chatter(text: str) -> str:
 def normalize(text: str) -> str:
     """Lowercase words separated by single spaces, punctuation removed."""
     text = clean_text(text).casefold()
-    text = _ID_ME.sub("idme", _PIV_I.sub("pivi", _APOSTROPHE.sub("", text)))
-    text = _SMARTCARD.sub(r"smart card\1", text)
+    text = _APOSTROPHE.sub("", text)
+    for pattern, replacement in _TERM_SPELLINGS:
+        text = pattern.sub(replacement, text)
     text = _LETTER_HYPHEN.sub(lambda m: m.group(1) or m.group(2), text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 

@@ -14,6 +14,9 @@ def test_bare_links_and_specials_vanish():
 
 def test_piv_i_is_one_term():
     assert tokens("What is PIV-I? piv i cards") == ["what", "is", "pivi", "pivi", "cards"]
+
+
+def test_id_me_and_smartcard_are_read_as_the_knowledge_base_spells_them():
     # "ID.me" would split into two stop words and vanish
     assert tokens("Verify with ID.me, id. me or IDme") == ["verify", "with", "idme", "idme", "or", "idme"]
     assert tokens("my id. Meanwhile") == ["my", "id", "meanwhile"]
