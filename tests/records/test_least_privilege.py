@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from database_support import PG_URL, postgres_schema
 from fake_clock import Clock
+from knowledge_gaps import UNANSWERED_QUESTION
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -194,9 +195,7 @@ def test_teaching_works_as_the_least_privilege_role(app_engine, programs, respon
     from icam_bot.teaching.service import TeachingService
 
     own = Responder(responder.kb, rebuild_matcher(responder.matcher, responder.kb))
-    AnswerService(own, Store(app_engine)).answer(
-        "can the badge office laminate my paper visitor pass", Asker("U1", "dm", "D")
-    )
+    AnswerService(own, Store(app_engine)).answer(UNANSWERED_QUESTION, Asker("U1", "dm", "D"))
     roles = dataclasses.replace(programs, pmo_members=frozenset({PMO, "U0PMO0000B"}))
     teaching = TeachingService(app_engine, own, roles)
     key = teaching.queue(PMO)[0].key

@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from knowledge_gaps import UNANSWERED_QUESTION as QUESTION
 from slack_harness import Harness, reply_to, serve_app
 from slack_requests import app_home_opened, block_actions, message_shortcut, modal_state, view_submission
 
@@ -23,7 +24,6 @@ pytestmark = pytest.mark.postgres
 PMO_A, PMO_B = "U0PMO0000A", "U0PMO0000B"
 ASKER, ASKER_2, STAFF = "U0ASKER001", "U0ASKER002", "U0STAFF001"
 WATCH_S = 1.0
-QUESTION = "does the badge office laminate paper visitor passes"
 
 
 @pytest.fixture

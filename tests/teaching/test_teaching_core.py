@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import yaml
+from knowledge_gaps import UNANSWERED_QUESTION as GAP
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -29,7 +30,6 @@ from icam_bot.teaching.pull import pull
 from icam_bot.teaching.service import TeachingError, TeachingService
 
 PMO_A, PMO_B, OWNER, STAFF = "U0PMO0000A", "U0PMO0000B", "U0OWNER001", "U0STAFF001"
-GAP = "does the badge office laminate paper visitor passes"
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import os
 
+from knowledge_gaps import UNANSWERED_QUESTION as QUESTION
+
 from icam_bot.answer_pool import AnswerPool
 from icam_bot.config import Settings
 from icam_bot.questions.answering import AnswerService, Asker
@@ -14,7 +16,6 @@ from icam_bot.questions.store import Store
 from icam_bot.teaching.service import TeachingService
 
 PMO = "U0PMO0000A"
-QUESTION = "does the badge office laminate paper visitor passes"
 
 
 async def test_a_worker_process_answers_what_was_taught_after_it_started(engine, responder, programs, tmp_path):
