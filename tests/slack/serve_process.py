@@ -64,6 +64,8 @@ def serve_env(api_url: str, database_url: str, data_dir: Path, **extra: str) -> 
         "ICAM_EMBEDDINGS": "off",  # lexical matching starts in seconds; these tests are about serving
         "ICAM_DEMO": "1",  # the bundled routing file's example Slack ids
         "PYTHONUNBUFFERED": "1",
+        # no weekly digest: on the wall clock it falls due every Monday and would post into tests about other things
+        "ICAM_DIGEST_CHANNEL": "off",
         **extra,
     }
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,11 @@ async def serve_app(
     extra_env: dict[str, str] | None = None,
     spool_dir: str | None = None,
     kb_watch_seconds: float | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> AsyncIterator[Harness]:
     """Serve a fresh app (its own store on ``database_url``) over HTTP on a free port; the SLA sweeper runs
-    only when ``sweep_seconds`` is given."""
+    only when ``sweep_seconds`` is given, the digest task only with ``digest_check_seconds``. ``clock`` is the
+    communications clock from the start (the digest task's first look is at start-up, before a test could set it)."""
     own_fake = fake is None
     fake = fake or await FakeSlack().start()
     store = Store.from_url(database_url)
@@ -99,6 +102,8 @@ async def serve_app(
     if kb_watch_seconds is not None:
         env["ICAM_KB_WATCH_SECONDS"] = str(kb_watch_seconds)
     app = create_app(app_settings(fake, env, spool_dir), responder, store, slack_settings)
+    if clock is not None:
+        services_of_app(app).comms.clock = clock
     runner = web.AppRunner(
         build_web_app(app, SIGNING_SECRET, sweep_seconds, digest_check_seconds=digest_check_seconds), access_log=None
     )

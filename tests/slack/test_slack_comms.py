@@ -338,9 +338,9 @@ async def wait_until(condition, timeout: float = 10.0) -> None:
 
 
 async def test_the_server_runs_the_digest_task_and_posts_when_the_digest_falls_due(responder, sqlite_url):
-    async with serve_app(responder, sqlite_url, digest_check_seconds=0.05) as h:
+    before = Clock(DIGEST_DUE - dt.timedelta(minutes=2))
+    async with serve_app(responder, sqlite_url, digest_check_seconds=0.05, clock=before) as h:
         comms = h.services.comms
-        comms.clock = Clock(DIGEST_DUE - dt.timedelta(minutes=2))
         await asyncio.sleep(0.3)
         assert posts_to(h, PMO_CHANNEL) == []  # not due yet
         comms.clock = Clock(DIGEST_DUE)
