@@ -1,4 +1,14 @@
-"""A question the bundled knowledge base does not answer, for tests of what happens to unanswered questions
-(teaching, the gap queue, worker reloads). When a knowledge round starts answering it, change it here only."""
+"""Questions the bundled knowledge base does not answer, for tests of what happens to unanswered questions
+(teaching, the gap queue, worker reloads, the offer to log). When a knowledge round starts answering one, change it
+here only."""
 
 UNANSWERED_QUESTION = "does the badge office laminate paper visitor passes"
+
+#: Questions declined without pointing elsewhere, tried in order. Nonsense can land near a redirect as the knowledge
+#: base grows, so the curated unanswered question comes first.
+ABSTAIN_PROBES = (
+    UNANSWERED_QUESTION,
+    "who won the football game?",
+    "purple monkey dishwasher",
+    "what's the weather in Paris tomorrow",
+)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from database_support import PG_URL, postgres_schema
+from knowledge_gaps import ABSTAIN_PROBES
 
 from icam_bot.answers import Reply, Responder
 from icam_bot.config import Settings
@@ -71,7 +72,6 @@ SUGGEST_PROBES = (
     "reset",
     "piv card renewal or certificates update",
 )
-ABSTAIN_PROBES = ("who won the football game?", "purple monkey dishwasher", "what's the weather in Paris tomorrow")
 #: Vague ICAM questions: declined, but close entries are listed beside the offer to log.
 RELATED_PROBES = ("card stuff", "something about my badge and the office", "question about access", "piv", "badge")
 REDIRECT_PROBES = ("I need help with my laptop", "how do I book a conference room", "what is the cafeteria menu")
