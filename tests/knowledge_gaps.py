@@ -2,7 +2,7 @@
 (teaching, the gap queue, worker reloads, the offer to log). When a knowledge round starts answering one, change it
 here only."""
 
-UNANSWERED_QUESTION = "does the badge office laminate paper visitor passes"
+UNANSWERED_QUESTION = "who orders the plastic badge holders for our office"
 
 #: Questions declined without pointing elsewhere, tried in order. Nonsense can land near a redirect as the knowledge
 #: base grows, so the curated unanswered question comes first.

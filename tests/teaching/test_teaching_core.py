@@ -60,7 +60,7 @@ def ask(engine, responder, question: str, user: str) -> int | None:
 def test_near_identical_questions_form_one_row_with_askers_and_candidates(engine, fresh, teaching):
     ask(engine, fresh, GAP, "U1")
     ask(engine, fresh, GAP.upper() + "??", "U2")
-    ask(engine, fresh, "does the badge office laminate the paper visitor passes?", "U3")
+    ask(engine, fresh, "who orders the plastic badge holders for the office?", "U3")
     rows = teaching.queue(PMO_A)
     assert len(rows) == 1
     row = rows[0]
