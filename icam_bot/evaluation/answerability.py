@@ -18,6 +18,7 @@ are never read here.
 from __future__ import annotations
 
 import logging
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -316,7 +317,7 @@ def _mean_success(reports: dict[str, Report]) -> float:
 
 def choose_thresholds(val: list[Trace], probs: np.ndarray, model: DecisionModel) -> DecisionModel:
     """Thresholds from out-of-fold validation probabilities: answer as often as the precision target allows,
-    then the redirect margin, the "did you mean" floor and the related-entries floor."""
+    then the redirect margin and floor, the "did you mean" floor and the related-entries floor."""
     usable = [i for i, t in enumerate(val) if len(t.features)]
     levels = sorted({round(float(probs[i]), 3) for i in usable})
     best = replace(model, answer_at=1.01, suggest_at=1.01)
@@ -344,6 +345,7 @@ def choose_thresholds(val: list[Trace], probs: np.ndarray, model: DecisionModel)
                 value += 1.0 if o.redirect == o.expected_redirect else -0.5
         if value > best_value:
             best, best_value = trial, value
+    best = replace(best, redirect_floor=redirect_floor(val, probs, best))
     # "Did you mean": the lowest floor at which the offers still hold the right entry often enough (judged once
     # there are enough offers to judge) and off-topic questions are still declined.
     suggest_at = best.answer_at
@@ -367,6 +369,21 @@ def choose_thresholds(val: list[Trace], probs: np.ndarray, model: DecisionModel)
             break
         related_at = level
     return replace(best, related_at=related_at)
+
+
+def redirect_floor(val: Sequence[Trace], probs: np.ndarray, model: DecisionModel) -> float:
+    """The highest redirect floor that keeps every right redirect on validation: the lowest pointer score among
+    off-topic questions sent to their fitting redirect, rounded down to two decimals (0 when none is). Questions
+    whose best pointer scores below every right redirect resemble no redirect's topic: made-up text, a lone word."""
+    open_model = replace(model, redirect_floor=0.0)
+    scores = []
+    for t, p in zip(val, probs, strict=True):
+        o = outcome(t, open_model, float(p))
+        if o.expected is None and o.redirect is not None and o.redirect == o.expected_redirect:
+            scores.append(t.redirect_score)
+    if not scores:
+        return 0.0
+    return max(0.0, math.floor(round(min(scores) * 100, 6)) / 100)
 
 
 @dataclass(frozen=True)

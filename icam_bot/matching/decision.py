@@ -56,7 +56,9 @@ class DecisionModel:
     ``answer_at``: answer outright at this probability or more. ``suggest_at``: below it, offer "did you mean"
     down to this probability. ``related_at``: an abstain still lists entries whose ranking score reaches this.
     ``redirect_within``: an out-of-scope pointer is sent when the best pointer scores at least the best entry's
-    score minus this (and the entry was not confident enough to answer).
+    score minus this (and the entry was not confident enough to answer). ``redirect_floor``: and only when the
+    pointer's own score reaches this; below it the question resembles nothing (made-up text lands near some
+    pointer when every score is low) and is declined instead.
     """
 
     coef: tuple[float, ...]
@@ -67,6 +69,7 @@ class DecisionModel:
     suggest_at: float = 0.2
     related_at: float = 0.4
     redirect_within: float = 0.0
+    redirect_floor: float = 0.0
     features: tuple[str, ...] = FEATURES
     trained_on: dict[str, int] = field(default_factory=dict)
     trees: BoostedTrees | None = None
@@ -113,6 +116,7 @@ class DecisionModel:
             suggest_at=float(data["suggest_at"]),  # type: ignore[arg-type]
             related_at=float(data["related_at"]),  # type: ignore[arg-type]
             redirect_within=float(data["redirect_within"]),  # type: ignore[arg-type]
+            redirect_floor=float(data.get("redirect_floor", 0.0)),  # type: ignore[arg-type]
             features=features,
             trained_on=dict(data.get("trained_on", {})),  # type: ignore[arg-type]
             trees=BoostedTrees.from_json(data["trees"]) if data.get("trees") else None,  # type: ignore[arg-type]
@@ -171,13 +175,17 @@ def choose(
     """The decision policy, shared by the matcher and by tuning (which replays it on stored evidence).
 
     Answer a question that is one of the best entry's phrasings, or when confident; otherwise send the
-    out-of-scope pointer when one scores close enough to the best entry; otherwise offer "did you mean" when
-    fairly likely; otherwise decline (listing related entries).
+    out-of-scope pointer when one scores close enough to the best entry and above the floor; otherwise offer
+    "did you mean" when fairly likely; otherwise decline (listing related entries).
     """
     knows = has_entry and known_share > 0.0
     if knows and (confidence >= model.answer_at or verbatim >= VERBATIM_AT):
         return Choice.ANSWER
-    if redirect_score is not None and redirect_score >= entry_score - model.redirect_within:
+    if (
+        redirect_score is not None
+        and redirect_score >= model.redirect_floor
+        and redirect_score >= entry_score - model.redirect_within
+    ):
         return Choice.REDIRECT
     if knows and confidence >= model.suggest_at:
         return Choice.SUGGEST

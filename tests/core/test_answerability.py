@@ -93,13 +93,17 @@ def test_boosted_model_round_trips_through_json(tmp_path):
 
 
 def test_model_round_trips_through_json(tmp_path):
-    model = _model(answer_at=0.8, suggest_at=0.3, related_at=0.5, redirect_within=0.05)
+    model = _model(answer_at=0.8, suggest_at=0.3, related_at=0.5, redirect_within=0.05, redirect_floor=0.25)
     path = tmp_path / "decision.json"
     DecisionModels(semantic=model).save(path)
     loaded = DecisionModels.load(path)
     assert loaded.semantic == model
     assert loaded.lexical is None
     assert DecisionModels.load(tmp_path / "missing.json") == DecisionModels()
+    # a model saved before the redirect floor existed loads with no floor
+    data = model.to_json()
+    del data["redirect_floor"]
+    assert DecisionModel.from_json(data).redirect_floor == 0.0
 
 
 def test_a_model_for_other_features_is_refused():
@@ -123,6 +127,58 @@ def test_policy(confidence, redirect_score, expected):
     model = _model(answer_at=0.8, suggest_at=0.3, redirect_within=0.05)
     choice = choose(model, confidence, has_entry=True, known_share=1.0, entry_score=0.65, redirect_score=redirect_score)
     assert choice is expected
+
+
+def test_a_pointer_below_the_floor_is_not_sent():
+    model = _model(answer_at=0.8, suggest_at=0.3, redirect_within=0.05, redirect_floor=0.4)
+    # close to the best entry, but both scores say the question resembles nothing: declined, not sent elsewhere
+    assert choose(model, 0.1, has_entry=True, known_share=1.0, entry_score=0.3, redirect_score=0.31) is Choice.ABSTAIN
+    assert choose(model, 0.1, has_entry=True, known_share=1.0, entry_score=0.45, redirect_score=0.46) is (
+        Choice.REDIRECT
+    )
+
+
+def test_the_redirect_floor_keeps_every_right_redirect_on_validation():
+    from icam_bot.evaluation.answerability import Trace, redirect_floor
+
+    model = _model(answer_at=0.8, suggest_at=0.3, redirect_within=0.05)
+    x = np.zeros(len(FEATURES))
+
+    def off_topic(redirect_score: float, fitting: str | None, pointer: str = "facilities") -> Trace:
+        return Trace(None, fitting, x, ("e1",), (0.3,), pointer, redirect_score, 0.3, 1.0, "real-world", "validation")
+
+    val = [
+        off_topic(0.613, "facilities"),
+        off_topic(0.2871, "facilities"),  # the lowest right redirect
+        off_topic(0.262, "none"),  # sent to a pointer though nothing fits: below the floor
+        off_topic(0.27, "hr-benefits"),  # the wrong pointer does not set the floor
+    ]
+    probs = np.zeros(len(val))
+    floor = redirect_floor(val, probs, model)
+    assert floor == pytest.approx(0.28)
+    kept = replace(model, redirect_floor=floor)
+    assert outcome(val[0], kept, 0.0).redirect == "facilities"
+    assert outcome(val[1], kept, 0.0).redirect == "facilities"
+    assert outcome(val[2], kept, 0.0).redirect is None
+    assert redirect_floor(val[2:3], probs[:1], model) == 0.0  # no right redirect: no floor
+
+
+def test_made_up_text_near_a_redirect_is_declined_by_the_shipped_model(matcher):
+    question = "fuzzy pickle trombone"
+    evidence = matcher.explain(question)
+    assert evidence is not None
+    assert evidence.redirect_index is not None  # a pointer scores close to the best entry
+    model = matcher.decision_model
+    assert model is not None
+    assert model.redirect_floor > 0.0
+    assert evidence.redirect_score < model.redirect_floor
+    result = matcher.decide(question, matcher.signals(question), matcher.calibration)
+    assert result.redirect is None
+    assert result.decision is Decision.ABSTAIN
+    without_floor = matcher.decide(
+        question, matcher.signals(question), matcher.calibration, model=replace(model, redirect_floor=0.0)
+    )
+    assert without_floor.redirect is not None
 
 
 def test_unknown_words_never_answer():
