@@ -3,9 +3,11 @@
 here only."""
 
 UNANSWERED_QUESTION = "who orders the plastic badge holders for our office"
+#: The same question in other words, which the gap queue groups with it.
+UNANSWERED_VARIANT = "who orders the plastic badge holders for the office?"
 
-#: Questions declined without pointing elsewhere, tried in order. Nonsense can land near a redirect as the knowledge
-#: base grows, so the curated unanswered question comes first.
+#: Questions declined without pointing elsewhere, tried in order. Nonsense can land near a redirect or an entry as the
+#: knowledge base grows, so the curated unanswered question comes first.
 ABSTAIN_PROBES = (
     UNANSWERED_QUESTION,
     "who won the football game?",

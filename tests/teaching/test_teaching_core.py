@@ -11,6 +11,7 @@ import uuid
 import pytest
 import yaml
 from knowledge_gaps import UNANSWERED_QUESTION as GAP
+from knowledge_gaps import UNANSWERED_VARIANT
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -60,7 +61,7 @@ def ask(engine, responder, question: str, user: str) -> int | None:
 def test_near_identical_questions_form_one_row_with_askers_and_candidates(engine, fresh, teaching):
     ask(engine, fresh, GAP, "U1")
     ask(engine, fresh, GAP.upper() + "??", "U2")
-    ask(engine, fresh, "who orders the plastic badge holders for the office?", "U3")
+    ask(engine, fresh, UNANSWERED_VARIANT, "U3")
     rows = teaching.queue(PMO_A)
     assert len(rows) == 1
     row = rows[0]
