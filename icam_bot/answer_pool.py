@@ -17,6 +17,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +37,8 @@ JobRunner = Callable[[Any], Any]
 JobRunnerFactory = Callable[[Settings | None, Responder, Any], JobRunner]
 #: Worker processes run at this niceness: under a burst the process that acks Slack gets the CPU first.
 WORKER_NICENESS = 5
+#: How often a worker process checks that the server that started it is still there (see ``watch_parent``).
+PARENT_CHECK_SECONDS = 1.0
 
 _worker_responder: Responder | None = None
 #: The worker's watch on live knowledge (taught from Slack): looked at before each question, at most every
@@ -43,7 +47,26 @@ _worker_live: LiveKnowledge | None = None
 _worker_job_runner: JobRunner | None = None
 
 
-def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None) -> None:
+def watch_parent(parent_pid: int, interval: float = PARENT_CHECK_SECONDS) -> threading.Thread:
+    """End this process once ``parent_pid`` is no longer its parent.
+
+    A server killed outright (SIGKILL, the OOM killer) cannot shut its pool down, and its workers, waiting on the
+    pool's queue, would otherwise live on and hold their memory. A job a worker had not finished is not lost: it is
+    in the store, and is claimed again when its lease runs out."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        logger.warning("answer worker %d: the server process %d is gone; exiting", os.getpid(), parent_pid)
+        logging.shutdown()
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="icam-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None, server_pid: int | None = None) -> None:
     global _worker_responder, _worker_job_runner, _worker_live  # noqa: PLW0603 - built once per worker process
     from icam_bot.logs import configure_logging
     from icam_bot.runtime import build_responder
@@ -51,6 +74,8 @@ def _init_worker(settings: Settings, job_runner: JobRunnerFactory | None) -> Non
     # Workers serve ``icam-bot serve``: the same log lines (JSON by default, secrets masked) as the server.
     secrets = (settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token)
     configure_logging(settings.log_level, settings.log_format or "json", secrets)
+    if server_pid is not None:
+        watch_parent(server_pid)
     try:
         os.nice(WORKER_NICENESS)
     except OSError:  # pragma: no cover - not permitted on some platforms
@@ -115,7 +140,7 @@ class AnswerPool:
             max_workers=self.workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(self.settings, self._job_runner_factory),
+            initargs=(self.settings, self._job_runner_factory, os.getpid()),
         )
 
     def worker_pids(self) -> list[int]:

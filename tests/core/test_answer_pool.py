@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,44 @@ def test_a_repeated_question_is_answered_from_the_recent_replies(responder, monk
 
     monkeypatch.setattr(responder.matcher, "match", no_matching)
     assert responder.ask("how long is a PIV card valid for these days?") is first
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting for its reaper has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
+def test_a_worker_ends_when_the_server_that_started_it_is_killed():
+    """A server killed outright (SIGKILL) cannot shut its pool down: its worker notices and exits by itself."""
+    import subprocess
+    import sys
+    import time
+
+    worker = (
+        "import sys, time; from icam_bot.answer_pool import watch_parent; "
+        "watch_parent(int(sys.argv[1]), interval=0.05); print('watching', flush=True); time.sleep(60)"
+    )
+    server = (
+        "import os, subprocess, sys, time; "
+        f"child = subprocess.Popen([sys.executable, '-c', {worker!r}, str(os.getpid())]); "
+        "print(child.pid, flush=True); time.sleep(60)"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    with subprocess.Popen([sys.executable, "-c", server], cwd=repo, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        lines = {proc.stdout.readline().strip() for _ in range(2)}  # the worker's pid, and its "watching"
+        assert "watching" in lines, lines
+        worker_pid = int((lines - {"watching"}).pop())
+        assert _running(worker_pid)  # alive while its server is
+        proc.kill()
+    deadline = time.monotonic() + 20
+    while _running(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _running(worker_pid):
+        os.kill(worker_pid, 9)
+        raise AssertionError("the worker outlived its server")
