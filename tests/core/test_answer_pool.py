@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,10 +61,6 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
 def test_a_worker_ends_when_the_server_that_started_it_is_killed():
     """A server killed outright (SIGKILL) cannot shut its pool down: its worker notices and exits by itself."""
-    import subprocess
-    import sys
-    import time
-
     worker = (
         "import sys, time; from icam_bot.answer_pool import watch_parent; "
         "watch_parent(int(sys.argv[1]), interval=0.05); print('watching', flush=True); time.sleep(60)"
