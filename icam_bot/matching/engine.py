@@ -247,8 +247,7 @@ class Matcher:
             bm25_answer = raw / ceiling if ceiling else raw
         emb_max, emb_centroid, emb_answer, deferred = zeros, zeros, zeros, None
         if self.encoder is not None:
-            query_text = " ".join(words + (expansions if expand_for_embedding else []))
-            q = self._query_vector(query_text)
+            q = self._query_vector(self._embedding_text(text, words, expansions if expand_for_embedding else None))
             index = self.vector_index
             if weights is None or weights.emb_max or self.decision_model is not None:
                 if weights is not None and index.pruned:
@@ -277,6 +276,18 @@ class Matcher:
             query_vector=deferred,
             terms=content_terms(words),
         )
+
+    def _embedding_text(self, text: str, words: list[str], expansions: list[str] | None) -> str:
+        """What the encoder reads for a question: its text cleaned as the knowledge base's phrasings are before
+        they are encoded (so both sides spell "ID.me", "PIV-I", "e-QIP" alike, not "idme" on one side only), or,
+        with ``expansions`` (a calibration may choose it), the normalised words and their glossary expansions.
+
+        Typo corrections and the normalised spellings reach the lexical signals only; on the validation splits
+        the encoder did better on the cleaned text (docs/knowledge-authoring.md, "How matching works").
+        """
+        if expansions is not None:
+            return " ".join(words + expansions)
+        return self._expander.canonical_phrasing(clean_text(strip_chatter(text)))
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
