@@ -283,7 +283,8 @@ class Matcher:
         with ``expansions`` (a calibration may choose it), the normalised words and their glossary expansions.
 
         Typo corrections and the normalised spellings reach the lexical signals only; on the validation splits
-        the encoder did better on the cleaned text (docs/knowledge-authoring.md, "How matching works").
+        the encoder did better on the cleaned text (docs/knowledge-authoring.md, "The encoder reads the question as
+        it reads the phrasings").
         """
         if expansions is not None:
             return " ".join(words + expansions)

@@ -142,6 +142,22 @@ def test_knowledge_phrasings_naming_an_agency_card_are_indexed_as_the_question_i
     )
 
 
+def test_the_encoder_reads_a_question_as_it_reads_the_phrasings(matcher):
+    """A phrasing asked word for word meets its own vector, spelling and all ("ID.me", "PIV-I"): the
+    normalised words ("what is idme") would reach the encoder in another spelling than the phrasing did."""
+    if matcher.encoder is None:
+        pytest.skip("needs the embedding model")
+    docs = {matcher.doc_key(i): i for i in range(len(matcher._docs))}
+    for key, spelling in (("glossary-id-me", "ID.me"), ("glossary-piv-i", "PIV-I")):
+        doc = docs[key]
+        phrasing = next(p for p in matcher._docs[doc].phrasings if spelling in p)
+        sig = matcher.signals(phrasing, expand_for_embedding=False)
+        assert sig.emb_max[doc] == pytest.approx(1.0, abs=1e-3), phrasing
+    # with a greeting before it and thanks after it, the same vector
+    chatty = matcher.signals("hi all - what does ID.me mean, thanks!", expand_for_embedding=False)
+    assert chatty.emb_max[docs["glossary-id-me"]] == pytest.approx(1.0, abs=1e-3)
+
+
 def test_greeting_and_thanks_do_not_change_the_match(matcher):
     plain = matcher.match("how long is a piv card good for")
     chatty = matcher.match("hi all - quick question: how long is a piv card good for? thanks in advance!")
