@@ -123,11 +123,9 @@ def main() -> int:
     usable = [t for t in val if len(t.features)]
     for share in (float(s) for s in args.shares.split(",")):
         for choice in tuning.MODEL_CHOICES:
-            oof = iter(tuning._oof(held, usable, share, choice))
-            probs = np.array([next(oof) if len(t.features) else 0.0 for t in val])
-            refit = tuning._fit(held + usable, tuning._weights(held + usable, share), choice)
+            probs = tuning.out_of_fold(held, val, share, choice)
             refit = replace(
-                refit,
+                tuning.fit_model(held + usable, share, choice),
                 suggest_at=shipped.suggest_at,
                 related_at=shipped.related_at,
                 redirect_within=shipped.redirect_within,

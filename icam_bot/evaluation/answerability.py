@@ -263,11 +263,23 @@ def _oof(kb_traces: list[Trace], val: list[Trace], share: float, choice: ModelCh
     folds = validation_folds(val)
     for fold in range(VALIDATION_FOLDS):
         train = kb_traces + [t for t, f in zip(val, folds, strict=True) if f != fold]
-        model = _fit(train, _weights(train, share), choice)
+        model = fit_model(train, share, choice)
         held = [i for i, f in enumerate(folds) if f == fold]
         if held:
             probs[held] = model.probabilities(_matrix([val[i] for i in held]))
     return probs
+
+
+def out_of_fold(kb_traces: list[Trace], val: Sequence[Trace], share: float, choice: ModelChoice) -> np.ndarray:
+    """Out-of-fold probabilities for every validation trace, 0 for a trace with no words (it always abstains)."""
+    usable = [t for t in val if len(t.features)]
+    probs = iter(_oof(kb_traces, usable, share, choice))
+    return np.array([next(probs) if len(t.features) else 0.0 for t in val])
+
+
+def fit_model(traces: Sequence[Trace], share: float, choice: ModelChoice) -> DecisionModel:
+    """A model of form ``choice`` on ``traces`` (held-out phrasings and validation rows, weighted by ``share``)."""
+    return _fit(traces, _weights(traces, share), choice)
 
 
 def _reports(val: list[Trace], model: DecisionModel, probs: np.ndarray) -> dict[str, Report]:
@@ -403,12 +415,8 @@ def tune_decision(kb_traces: list[Trace], val: list[Trace]) -> Tuned:
     best_key = (-1.0,)
     for share in VALIDATION_SHARES:
         for choice in MODEL_CHOICES:
-            probs = np.zeros(len(val))
-            probs_usable = _oof(kb_traces, usable, share, choice)
-            it = iter(probs_usable)
-            for i, t in enumerate(val):
-                probs[i] = next(it) if len(t.features) else 0.0
-            provisional = _fit(kb_traces + usable, _weights(kb_traces + usable, share), choice)
+            probs = out_of_fold(kb_traces, val, share, choice)
+            provisional = fit_model(kb_traces + usable, share, choice)
             model = choose_thresholds(val, probs, provisional)
             reports = _reports(val, model, probs)
             key = (_mean_success(reports),)

@@ -197,9 +197,7 @@ class Matcher:
         for i, doc in enumerate(self._docs):
             for text in doc.phrasings:
                 cleaned = previous.get(text)
-                self._cleaned[text] = cleaned = (
-                    self._expander.canonical_phrasing(clean_text(text)) if cleaned is None else cleaned
-                )
+                self._cleaned[text] = cleaned = self._embedding_text(text) if cleaned is None else cleaned
                 texts.append(cleaned)
                 owner.append(i)
         answers = [answer_lead(d.answer) for d in self._docs]
@@ -233,7 +231,8 @@ class Matcher:
         """
         if expand_for_embedding is None:
             expand_for_embedding = self.calibration.expand_query_for_embedding
-        words = self.correct_typos(self._expander.canonicalize(tokens(strip_chatter(text))))
+        question = strip_chatter(text)
+        words = self.correct_typos(self._expander.canonicalize(tokens(question)))
         expansions = self._expander.expansions(words)
         terms = content_terms(words + expansions)
         content = [w for w in words if w not in STOP_WORDS]
@@ -247,7 +246,9 @@ class Matcher:
             bm25_answer = raw / ceiling if ceiling else raw
         emb_max, emb_centroid, emb_answer, deferred = zeros, zeros, zeros, None
         if self.encoder is not None:
-            q = self._query_vector(self._embedding_text(text, words, expansions if expand_for_embedding else None))
+            q = self._query_vector(
+                " ".join(words + expansions) if expand_for_embedding else self._embedding_text(question)
+            )
             index = self.vector_index
             if weights is None or weights.emb_max or self.decision_model is not None:
                 if weights is not None and index.pruned:
@@ -277,18 +278,18 @@ class Matcher:
             terms=content_terms(words),
         )
 
-    def _embedding_text(self, text: str, words: list[str], expansions: list[str] | None) -> str:
-        """What the encoder reads for a question: its text cleaned as the knowledge base's phrasings are before
-        they are encoded (so both sides spell "ID.me", "PIV-I", "e-QIP" alike, not "idme" on one side only), or,
-        with ``expansions`` (a calibration may choose it), the normalised words and their glossary expansions.
+    def _embedding_text(self, text: str) -> str:
+        """What the encoder reads, for a knowledge-base phrasing and for a question alike (a question with its
+        greetings and thanks already dropped): the text cleaned, agency card names read as "PIV card", so both
+        sides spell "ID.me", "PIV-I", "e-QIP" the same way (not "idme" on one side only). A calibration may
+        instead have questions encoded as their normalised words and glossary expansions
+        (``expand_query_for_embedding``).
 
         Typo corrections and the normalised spellings reach the lexical signals only; on the validation splits
         the encoder did better on the cleaned text (docs/knowledge-authoring.md, "The encoder reads the question as
         it reads the phrasings").
         """
-        if expansions is not None:
-            return " ".join(words + expansions)
-        return self._expander.canonical_phrasing(clean_text(strip_chatter(text)))
+        return self._expander.canonical_phrasing(clean_text(text))
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
