@@ -38,6 +38,10 @@ from icam_bot.text.normalize import (
 
 logger = logging.getLogger(__name__)
 
+#: Question marks, exclamation marks and full stops that end a text: "What is ID.me" and "What is ID.me??" are one
+#: question to the encoder, as they are to the lexical signals.
+_CLOSING_MARKS = re.compile(r"[\s?!.]+$")
+
 RERANK_POOL = 12
 MAX_CANDIDATES = 5
 QUERY_CACHE_SIZE = 4096
@@ -289,7 +293,7 @@ class Matcher:
         the encoder did better on the cleaned text (docs/knowledge-authoring.md, "The encoder reads the question as
         it reads the phrasings").
         """
-        return self._expander.canonical_phrasing(clean_text(text))
+        return _CLOSING_MARKS.sub("", self._expander.canonical_phrasing(clean_text(text)))
 
     def _query_vector(self, text: str) -> np.ndarray:
         """The question's embedding; repeated questions (staff ask the same things) come from a small cache."""
